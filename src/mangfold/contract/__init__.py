@@ -1,0 +1,1 @@
+"""The input data contract: schemas, readers and validation."""

@@ -1,0 +1,19 @@
+"""Pure statistical functions used by the mangfold pipeline.
+
+Modules (import them directly, e.g. ``from mangfold.stats.ratios import impact_ratio``):
+
+- ``proportions``     Wilson / Clopper-Pearson intervals, bounds for undeclared answers.
+- ``ratios``          impact ratio (Katz log interval), two-proportion tests, four-fifths
+                      flag, verdicts, minimum detectable differences.
+- ``strata``          Mantel-Haenszel pooled odds ratio and Breslow-Day heterogeneity.
+- ``multiple``        Holm adjustment.
+- ``binomial``        binomial GLM on aggregated counts with cluster-robust errors.
+- ``paired``          paired t-test and Wilcoxon signed-rank summary.
+- ``survival``        Kaplan-Meier estimator and log-rank test.
+- ``control_limits``  Spiegelhalter funnel-plot limits.
+- ``did``             difference in differences (separate module).
+
+This subpackage imports nothing from the rest of mangfold; it depends only on
+numpy, pandas, scipy and statsmodels.  No import is done here on purpose so that
+modules can be developed and imported independently.
+"""

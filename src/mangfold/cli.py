@@ -145,6 +145,7 @@ COMMANDS = {"demo-data": _cmd_demo, "ingest": _cmd_ingest, "run": _cmd_run, "aud
 def main(argv: list[str] | None = None) -> int:
     from .config import ParamsError
     from .contract.validate import ContractError
+    from .publish.render import BrowserMissing
     from .store import StoreError
 
     parser = build_parser()
@@ -154,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     try:
         return COMMANDS[args.command](args)
-    except (ContractError, ParamsError, StoreError) as exc:
+    except (ContractError, ParamsError, StoreError, BrowserMissing) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
     except FileNotFoundError as exc:

@@ -134,7 +134,7 @@ def years(store: str | Path | None) -> list[int]:
 
 def file_counts(store: str | Path | None) -> pd.DataFrame:
     """Per-table bookkeeping: rows read, used and quarantined, with the file's SHA-256."""
-    return query(store, "SELECT * FROM _files ORDER BY table")
+    return query(store, 'SELECT * FROM _files ORDER BY "table"')
 
 
 def input_hashes(store: str | Path | None) -> dict[str, str]:

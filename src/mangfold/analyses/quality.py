@@ -1,0 +1,74 @@
+"""Data quality ("Datakvalitet og avvik"): rows read, used and quarantined, absent optional
+tables, and how many applicants left the voluntary background field blank."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..contract.schemas import TABLES
+from ..stats.proportions import wilson_interval
+from ..store import query
+from ..tablespec import TableSpec
+
+ROWS_SPEC = TableSpec(
+    name="data_rows",
+    counts=("rows_read", "rows_used", "rows_quarantined"),
+    dims=("table",),
+    row_sums=(("rows_read", ("rows_used", "rows_quarantined")),),
+    title="Rader lest, brukt og satt til side per tabell",
+)
+
+REASONS_SPEC = TableSpec(
+    name="quarantine_reasons",
+    counts=("rows",),
+    dims=("table", "reason"),
+    title="Rader satt til side, etter årsak",
+)
+
+UNDECLARED_SPEC = TableSpec(
+    name="undeclared_background",
+    counts=("applications", "undeclared"),
+    derived={"applications": ("share_undeclared", "ci_low", "ci_high"),
+             "undeclared": ("share_undeclared", "ci_low", "ci_high")},
+    dims=("year", "position_level"),
+    margins=(("position_level", "all"),),
+    title="Søknader uten oppgitt bakgrunn (frivillig felt)",
+)
+
+
+def rows_table(store: str | Path) -> pd.DataFrame:
+    """Per contract table: rows read, used and quarantined (rows_read = rows_used + rows_quarantined)."""
+    df = query(store, "SELECT \"table\", rows_read, rows_used, rows_quarantined FROM _files")
+    order = {t: i for i, t in enumerate(TABLES)}
+    return df.sort_values("table", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def quarantine_reasons(store: str | Path) -> pd.DataFrame:
+    return query(store, """
+        SELECT "table", reason, count(*) AS rows FROM _quarantine
+        GROUP BY 1, 2 ORDER BY 1, rows DESC, 2""")
+
+
+def missing_tables(store: str | Path) -> list[str]:
+    return list(query(store, 'SELECT "table" FROM _missing_tables ORDER BY 1')["table"])
+
+
+def undeclared_background(store: str | Path, year: int, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Applications and undeclared background per position level and ``all``, with Wilson CIs."""
+    df = query(store, """
+        SELECT v.year, coalesce(v.position_level, 'all') AS position_level,
+               count(*) AS applications,
+               sum(CASE WHEN a.background = 'undeclared' THEN 1 ELSE 0 END) AS undeclared
+        FROM applications a JOIN vacancies v USING (vacancy_id)
+        WHERE v.year = ?
+        GROUP BY v.year, ROLLUP (v.position_level)
+        ORDER BY position_level = 'all', position_level""", [year])
+    df["year"] = df["year"].fillna(year).astype(int)
+    df["applications"] = df["applications"].astype(int)
+    df["undeclared"] = df["undeclared"].astype(int)
+    df["share_undeclared"] = df["undeclared"] / df["applications"]
+    lo, hi = wilson_interval(df["undeclared"].to_numpy(), df["applications"].to_numpy(), alpha=alpha)
+    df["ci_low"], df["ci_high"] = lo, hi
+    return df

@@ -1,0 +1,104 @@
+"""The summary ("Sammendrag"): key figures against the action plan's targets, read from the
+public tables that the other notebooks of the same year wrote. A table that no notebook wrote
+is simply left out, so the summary fills as analysis notebooks are added."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from ..tablespec import TableSpec
+
+SPEC = TableSpec(
+    name="summary",
+    dims=("indicator",),
+    not_counts=("year",),
+    title="Nøkkeltall mot målene i handlingsplanen",
+)
+
+
+def _num(x: Any) -> float:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return math.nan
+    return v
+
+
+def _pct(x: float) -> str:
+    return "–" if math.isnan(x) else f"{100 * x:.1f} %".replace(".", ",")
+
+
+def key_figures(tables: dict[str, pd.DataFrame | None], params: dict[str, Any], year: int) -> pd.DataFrame:
+    """One row per key figure: ``indicator, value, target, status, source``.
+
+    ``tables`` maps public table names to DataFrames (or None when absent).
+    """
+    rows: list[dict[str, Any]] = []
+    focal = params["focal_group"]
+
+    rep = tables.get("representation")
+    if rep is not None and len(rep):
+        r = rep[(rep.get("sector", "all") == "all") & (rep["position_level"] == "leaders")] if "sector" in rep else rep
+        if len(r):
+            r = r.iloc[0]
+            rows.append({"indicator": f"Andel {focal} blant ledere", "value": _pct(_num(r.get("share"))),
+                         "target": _pct(_num(r.get("population_share"))) + " (befolkningen)",
+                         "status": "under befolkningsandelen" if _num(r.get("ci_high")) < _num(r.get("population_share"))
+                         else "ikke sikkert under", "source": "representation.csv"})
+    st = tables.get("sector_targets")
+    if st is not None and len(st):
+        s = st[st["sector"] != "all"] if "sector" in st else st
+        met = s["met"].astype(str).str.lower().isin(["true", "1"])
+        explain = s.loc[s["must_explain"].astype(str).str.lower().isin(["true", "1"]), "sector"].tolist()
+        rows.append({"indicator": "Sektorer som når sektormålet (tiltak 1.1)",
+                     "value": f"{int(met.sum())} av {len(s)}", "target": "alle",
+                     "status": ("må redegjøres for i årsberetningen: " + ", ".join(explain)) if explain else "alle nådd",
+                     "source": "sector_targets.csv"})
+    bt = tables.get("board_targets")
+    if bt is not None and len(bt):
+        b = bt[bt["owner_department"] == "all"]
+        if len(b):
+            b = b.iloc[0]
+            rows.append({"indicator": f"Andel {focal} blant nye styremedlemmer (tiltak 1.2)",
+                         "value": _pct(_num(b.get("new_share_lbg2"))), "target": _pct(_num(b.get("new_target"))),
+                         "status": "nådd" if str(b.get("new_met")).lower() in ("true", "1") else "ikke nådd",
+                         "source": "board_targets.csv"})
+            req = _num(b.get("total_requirement"))
+            rows.append({"indicator": f"Andel {focal} blant alle kommunalt oppnevnte styremedlemmer",
+                         "value": _pct(_num(b.get("share_lbg2"))),
+                         "target": _pct(req) + " (krav)" if not math.isnan(req) else
+                         f"krav fra {params['board_total_requirement']['from_year']}",
+                         "status": ("nådd" if str(b.get("total_met")).lower() in ("true", "1") else "ikke nådd")
+                         if not math.isnan(req) else "kravet gjelder ikke ennå",
+                         "source": "board_targets.csv"})
+    fd = tables.get("funnel_disparity")
+    if fd is not None and len(fd):
+        f = fd[(fd["position_level"] == "all") & (fd["group"] == focal)]
+        for transition, label in (("applied_to_hired", "hele prosessen (søker til tilsatt)"),
+                                  ("qualified_to_interviewed", "kvalifisert til intervju")):
+            r = f[f["transition"] == transition]
+            if len(r):
+                r = r.iloc[0]
+                ir, lo, hi = _num(r["impact_ratio"]), _num(r["impact_ratio_ci_low"]), _num(r["impact_ratio_ci_high"])
+                rows.append({"indicator": f"Rateforhold {focal}/referanse, {label}",
+                             "value": "–" if math.isnan(ir) else f"{ir:.2f} ({lo:.2f}–{hi:.2f})".replace(".", ","),
+                             "target": f"≥ {params['four_fifths']:.2f} (firefemtedelsregelen)".replace(".", ","),
+                             "status": str(r.get("verdict", "")) or ("under" if ir < params["four_fifths"] else "over"),
+                             "source": "funnel_disparity.csv"})
+    pe = tables.get("pilot_effects")
+    if pe is not None and len(pe):
+        p = pe[(pe["pilot"] == "min_two_interviews") & (pe["outcome"] == "qualified_to_interviewed")]
+        if len(p):
+            robust = p[p["estimator"].astype(str).str.contains("callaway|sun", case=False, regex=True)]
+            r = (robust if len(robust) else p).iloc[0]
+            est, lo, hi = _num(r["estimate"]), _num(r["ci_low"]), _num(r["ci_high"])
+            rows.append({"indicator": "Pilot 4 (minst to til intervju): effekt på intervjuandel, prosentpoeng",
+                         "value": f"{100 * est:+.1f} ({100 * lo:+.1f} til {100 * hi:+.1f})".replace(".", ","),
+                         "target": "> 0", "status": "positiv effekt" if lo > 0 else "usikker",
+                         "source": "pilot_effects.csv"})
+    out = pd.DataFrame(rows, columns=["indicator", "value", "target", "status", "source"])
+    out.insert(0, "year", year)
+    return out

@@ -1,0 +1,178 @@
+"""Render a year's executed notebooks into one self-contained HTML report.
+
+Code is hidden, figures are embedded (base64 PNG), no external scripts or stylesheets, bokmål
+text, a table of contents, the summary first and a method appendix ("Metode") collected from
+the markdown cells tagged ``metode`` in every notebook.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import nbformat
+
+METHOD_TAG = "metode"
+SKIP_TAGS = {"parameters", "injected-parameters", "remove-cell"}
+
+CSS = """
+:root { --ink:#1d2433; --muted:#5b6474; --accent:#2a5db0; --line:#d9dee7; --bg:#ffffff; }
+* { box-sizing: border-box; }
+body { font-family: "Segoe UI", "Helvetica Neue", Arial, sans-serif; color: var(--ink); background: var(--bg);
+       margin: 0; line-height: 1.5; font-size: 16px; }
+header.mf-head { background: #12355b; color: #fff; padding: 28px 40px 20px; }
+header.mf-head h1 { margin: 0 0 6px; font-size: 28px; }
+header.mf-head p { margin: 0; opacity: .85; }
+.mf-wrap { display: flex; gap: 32px; max-width: 1280px; margin: 0 auto; padding: 24px 40px 60px; }
+nav.mf-toc { flex: 0 0 250px; position: sticky; top: 12px; align-self: flex-start; font-size: 14px;
+             max-height: 95vh; overflow-y: auto; border-right: 1px solid var(--line); padding-right: 16px; }
+nav.mf-toc h2 { font-size: 15px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); }
+nav.mf-toc ol { padding-left: 18px; margin: 0; } nav.mf-toc li { margin: 3px 0; }
+nav.mf-toc li.lvl3 { margin-left: 14px; list-style: circle; font-size: 13px; }
+nav.mf-toc a { color: var(--accent); text-decoration: none; }
+main.mf-main { flex: 1 1 auto; min-width: 0; }
+main h2 { border-bottom: 2px solid var(--accent); padding-bottom: 4px; margin-top: 44px; }
+main h3 { margin-top: 28px; }
+a.anchor-link { display: none; }
+table.mf-table, main table { border-collapse: collapse; font-size: 13px; margin: 10px 0 18px; display: block;
+        overflow-x: auto; max-width: 100%; }
+main th, main td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: right; white-space: nowrap; }
+main th { background: #f1f4f9; text-align: center; }
+main td:first-child, main th:first-child { text-align: left; }
+.mf-caption { margin-bottom: 2px; }
+main img { max-width: 100%; height: auto; }
+.jp-OutputArea-output pre, pre { white-space: pre-wrap; }
+section.mf-method { border-top: 3px double var(--line); margin-top: 48px; }
+footer.mf-foot { color: var(--muted); font-size: 13px; border-top: 1px solid var(--line); margin-top: 40px; padding-top: 10px; }
+@media print { nav.mf-toc { display: none; } .mf-wrap { display: block; padding: 0 12px; }
+               header.mf-head { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
+"""
+
+
+def _clean_cells(nb) -> tuple[list, list]:
+    """Report cells (inputs removed later) and method-appendix cells of one executed notebook."""
+    body, method = [], []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & SKIP_TAGS:
+            continue
+        if METHOD_TAG in tags:
+            method.append(cell)
+            continue
+        if cell.cell_type == "code":
+            outs = []
+            for o in cell.get("outputs", []):
+                if o.get("output_type") == "error":
+                    continue
+                if o.get("output_type") == "stream" and o.get("name") == "stderr":
+                    continue
+                outs.append(o)
+            cell.outputs = outs
+            if not outs:
+                continue
+        body.append(cell)
+    return body, method
+
+
+def merge_notebooks(paths: list[Path]) -> nbformat.NotebookNode:
+    merged = nbformat.v4.new_notebook()
+    method_cells = []
+    for p in paths:
+        nb = nbformat.read(p, as_version=4)
+        body, method = _clean_cells(nb)
+        merged.cells.extend(body)
+        method_cells.extend(method)
+    if method_cells:
+        merged.cells.append(nbformat.v4.new_markdown_cell("## Metode"))
+        merged.cells.extend(method_cells)
+    for i, cell in enumerate(merged.cells):
+        cell["id"] = f"r{i:04d}"
+    merged.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    merged.metadata["language_info"] = {"name": "python"}
+    return merged
+
+
+_HEADING = re.compile(r'<h([23])\s+id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+_EXTERNAL = re.compile(r'<(script|link)\b[^>]*(src|href)="https?://[^"]*"[^>]*>(\s*</script>)?', re.I)
+
+
+def _toc(body_html: str) -> str:
+    items = []
+    for lvl, anchor, inner in _HEADING.findall(body_html):
+        text = re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip()
+        items.append(f'<li class="lvl{lvl}"><a href="#{anchor}">{html.escape(text)}</a></li>')
+    return '<nav class="mf-toc"><h2>Innhold</h2><ol>' + "".join(items) + "</ol></nav>"
+
+
+def render_report(paths: list[Path], target: Path, *, title: str, subtitle: str, footer: str = "") -> Path:
+    """Render executed notebooks (in report order) to one self-contained HTML file."""
+    from nbconvert import HTMLExporter
+
+    merged = merge_notebooks(paths)
+    exporter = HTMLExporter(template_name="basic")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(merged)
+    body = _EXTERNAL.sub("", body)
+    body = body.replace('<h2 id="Metode">', '<section class="mf-method"></section><h2 id="Metode">')
+    page = f"""<!DOCTYPE html>
+<html lang="nb">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<header class="mf-head"><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header>
+<div class="mf-wrap">
+{_toc(body)}
+<main class="mf-main">
+{body}
+<footer class="mf-foot">{html.escape(footer)}</footer>
+</main>
+</div>
+</body>
+</html>
+"""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+def chromium_path() -> str | None:
+    import shutil
+
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        p = shutil.which(name)
+        if p:
+            return p
+    return None
+
+
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic")
+
+
+class BrowserMissing(RuntimeError):
+    """No headless Chromium on this machine (exit status 2)."""
+
+
+def print_pdf(html_path: Path, pdf_path: Path, *, timeout: int = 120) -> Path:
+    """Print the report with headless Chromium."""
+    import subprocess
+    import tempfile
+
+    exe = chromium_path()
+    if exe is None:
+        raise BrowserMissing("--pdf needs headless Chromium, and none was found on PATH. Install it "
+                             "(Debian/Ubuntu: `apt-get install chromium`) or run without --pdf.")
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
+               f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
+        subprocess.run(cmd, check=True, timeout=timeout, capture_output=True)
+    if not pdf_path.is_file():
+        raise RuntimeError(f"Chromium did not write {pdf_path}")
+    return pdf_path

@@ -190,6 +190,8 @@ def test_verdict_cases():
     assert_array_equal(verdict(lo, hi, p), np.array(expected, dtype=object))
     assert list(verdict([0.82], [1.1], [0.5], four_fifths=0.9)) == ["inconclusive"]
     assert list(verdict([0.5], [0.9], [0.04], alpha=0.01)) == ["inconclusive"]
+    # entirely below 1 but above four_fifths, not significant after adjustment
+    assert list(verdict([0.85], [0.97], [0.2])) == ["inconclusive"]
 
 
 def test_verdict_mde_downgrades_underpowered():

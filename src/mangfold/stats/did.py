@@ -278,15 +278,20 @@ class _OLSFit:
 
 
 def _cluster_ols(ys: np.ndarray, xs: np.ndarray, cluster_idx: np.ndarray, n_clusters: int,
-                 k_dof: int) -> _OLSFit:
+                 k_dof: int, raw_sq: np.ndarray | None = None) -> _OLSFit:
     """OLS of ``ys`` on ``xs`` (already scaled/residualised) with CR1 cluster variance.
 
-    ``k_dof`` is the number of parameters used in ``(N-1)/(N-K)``.
+    ``k_dof`` is the number of parameters used in ``(N-1)/(N-K)``.  ``raw_sq`` are the
+    weighted squared norms of the regressors before residualisation; a regressor that
+    loses (almost) all of its norm to the fixed effects is reported as collinear.
     """
     n, k = xs.shape
     xtx = xs.T @ xs
-    rank = np.linalg.matrix_rank(xtx)
-    if rank < k:
+    if raw_sq is None:
+        raw_sq = np.diag(xtx)
+    scale = 1.0 / np.sqrt(np.where(raw_sq > 0, raw_sq, 1.0))
+    sv = np.linalg.svd(xs * scale[None, :], compute_uv=False)
+    if sv.size < k or sv.min(initial=np.inf) <= 1e-7 * max(sv.max(initial=0.0), 1.0):
         raise ValueError(
             "regressors are collinear with the fixed effects (no identifying variation); "
             "check that there are untreated comparison observations"
@@ -308,9 +313,11 @@ def _cluster_ols(ys: np.ndarray, xs: np.ndarray, cluster_idx: np.ndarray, n_clus
 def _fe_ols(panel: _Panel, x: np.ndarray) -> _OLSFit:
     proj = _TwoWayProjector(panel.unit_idx, panel.time_idx, panel.w, panel.n_units, panel.n_times)
     ys = proj.resid(panel.y)
-    xs = proj.resid(x if x.ndim == 2 else x[:, None])
+    x2 = x if x.ndim == 2 else x[:, None]
+    xs = proj.resid(x2)
     k = xs.shape[1]
-    return _cluster_ols(ys, xs, panel.unit_idx, panel.n_units, k + proj.rank_time + 1)
+    raw_sq = panel.w @ (x2 * x2)
+    return _cluster_ols(ys, xs, panel.unit_idx, panel.n_units, k + proj.rank_time + 1, raw_sq)
 
 
 def _t_inference(est: np.ndarray, se: np.ndarray, dof: float, alpha: float
@@ -639,6 +646,17 @@ def pretrend_test(
 # ---------------------------------------------------------------------------
 
 
+def _gt_dtypes(res: pd.DataFrame) -> pd.DataFrame:
+    """Fixed dtypes of the group-time tables (float for numbers, int for counts)."""
+    res = res.copy()
+    for c in ("cohort", "time", "event_time", "estimate", "std_error", "ci_low", "ci_high",
+              "cband_low", "cband_high", "p_value"):
+        res[c] = res[c].astype(float)
+    for c in ("n_treated_units", "n_control_units"):
+        res[c] = res[c].astype(np.int64)
+    return res
+
+
 @dataclass
 class _CSCells:
     cohort: np.ndarray       # (K,)
@@ -933,6 +951,7 @@ def callaway_santanna(
                 columns=GROUP_TIME_COLUMNS,
             )
             res = pd.concat([res, ref], ignore_index=True)
+    res = _gt_dtypes(res)
     order = res["aggregation"].map({"group_time": 0, "event_time": 1, "overall": 2})
     res = (res.assign(_o=order)
               .sort_values(["_o", "cohort", "event_time"], kind="mergesort", na_position="last")
@@ -1056,11 +1075,7 @@ def sun_abraham(
         n_u = int(np.unique(p2.unit_idx[(cols[:, post] > 0).any(axis=1)]).size)
         rows.append(("sun_abraham", "overall", np.nan, np.nan, np.nan, est, se, float(l_),
                      float(h_), np.nan, np.nan, float(p_), n_u, ctrl_units))
-    res = pd.DataFrame(rows, columns=GROUP_TIME_COLUMNS)
-    for c in ("cohort", "time", "event_time", "estimate", "std_error", "ci_low", "ci_high",
-              "cband_low", "cband_high", "p_value"):
-        res[c] = res[c].astype(float)
-    return res
+    return _gt_dtypes(pd.DataFrame(rows, columns=GROUP_TIME_COLUMNS))
 
 
 # ---------------------------------------------------------------------------

@@ -285,7 +285,7 @@ def verdict(
     lo, hi, p = as_float_1d(ci_low, ci_high, p_adjusted, names=("ci_low", "ci_high", "p_adjusted"))
     with np.errstate(invalid="ignore"):
         disparity = (hi < 1.0) & (p < alpha)
-        no_evidence = ~disparity & (hi >= 1.0) & (lo >= four_fifths)
+        no_evidence = ~disparity & (lo >= four_fifths)
         if mde is not None:
             (m,) = as_float_1d(mde, names=("mde",))
             m = np.broadcast_to(m, lo.shape)

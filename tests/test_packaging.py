@@ -1,0 +1,107 @@
+"""The project's own promises: dependency lists in step, docs generated from the schemas,
+README commands true, notebooks thin and output-free, every command has --help."""
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mangfold.cli import build_parser, main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(req: str) -> str:
+    return re.split(r"[<>=!~ \[]", req.strip(), maxsplit=1)[0].lower()
+
+
+def test_environment_yml_lists_the_same_packages_as_pyproject():
+    py = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    deps = py["project"]["dependencies"] + py["project"]["optional-dependencies"]["test"]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    conda = [d for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))]
+    assert sorted(map(_name, deps)) == sorted(map(_name, conda))
+    for d in deps + conda:
+        assert ">=" in d and "==" not in d, f"{d}: lower bounds, no exact pins"
+    for pkg in ("jupyterlab", "papermill", "pandas", "seaborn", "statsmodels", "nbconvert"):
+        assert pkg in map(_name, deps)
+
+
+def test_data_contract_doc_is_generated_from_schemas():
+    sys.path.insert(0, str(ROOT))
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        from tools.build_docs import render
+
+        assert (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8") == render(), \
+            "docs/data-contract.md is stale: run `python -m tools.build_docs`"
+    finally:
+        os.chdir(cwd)
+
+
+def test_every_command_has_help(capsys):
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert set(sub.choices) >= {"demo-data", "ingest", "run", "audit"}
+    for name in sub.choices:
+        with pytest.raises(SystemExit) as e:
+            main([name, "--help"])
+        assert e.value.code == 0
+        out = capsys.readouterr().out
+        assert "usage: mangfold " + name in out and len(out) > 200
+
+
+def test_bad_arguments_exit_2():
+    with pytest.raises(SystemExit) as e:
+        main(["run", "--years", "soon"])
+    assert e.value.code == 2
+
+
+def test_readme_shows_the_two_commands_first_and_they_exist_in_the_makefile():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_block = readme.split("```")[1]
+    assert "make report" in first_block and "make test" in first_block
+    make = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for target in re.findall(r"^\s*make ([a-z-]+)", readme, flags=re.M):
+        assert re.search(rf"^{target}:", make, flags=re.M), f"README mentions `make {target}` but Makefile lacks it"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in ci
+    # every `mangfold ...` command line in the README parses
+    parser = build_parser()
+    for line in re.findall(r"^\s*(mangfold [^\n#]+)", readme, flags=re.M):
+        args = line.split()[1:]
+        if "--help" in args:
+            continue
+        parser.parse_args(args)
+
+
+def test_notebooks_are_thin_and_output_free():
+    nbs = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert nbs
+    for nb in nbs:
+        data = json.loads(nb.read_text(encoding="utf-8"))
+        tagged = [c for c in data["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(tagged) == 1, f"{nb.name}: exactly one parameters cell"
+        src = "".join(tagged[0]["source"])
+        for p in ("year", "store", "params", "out"):
+            assert re.search(rf"^{p} = ", src, flags=re.M), f"{nb.name}: parameter {p}"
+        for c in data["cells"]:
+            if c["cell_type"] == "code":
+                s = "\n" + "".join(c["source"])
+                assert not c.get("outputs"), f"{nb.name}: stored outputs"
+                assert "\ndef " not in s and "\nclass " not in s, f"{nb.name}: def/class belongs in the package"
+                assert "SELECT " not in s.upper() or "query(" not in s, f"{nb.name}: SQL belongs in analyses"
+        assert re.match(r"^\d\d-[a-z0-9-]+\.ipynb$", nb.name)
+
+
+def test_console_script_runs():
+    r = subprocess.run([sys.executable, "-m", "mangfold", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "demo-data" in r.stdout

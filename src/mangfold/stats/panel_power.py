@@ -24,8 +24,11 @@ where ``psi_B``, ``psi_A`` and ``psi_X`` are the average covariances within the 
 period, within the post period and across the two.  A permanent unit effect cancels.
 The parametric functions use stationary AR(1) errors, ``Sigma_ts = sigma^2
 rho^|t-s|``.  ``rho = 0`` gives the classic formula ``sigma^2 (1/m + 1/r)`` (Frison &
-Pocock 1992; McKenzie 2012), which overstates the MDE with positive serial correlation
-and understates it with negative serial correlation.
+Pocock 1992; McKenzie 2012), which misstates the MDE under serial correlation in either
+direction: with moderately persistent errors (e.g. ``rho = 0.4``, ``m = r = 3``)
+averaging over periods helps less and the true MDE is larger; with very persistent
+errors (``rho -> 1``) the pre/post contrast cancels most of the noise and it is smaller
+(BPW 2020, sec. 3).
 
 The minimum detectable effect for a two-sided test of level ``alpha`` with power
 ``1 - kappa`` is (Bloom 1995; BPW 2020, eq. 7)::

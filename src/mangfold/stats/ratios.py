@@ -279,13 +279,16 @@ def verdict(
                         below ``four_fifths``; or it lies entirely below 1 but the
                         adjusted p-value is not below ``alpha`` (an unadjusted
                         signal that does not survive the multiplicity
-                        adjustment); or any input is NaN; or the ``mde`` condition
-                        fails.
+                        adjustment); or ``ci_low``/``ci_high`` is NaN (a NaN
+                        ``p_adjusted`` matters only when the interval lies
+                        below 1); or the ``mde`` condition fails.
+
+    Inputs are scalars or 1-D array-likes broadcast together.
     """
     lo, hi, p = as_float_1d(ci_low, ci_high, p_adjusted, names=("ci_low", "ci_high", "p_adjusted"))
     with np.errstate(invalid="ignore"):
         disparity = (hi < 1.0) & (p < alpha)
-        no_evidence = ~disparity & (lo >= four_fifths)
+        no_evidence = ~disparity & (hi >= 1.0) & (lo >= four_fifths)
         if mde is not None:
             (m,) = as_float_1d(mde, names=("mde",))
             m = np.broadcast_to(m, lo.shape)

@@ -73,3 +73,11 @@ def test_limits_zero_n_nan_and_within_bounds():
     out = funnel_limits([0, 10], [0.5, 0.01])
     assert out.loc[out.n == 0, ["limit_low", "limit_high"]].isna().all().all()
     assert (out.dropna().limit_low >= 0).all() and (out.dropna().limit_high <= 1).all()
+
+
+def test_degenerate_targets():
+    out = funnel_limits([10, 10], [0.0, 1.0])
+    assert_allclose(out.limit_low, [0, 0, 1, 1])
+    assert_allclose(out.limit_high, [0, 0, 1, 1])
+    flags = flag_outliers([10, 9], [10, 10], 1.0)
+    assert list(flags.within_95) == [True, False]

@@ -71,7 +71,8 @@ def _gaussian_panel(rng, *, n_units, years, cohorts, shares, effect, sd=0.05,
     fin = np.isfinite(g)
     d = t >= g
     e = np.where(fin, t - np.where(fin, g, 0), 0)
-    y = (rng.normal(0.3, 0.05, n_units)[u] + rng.normal(0, 0.02, n_t)[np.tile(np.arange(n_t), n_units)]
+    period_effect = rng.normal(0, 0.02, n_t)[np.tile(np.arange(n_t), n_units)]
+    y = (rng.normal(0.3, 0.05, n_units)[u] + period_effect
          + np.where(d, effect(g, e), 0.0) + rng.normal(0, sd, u.size))
     # planted differential pre-trend for eventually treated units: slope `pretrend` in
     # event time before adoption (the trend stops at adoption)
@@ -241,13 +242,15 @@ def test_randomization_inference_fast_and_calibrated():
 def test_coverage_homogeneous_staggered_effect():
     """Weighted TWFE and CS 95% intervals cover the true effect 0.08 ~95% of the time.
 
+    CS with analytic influence-function SEs and with the multiplier bootstrap (199 draws).
+
     500 replications of 120 units x 6 years of binomial rates (trials ~ 1 + Poisson(15)),
     adoption 2003/2004/2005 or never.  MC standard error of a coverage of 0.95 is ~1 pp.
     """
     rng = np.random.default_rng(20240601)
     tau = 0.08
     n_rep = 500
-    cov_tw = cov_cs = 0
+    cov_tw = cov_cs = cov_boot = 0
     est_tw, est_cs = [], []
     for _ in range(n_rep):
         df = _binomial_panel(rng, n_units=120, years=list(range(2001, 2007)),
@@ -256,14 +259,18 @@ def test_coverage_homogeneous_staggered_effect():
         tw = did.twfe(df, **KW, weight="trials").iloc[0]
         cs = did.callaway_santanna(df, **KW, weight="trials", n_boot=0)
         cs = cs[cs["aggregation"] == "overall"].iloc[0]
+        bt = did.callaway_santanna(df, **KW, weight="trials", n_boot=199, seed=1)
+        bt = bt[bt["aggregation"] == "overall"].iloc[0]
+        cov_boot += bt["ci_low"] <= tau <= bt["ci_high"]
         cov_tw += tw["ci_low"] <= tau <= tw["ci_high"]
         cov_cs += cs["ci_low"] <= tau <= cs["ci_high"]
         est_tw.append(tw["estimate"])
         est_cs.append(cs["estimate"])
-    cov_tw, cov_cs = cov_tw / n_rep, cov_cs / n_rep
-    print(f"coverage twfe={cov_tw:.3f} cs={cov_cs:.3f}")
+    cov_tw, cov_cs, cov_boot = cov_tw / n_rep, cov_cs / n_rep, cov_boot / n_rep
+    print(f"coverage twfe={cov_tw:.3f} cs={cov_cs:.3f} cs_boot={cov_boot:.3f}")
     assert 0.925 <= cov_tw <= 0.975
     assert 0.925 <= cov_cs <= 0.975
+    assert 0.925 <= cov_boot <= 0.975
     for est in (est_tw, est_cs):
         assert abs(np.mean(est) - tau) < 3 * np.std(est) / np.sqrt(n_rep)
 
@@ -342,10 +349,10 @@ def test_heterogeneous_dynamic_effects_twfe_biased_cs_unbiased():
     # TWFE: far below the ATT (forbidden comparisons with already-treated units)
     assert truth - tw.mean() > 0.03 and abs(tw.mean() - truth) > 20 * mcse_tw
     # CS: unbiased for the overall ATT and for each dynamic effect
-    assert abs(cs.mean() - truth) < 2.5 * mcse_cs
+    assert abs(cs.mean() - truth) < 3 * mcse_cs
     for j, e in enumerate(range(0, 6)):
         mc = cs_e[:, j].std(ddof=1) / np.sqrt(n_rep)
-        assert abs(cs_e[:, j].mean() - truth_e[e]) < 3.5 * mc, e
+        assert abs(cs_e[:, j].mean() - truth_e[e]) < 4 * mc, e
 
 
 def test_sun_abraham_equals_cs_never_on_balanced_panel():

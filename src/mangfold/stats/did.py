@@ -739,18 +739,25 @@ def _cs_cells(
             out["n_treated"].append(n_t)
             out["n_control"].append(n_c)
             if want_if:
-                out["psi"].append(om_t * (dyz - mt) / st - om_c * (dyz - mc) / sc)
+                # HC1-type factors n/(n-1) per group: unweighted -> Welch variance
+                ft = math.sqrt(n_t / (n_t - 1)) if n_t > 1 else 1.0
+                fc = math.sqrt(n_c / (n_c - 1)) if n_c > 1 else 1.0
+                out["psi"].append(ft * om_t * (dyz - mt) / st - fc * om_c * (dyz - mc) / sc)
                 out["c"].append(om_t)
                 out["cm"].append(cm)
     k = len(out["att"])
+
+    def stack(key: str) -> np.ndarray | None:
+        if not want_if:
+            return None
+        return np.column_stack(out[key]) if k else np.zeros((n_units, 0))
+
     return _CSCells(
         cohort=np.asarray(out["cohort"], dtype=float), time=np.asarray(out["time"], dtype=float),
         base=np.asarray(out["base"], dtype=float), att=np.asarray(out["att"], dtype=float),
         size=np.asarray(out["size"], dtype=float), n_treated=np.asarray(out["n_treated"], int),
         n_control=np.asarray(out["n_control"], int),
-        psi=np.column_stack(out["psi"]) if want_if and k else (np.zeros((n_units, 0)) if want_if else None),
-        c=np.column_stack(out["c"]) if want_if and k else (np.zeros((n_units, 0)) if want_if else None),
-        control_mask=np.column_stack(out["cm"]) if want_if and k else None,
+        psi=stack("psi"), c=stack("c"), control_mask=stack("cm"),
     )
 
 
@@ -848,7 +855,12 @@ def callaway_santanna(
     "simple" and "dynamic"): ``'overall'`` over all post cells ``t >= g``,
     ``'event_time'`` over cells with ``t - g = e``.  Inference uses the unit-level
     influence function (incl. the estimated weights); the bootstrap standard error is
-    the rescaled interquartile range of the multiplier draws (CS 2021, sec. 4).
+    the rescaled interquartile range of the multiplier draws (CS 2021, sec. 4).  Unlike
+    R ``did``, each cell's treated and comparison contributions carry the small-sample
+    factor ``sqrt(n/(n-1))`` (an unweighted cell then has the Welch two-sample
+    variance), which matters for cohorts of a few units.  Because the weight term treats
+    cohort sizes as random, the aggregated standard errors are conservative when
+    effects are heterogeneous and cohort membership is fixed by design.
     """
     alpha = _check_alpha(alpha)
     if control not in ("never", "notyet"):

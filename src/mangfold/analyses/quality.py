@@ -12,17 +12,17 @@ from ..stats.proportions import wilson_interval
 from ..store import query
 from ..tablespec import TableSpec
 
+# Row counts of whole input files say nothing about any person's background: not person counts.
 ROWS_SPEC = TableSpec(
     name="data_rows",
-    counts=("rows_read", "rows_used", "rows_quarantined"),
     dims=("table",),
-    row_sums=(("rows_read", ("rows_used", "rows_quarantined")),),
+    not_counts=("rows_read", "rows_used", "rows_quarantined"),
     title="Rader lest, brukt og satt til side per tabell",
 )
 
 REASONS_SPEC = TableSpec(
     name="quarantine_reasons",
-    counts=("rows",),
+    not_counts=("rows",),
     dims=("table", "reason"),
     title="Rader satt til side, etter årsak",
 )

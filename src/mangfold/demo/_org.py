@@ -18,7 +18,12 @@ OSLO = "0301 Oslo"
 OSLO_SIZE = {"small": (30, 850), "oslo": (500, 50_000), "national": (500, 50_000)}
 #: assumption: KS maturity latent offsets per checkpoint (top-level readiness is hardest).
 CHECKPOINT_OFFSETS = (0.3, 0.0, -0.2, -0.1, -0.4, -0.9)
-OSLO_DIVERSITY_INDEX = 2.5
+OSLO_DIVERSITY_INDEX = 1.6
+#: assumption (KS 2009 calibration kept roughly stable over the years): lbg2 share among applicants to
+#: (top_leader, leader) posts in municipalities without lbg2 leaders / immigrant top leaders at the start,
+#: and the multiplier of the lbg1 applicant share at top_leader posts there.
+NON_DESIGNATED_APPLICANT_LBG2 = (0.0005, 0.0015)
+NON_DESIGNATED_TOP_LBG1_MULT = 0.01
 
 
 @dataclass
@@ -103,17 +108,19 @@ def build_org(rng: np.random.Generator, scale: str, t: Truths) -> Org:
     muni_lbg1 = [t.population_lbg1_share]
     muni_pop = [float(t.population_oslo)]
     if scale == "national":
+        # sizes: a Zipf-like skew with some noise, sorted so the named large municipalities come first
         big = names.LARGE_MUNICIPALITIES
-        n_other = t.national_municipalities - 1 - len(big)
+        n_rest = t.national_municipalities - 1
+        rank = np.arange(1, n_rest + 1)
+        emp_all = np.sort(rank ** -0.6 * rng.lognormal(0.0, 0.25, n_rest))[::-1]
+        emp_all = np.maximum(150, np.round(emp_all / emp_all.sum() * t.national_other_employees)).astype(int)
+        n_other = n_rest - len(big)
         other_names = list(names.OTHER_MUNICIPALITY_NAMES[:n_other])
-        emp_small = np.sort(rng.lognormal(np.log(1800), 0.8, len(other_names)))[::-1]
-        rest = t.national_other_employees - sum(b[1] for b in big)
-        emp_small = np.maximum(150, np.round(emp_small / emp_small.sum() * rest))
-        lbg2_small = np.clip(expit(logit(0.06) + 0.35 * np.log(emp_small / 2500)
-                                   + rng.normal(0, 0.35, len(emp_small))), 0.02, 0.22)
+        lbg2_small = np.clip(expit(logit(0.06) + 0.35 * np.log(emp_all[len(big):] / 2500)
+                                   + rng.normal(0, 0.35, n_other)), 0.02, 0.22)
         codes = [f"{3100 + 7 * i:04d} {n}" for i, n in enumerate(other_names)]
         muni_name += [b[0] for b in big] + codes
-        muni_emp += [b[1] for b in big] + emp_small.astype(int).tolist()
+        muni_emp += emp_all.tolist()
         muni_lbg2 += [b[2] for b in big] + lbg2_small.tolist()
         for m in range(1, len(muni_name)):
             e = muni_emp[m]
@@ -212,10 +219,10 @@ def _stock_shares(org: Org, sector_rows, t: Truths) -> None:
     shift_s = logit(np.clip(stock_lbg2, 0.003, 0.9)) - logit(overall)[:, None]
     lead_m = org.muni_lead[org.sector_muni]
     top_m = org.muni_top[org.sector_muni]
-    shift_s[1, ~lead_m] = logit(0.01) - logit(t.applicant_lbg2_share[1])
-    shift_s[0, ~top_m] = logit(0.004) - logit(t.applicant_lbg2_share[0])
+    shift_s[1, ~lead_m] = logit(NON_DESIGNATED_APPLICANT_LBG2[1]) - logit(t.applicant_lbg2_share[1])
+    shift_s[0, ~top_m] = logit(NON_DESIGNATED_APPLICANT_LBG2[0]) - logit(t.applicant_lbg2_share[0])
     lbg1_mult = np.ones((3, S))
-    lbg1_mult[0, ~top_m] = 0.05
+    lbg1_mult[0, ~top_m] = NON_DESIGNATED_TOP_LBG1_MULT
     org.app_lbg2_shift = shift_s[:, org.unit_sector]
     org.app_lbg1_mult = lbg1_mult[:, org.unit_sector]
 

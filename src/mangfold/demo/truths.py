@@ -136,14 +136,14 @@ class Truths:
     # ------------------------------------------------------------------ applicants
     #: assumption: mean applicants per vacancy by level at oslo / national scale; the small scale uses
     #: ``small_applicant_multiplier`` times these.
-    applicants_per_vacancy: tuple[float, float, float] = (30.0, 28.0, 25.0)
+    applicants_per_vacancy: tuple[float, float, float] = (32.0, 30.0, 27.0)
     small_applicant_multiplier: float = 0.5
     #: assumption: SD of the log of a vacancy's "popularity" (drives applicant counts).
     popularity_sd: float = 0.8
     #: calibrated so that hires roughly keep the stock shares: *true* lbg2 share among applicants by level
     #: at a vacancy of average popularity in an average Oslo sector (plan, Hovedutfordring 3: lower share
     #: of candidates with immigrant background for leader posts than for employee posts).
-    applicant_lbg2_share: tuple[float, float, float] = (0.13, 0.19, 0.38)
+    applicant_lbg2_share: tuple[float, float, float] = (0.11, 0.17, 0.36)
     #: assumption: true lbg1 share among applicants by level.
     applicant_lbg1_share: tuple[float, float, float] = (0.05, 0.06, 0.07)
     #: assumption (sorting, Simpson-type): logit of the lbg2 applicant share rises by this per SD of
@@ -252,11 +252,13 @@ class Truths:
     strengthened_training_completed: float = 0.80
 
     # ------------------------------------------------------------------ mentoring (pilot 2)
-    #: assumption: pairs started per reverse_mentoring unit in its first year and in the next year.
+    #: assumption: pairs started per reverse_mentoring unit in its first year (small; oslo) and in the next
+    #: year (about 15 pairs at small scale, 60 at oslo scale over five years).
     mentoring_pairs_first_year: tuple[int, int] = (1, 2)
+    mentoring_pairs_first_year_oslo: tuple[int, int] = (2, 3)
     mentoring_pairs_second_year: tuple[int, int] = (0, 1)
     #: assumption: pair duration in days (uniform range); pairs ending after the data period are ongoing.
-    mentoring_duration_days: tuple[int, int] = (240, 400)
+    mentoring_duration_days: tuple[int, int] = (240, 540)
     #: assumption: survey items (ascii snake case of Norwegian labels), answered 1-5 by mentor and mentee
     #: before (pre) and, for ended pairs, after (post).
     survey_items: tuple[str, ...] = (
@@ -318,7 +320,7 @@ class Truths:
     #: >= 1 top_leader with lbg1 or lbg2 background in that stock.
     ks_share_with_immigrant_top_leader: float = 0.023
     #: assumption: number of municipalities at national scale (Oslo the largest).
-    national_municipalities: int = 128
+    national_municipalities: int = 150
     #: assumption: employees outside Oslo at national scale (about nine Oslos).
     national_other_employees: int = 450_000
 

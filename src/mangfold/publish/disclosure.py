@@ -27,7 +27,7 @@ def mark(min_cell: int) -> str:
 
 def _small(values: pd.Series, min_cell: int) -> np.ndarray:
     v = pd.to_numeric(values, errors="coerce")
-    return ((v >= 1) & (v < min_cell)).fillna(False).to_numpy(dtype=bool)
+    return ((v >= 1) & (v < min_cell)).fillna(False).to_numpy(dtype=bool, copy=True)  # writable (pandas 3 returns read-only views)
 
 
 def _suppress_one_more(part_idx: np.ndarray, values: np.ndarray, supp: np.ndarray) -> bool:

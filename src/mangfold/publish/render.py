@@ -63,7 +63,9 @@ def _clean_cells(nb) -> tuple[list, list]:
         if cell.cell_type == "code":
             outs = []
             for o in cell.get("outputs", []):
-                if o.get("output_type") == "error":
+                # only what a cell displays on purpose: display() output and printed text;
+                # a cell's last-expression value (execute_result) and errors never reach the report
+                if o.get("output_type") in ("error", "execute_result"):
                     continue
                 if o.get("output_type") == "stream" and o.get("name") == "stderr":
                     continue

@@ -1,0 +1,213 @@
+"""Recruitment funnel ("Rekruttering"): where representation is lost, how large the gap is, whether it
+is explained by the vacancies people apply to, and whether the data can tell at all.
+
+Flow: :func:`load_cells` (one DuckDB query: application counts per vacancy, background, gender and
+stage) -> the functions below (pandas group sums and vectorised statistics on counts) -> tidy tables
+with a :class:`~mangfold.tablespec.TableSpec` each.
+
+=======================  =========================================================================
+function                 table
+=======================  =========================================================================
+:func:`disparity`        ``funnel_disparity`` (results contract), with aggregate and within-vacancy
+                         comparisons, Holm-adjusted tests, verdicts, MDE and undeclared bounds
+:func:`representation`   ``funnel_representation``: each group's share of the applications at
+                         each stage
+:func:`stage_decomposition`  ``funnel_stages`` (:mod:`.funnel_stages`)
+:func:`measure_23`       ``funnel_measure23`` + the restricted vacancy list (:mod:`.funnel_measures`)
+:func:`measure_associations`  ``funnel_measures`` (2.1, 3.2, 3.4) (:mod:`.funnel_measures`)
+:func:`by_gender`, :func:`by_sector`, :func:`trend`, :func:`trend_test`  (:mod:`.funnel_breakdowns`)
+=======================  =========================================================================
+
+Counts are *applications*: a person who applies to several vacancies counts once per application.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..contract.schemas import BACKGROUND
+from ..stats.multiple import holm
+from ..stats.proportions import wilson_interval
+from ..stats.strata import mantel_haenszel
+from ..tablespec import TableSpec
+from .funnel_breakdowns import (GENDER_SPEC, SECTOR_SPEC, TREND_SPEC, TREND_TEST_SPEC, by_gender, by_sector,
+                                trend, trend_test)
+from .funnel_core import (LEVELS_ALL, STAGE_COLS, TRANSITION_NAMES, add_total, compare, groups_present,
+                          load_cells, params_get, sort_rows, transition_counts, versus_reference)
+from .funnel_measures import (MEASURE23_SPEC, MEASURES_SPEC, measure_23, measure_23_vacancies,
+                              measure_associations)
+from .funnel_stages import STAGES_SPEC, stage_decomposition
+
+__all__ = [
+    "CONTRACT_COLUMNS", "DISPARITY_SPEC", "REPRESENTATION_SPEC", "STAGES_SPEC", "MEASURE23_SPEC", "MEASURES_SPEC",
+    "GENDER_SPEC", "SECTOR_SPEC", "TREND_SPEC", "TREND_TEST_SPEC", "load_cells", "disparity", "within_vacancy",
+    "representation", "stage_decomposition", "measure_23", "measure_23_vacancies", "measure_associations",
+    "by_gender", "by_sector", "trend", "trend_test", "TRANSITION_NAMES", "LEVELS_ALL",
+]
+
+#: ``funnel_disparity.csv`` columns fixed by the results contract, in this order.
+CONTRACT_COLUMNS: tuple[str, ...] = (
+    "year", "position_level", "transition", "group", "reference_group", "n_group", "n_reference",
+    "rate_group", "rate_reference", "impact_ratio", "impact_ratio_ci_low", "impact_ratio_ci_high",
+    "four_fifths_flag", "p_value", "p_adjusted", "or_within_vacancy", "or_within_vacancy_ci_low",
+    "or_within_vacancy_ci_high", "p_within_vacancy", "heterogeneity_p", "n_vacancies",
+)
+#: Extra columns after the contract's, in this order.
+EXTRA_COLUMNS: tuple[str, ...] = (
+    "verdict", "mde", "mde_ratio", "passed_group", "passed_reference",
+    "rate_group_ci_low", "rate_group_ci_high", "rate_reference_ci_low", "rate_reference_ci_high",
+    "or_aggregate", "or_aggregate_ci_low", "or_aggregate_ci_high", "p_within_vacancy_adjusted", "test",
+    "n_undeclared", "passed_undeclared", "rate_group_if_undeclared_group", "rate_reference_if_undeclared_reference",
+    "impact_ratio_if_undeclared_group", "impact_ratio_if_undeclared_reference",
+    "impact_ratio_bound_low", "impact_ratio_bound_high",
+)
+
+_GROUP_DERIVED = (
+    "rate_group", "rate_group_ci_low", "rate_group_ci_high", "impact_ratio", "impact_ratio_ci_low",
+    "impact_ratio_ci_high", "four_fifths_flag", "p_value", "p_adjusted", "or_within_vacancy",
+    "or_within_vacancy_ci_low", "or_within_vacancy_ci_high", "p_within_vacancy", "p_within_vacancy_adjusted",
+    "heterogeneity_p", "verdict", "mde", "mde_ratio", "or_aggregate", "or_aggregate_ci_low",
+    "or_aggregate_ci_high", "rate_group_if_undeclared_group", "impact_ratio_if_undeclared_group",
+    "impact_ratio_if_undeclared_reference", "impact_ratio_bound_low", "impact_ratio_bound_high",
+)
+_REFERENCE_DERIVED = (
+    "rate_reference", "rate_reference_ci_low", "rate_reference_ci_high",
+    "rate_reference_if_undeclared_reference", *(c for c in _GROUP_DERIVED if not c.startswith("rate_group")),
+)
+_UNDECLARED_DERIVED = (
+    "rate_group_if_undeclared_group", "rate_reference_if_undeclared_reference", "impact_ratio_if_undeclared_group",
+    "impact_ratio_if_undeclared_reference", "impact_ratio_bound_low", "impact_ratio_bound_high",
+)
+
+DISPARITY_SPEC = TableSpec(
+    name="funnel_disparity",
+    counts=("n_group", "passed_group", "n_reference", "passed_reference", "n_undeclared", "passed_undeclared"),
+    derived={"n_group": _GROUP_DERIVED, "passed_group": _GROUP_DERIVED,
+             "n_reference": _REFERENCE_DERIVED, "passed_reference": _REFERENCE_DERIVED,
+             "n_undeclared": _UNDECLARED_DERIVED, "passed_undeclared": _UNDECLARED_DERIVED},
+    dims=("year", "position_level", "transition", "group"),
+    margins=(("position_level", "all"),),
+    not_counts=("year", "n_vacancies"),
+    title="Forskjeller gjennom rekrutteringsprosessen, gruppe mot referansegruppen",
+)
+
+REPRESENTATION_SPEC = TableSpec(
+    name="funnel_representation",
+    counts=("n_stage", "n_total"),
+    derived={"n_stage": ("share", "ci_low", "ci_high"), "n_total": ("share", "ci_low", "ci_high")},
+    dims=("year", "position_level", "stage", "group"),
+    margins=(("position_level", "all"), ("group", "all")),
+    title="Andel av søknadene på hvert trinn, etter bakgrunn",
+)
+
+_MH_OUT = ("or_within_vacancy", "or_within_vacancy_ci_low", "or_within_vacancy_ci_high", "p_within_vacancy",
+           "heterogeneity_p", "n_vacancies")
+
+
+def within_vacancy(cells: pd.DataFrame, *, groups: list[str], reference: str, alpha: float = 0.05,
+                   by: str = "position_level", total: str | None = "all") -> pd.DataFrame:
+    """Mantel-Haenszel comparison within vacancies (strata = vacancies), per ``by``, transition and group.
+
+    For each vacancy the 2x2 table is (group, reference) x (passed, did not pass) at the transition.
+    :func:`mangfold.stats.strata.mantel_haenszel` gives the common odds ratio (group over reference;
+    below 1 = the group passes less often than reference applicants *to the same vacancy*), its
+    Robins-Breslow-Greenland 95 % interval, the continuity-corrected MH chi-squared test and the
+    Breslow-Day test of equal odds ratios across vacancies. Vacancies without both groups at the
+    transition, or where everybody or nobody passed, carry no information and are dropped before
+    the test; ``n_vacancies`` counts those used. ``total``: also one row over all values of ``by``.
+
+    Columns: ``by, transition, group, or_within_vacancy, or_within_vacancy_ci_low,
+    or_within_vacancy_ci_high, p_within_vacancy, heterogeneity_p, n_vacancies``.
+    """
+    long = transition_counts(cells, by=[by, "vacancy_id"])
+    wide = versus_reference(long, [by, "vacancy_id"], groups=groups, reference=reference)
+    a = wide["passed_group"].to_numpy(float)
+    b = wide["n_group"].to_numpy(float) - a
+    c = wide["passed_reference"].to_numpy(float)
+    d = wide["n_reference"].to_numpy(float) - c
+    keep = (a + b > 0) & (c + d > 0) & (a + c > 0) & (b + d > 0)
+    strata = pd.DataFrame({by: wide[by].to_numpy(), "transition": wide["transition"].to_numpy(),
+                           "group": wide["group"].to_numpy(), "a": a, "b": b, "c": c, "d": d})[keep]
+    if total is not None:
+        strata = pd.concat([strata, strata.assign(**{by: total})], ignore_index=True)
+    rows = []
+    for (lvl, tr, g), sub in strata.groupby([by, "transition", "group"], sort=False, observed=True):
+        mh = mantel_haenszel(sub, alpha=alpha).iloc[0]
+        rows.append((lvl, tr, g, mh["estimate"], mh["ci_low"], mh["ci_high"], mh["p_value"],
+                     mh["heterogeneity_p"], int(mh["n_strata_used"])))
+    return pd.DataFrame(rows, columns=[by, "transition", "group", *_MH_OUT])
+
+
+def _levels(cells: pd.DataFrame) -> tuple[str, ...]:
+    present = set(cells["position_level"].astype(str))
+    return tuple(lv for lv in LEVELS_ALL if lv in present or lv == "all")
+
+
+def disparity(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataFrame:
+    """``funnel_disparity``: one row per position level (and ``all``), transition and group.
+
+    Columns: the results contract's (:data:`CONTRACT_COLUMNS`) in order, then :data:`EXTRA_COLUMNS`.
+    ``n_group``/``n_reference``: applications of the group / reference group at the transition's first
+    stage; ``passed_*``: those of them that reached its last stage. Aggregate statistics are explained
+    in :func:`mangfold.analyses.funnel_core.compare`; the within-vacancy columns in
+    :func:`within_vacancy`. ``p_adjusted`` and ``p_within_vacancy_adjusted``: Holm over the year's
+    family, i.e. every row of this table (all levels, transitions and groups). ``test``: the name of
+    the two-sided test behind ``p_value``. Rows with no applications of a group at a level get
+    missing statistics.
+    """
+    focal, reference, alpha, four_fifths, _ = params_get(params)
+    cells = cells[cells["year"] == year]
+    groups = groups_present(cells, focal=focal, reference=reference)
+    long = transition_counts(cells, by=["position_level"])
+    long = add_total(long, "position_level", keys=["position_level", "background", "transition"],
+                     values=["n", "passed"])
+    wide = versus_reference(long, ["position_level"], groups=groups, reference=reference)
+    # a complete grid: every level present x transition x group
+    grid = pd.MultiIndex.from_product([_levels(cells), TRANSITION_NAMES, groups],
+                                      names=["position_level", "transition", "group"]).to_frame(index=False)
+    wide = grid.merge(wide, on=["position_level", "transition", "group"], how="left")
+    wide["reference_group"] = reference
+    for c in ("n_group", "passed_group", "n_reference", "passed_reference", "n_undeclared", "passed_undeclared"):
+        wide[c] = wide[c].fillna(0).astype("int64")
+    out = compare(wide, alpha=alpha, four_fifths=four_fifths)
+    mh = within_vacancy(cells, groups=groups, reference=reference, alpha=alpha)
+    out = out.merge(mh, on=["position_level", "transition", "group"], how="left")
+    out["n_vacancies"] = out["n_vacancies"].fillna(0).astype("int64")
+    out["p_within_vacancy_adjusted"] = holm(out["p_within_vacancy"].to_numpy(float))
+    out["test"] = "fisher_exact_two_sided"
+    out.insert(0, "year", int(year))
+    out = sort_rows(out, {"position_level": LEVELS_ALL, "transition": TRANSITION_NAMES, "group": tuple(groups)})
+    return out[[*CONTRACT_COLUMNS, *EXTRA_COLUMNS]]
+
+
+def representation(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataFrame:
+    """``funnel_representation``: each background's share of the applications at each stage.
+
+    One row per position level (and ``all``), stage (``applied`` ... ``hired``) and background
+    (every code present, and ``all``). Columns: ``year, position_level, stage, group, n_stage``
+    (applications of the group that reached the stage), ``n_total`` (all applications that reached
+    it), ``share = n_stage / n_total`` and its Wilson interval ``ci_low, ci_high``. Where the focal
+    group's share falls from one stage to the next, representation is lost at that stage.
+    """
+    alpha = float(params["alpha"])
+    cells = cells[cells["year"] == year]
+    g = cells.groupby(["position_level", "background"], observed=True)[list(STAGE_COLS)].sum().reset_index()
+    long = g.melt(id_vars=["position_level", "background"], value_vars=list(STAGE_COLS),
+                  var_name="stage", value_name="n_stage")
+    long = add_total(long, "position_level", keys=["position_level", "background", "stage"], values=["n_stage"])
+    long = add_total(long, "background", keys=["position_level", "background", "stage"], values=["n_stage"])
+    tot = long[long["background"] == "all"][["position_level", "stage", "n_stage"]].rename(
+        columns={"n_stage": "n_total"})
+    out = long.merge(tot, on=["position_level", "stage"], how="left").rename(columns={"background": "group"})
+    out["n_stage"] = out["n_stage"].astype("int64")
+    out["n_total"] = out["n_total"].astype("int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["share"] = np.where(out["n_total"] > 0, out["n_stage"] / out["n_total"], np.nan)
+    out["ci_low"], out["ci_high"] = wilson_interval(out["n_stage"].to_numpy(), out["n_total"].to_numpy(), alpha=alpha)
+    out.insert(0, "year", int(year))
+    out = sort_rows(out, {"position_level": LEVELS_ALL, "stage": STAGE_COLS, "group": (*BACKGROUND, "all")})
+    return out[["year", "position_level", "stage", "group", "n_stage", "n_total", "share", "ci_low", "ci_high"]]
+

@@ -1,0 +1,159 @@
+"""The funnel comparison broken down by gender and by sector, and over the years (trend).
+
+All three tables use the aggregate comparison of :func:`mangfold.analyses.funnel_core.compare`
+(Wilson rates, Katz impact-ratio interval, Fisher exact test, Holm within the table and year,
+verdict with MDE). The trend test fits one logistic model per group and transition on counts per
+(year, unit, level, background) with cluster-robust errors by unit.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..contract.schemas import GENDER
+from ..stats.binomial import binomial_glm
+from ..tablespec import TableSpec
+from .funnel_core import (LEVELS_ALL, STAGE_COLS, TRANSITION_NAMES, TRANSITIONS, add_total, compare,
+                          groups_present, params_get, sort_rows, transition_counts, versus_reference)
+
+#: columns of the breakdown tables after their dimension columns
+BREAKDOWN_COLUMNS: tuple[str, ...] = (
+    "transition", "group", "reference_group", "n_group", "passed_group", "n_reference", "passed_reference",
+    "rate_group", "rate_group_ci_low", "rate_group_ci_high", "rate_reference", "rate_reference_ci_low",
+    "rate_reference_ci_high", "impact_ratio", "impact_ratio_ci_low", "impact_ratio_ci_high", "four_fifths_flag",
+    "p_value", "p_adjusted", "verdict", "mde", "mde_ratio",
+)
+_G = ("rate_group", "rate_group_ci_low", "rate_group_ci_high", "impact_ratio", "impact_ratio_ci_low",
+      "impact_ratio_ci_high", "four_fifths_flag", "p_value", "p_adjusted", "verdict", "mde", "mde_ratio")
+_R = ("rate_reference", "rate_reference_ci_low", "rate_reference_ci_high", *_G[3:])
+_DERIVED = {"n_group": _G, "passed_group": _G, "n_reference": _R, "passed_reference": _R}
+_COUNTS = ("n_group", "passed_group", "n_reference", "passed_reference")
+
+
+def _spec(name: str, dim: str, title: str) -> TableSpec:
+    return TableSpec(name=name, counts=_COUNTS, derived=_DERIVED, dims=("year", dim, "transition", "group"),
+                     margins=((dim, "all"),), title=title)
+
+
+GENDER_SPEC = _spec("funnel_gender", "gender", "Kjønn og bakgrunn: gruppe mot referansegruppen av samme kjønn")
+SECTOR_SPEC = _spec("funnel_sector", "sector", "Forskjeller gjennom rekrutteringsprosessen per sektor")
+TREND_SPEC = _spec("funnel_trend", "position_level", "Utviklingen over år: gruppe mot referansegruppen")
+TREND_TEST_SPEC = TableSpec(
+    name="funnel_trend_test",
+    counts=("n_group", "n_reference"),
+    derived={c: ("estimate", "std_error", "ci_low", "ci_high", "or_change_per_year", "or_change_ci_low",
+                 "or_change_ci_high", "p_value") for c in ("n_group", "n_reference")},
+    dims=("year", "group", "transition"),
+    not_counts=("year", "first_year", "last_year", "n_years", "n_units"),
+    title="Endring per år i forskjellen mellom målgruppen og referansegruppen",
+)
+
+
+def _breakdown(cells: pd.DataFrame, dim: str, *, params: dict[str, Any], year: int,
+               order: tuple[str, ...]) -> pd.DataFrame:
+    focal, reference, alpha, four_fifths, _ = params_get(params)
+    cells = cells[cells["year"] == year]
+    groups = groups_present(cells, focal=focal, reference=reference)
+    long = transition_counts(cells, by=[dim])
+    long = add_total(long, dim, keys=[dim, "background", "transition"], values=["n", "passed"])
+    wide = versus_reference(long, [dim], groups=groups, reference=reference)
+    out = compare(wide, alpha=alpha, four_fifths=four_fifths)
+    out.insert(0, "year", int(year))
+    out = sort_rows(out, {dim: order, "transition": TRANSITION_NAMES, "group": tuple(groups)})
+    return out[["year", dim, *BREAKDOWN_COLUMNS]]
+
+
+def by_gender(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataFrame:
+    """``funnel_gender``: each group against the reference group *of the same gender* (and ``all``),
+    per transition, all position levels together. Columns: ``year, gender`` and
+    :data:`BREAKDOWN_COLUMNS` (see :func:`mangfold.analyses.funnel_core.compare`); Holm over this table.
+    Comparing a group's impact ratio for women with that for men shows whether the gap differs by gender."""
+    return _breakdown(cells, "gender", params=params, year=year, order=(*GENDER, "all"))
+
+
+def by_sector(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataFrame:
+    """``funnel_sector``: each group against the reference group per sector (and ``all``) and transition,
+    all position levels together. Columns: ``year, sector`` and :data:`BREAKDOWN_COLUMNS`; Holm over this
+    table."""
+    sectors = tuple(sorted(set(cells.loc[cells["year"] == year, "sector"].astype(str))))
+    return _breakdown(cells, "sector", params=params, year=year, order=(*sectors, "all"))
+
+
+def trend(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataFrame:
+    """``funnel_trend``: the aggregate comparison for every year in ``cells`` up to ``year``, per
+    position level (and ``all``), transition and group. Columns: ``year, position_level`` and
+    :data:`BREAKDOWN_COLUMNS`; Holm within each year."""
+    focal, reference, alpha, four_fifths, _ = params_get(params)
+    cells = cells[cells["year"] <= year]
+    groups = groups_present(cells, focal=focal, reference=reference)
+    long = transition_counts(cells, by=["year", "position_level"])
+    long = add_total(long, "position_level", keys=["year", "position_level", "background", "transition"],
+                     values=["n", "passed"])
+    wide = versus_reference(long, ["year", "position_level"], groups=groups, reference=reference)
+    out = compare(wide, alpha=alpha, four_fifths=four_fifths, family=["year"])
+    out["year"] = out["year"].astype("int64")
+    out = sort_rows(out, {"position_level": LEVELS_ALL, "transition": TRANSITION_NAMES, "group": tuple(groups)})
+    return out[["year", "position_level", *BREAKDOWN_COLUMNS]]
+
+
+def trend_test(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataFrame:
+    """``funnel_trend_test``: does the focal group's gap change over the years? One row per transition.
+
+    Logistic model on counts per (year, unit, position level, background), focal and reference group
+    only: ``passed ~ year + group + year x group + position_level``, CR1 cluster-robust errors by unit
+    (:func:`mangfold.stats.binomial.binomial_glm`). ``estimate``: the year x group coefficient, the
+    change per year in the log odds ratio focal vs reference (positive = the gap narrows when the
+    group is behind); ``std_error, ci_low, ci_high, p_value`` for it; ``or_change_per_year``
+    ``= exp(estimate)`` with ``or_change_ci_low/high``. ``first_year, last_year, n_years, n_units``;
+    ``n_group, n_reference``: applications at the transition's first stage, summed over the years.
+    Missing statistics and a ``note`` with fewer than two years or units.
+    """
+    focal, reference, alpha, _, _ = params_get(params)
+    cells = cells[(cells["year"] <= year) & cells["background"].isin([focal, reference])]
+    keys = ["year", "unit_id", "position_level", "background"]
+    g = cells.groupby(keys, observed=True, sort=False)[list(STAGE_COLS)].sum().reset_index()
+    yrs = sorted(set(g["year"]))
+    g["year_c"] = g["year"] - (np.mean(yrs) if yrs else 0.0)
+    g["is_group"] = (g["background"] == focal).astype(float)
+    g["year_x_group"] = g["year_c"] * g["is_group"]
+    rows = []
+    for name, frm, to in TRANSITIONS:
+        row: dict[str, Any] = {
+            "year": int(year), "group": focal, "reference_group": reference, "transition": name,
+            "first_year": int(min(yrs)) if yrs else int(year), "last_year": int(max(yrs)) if yrs else int(year),
+            "n_years": len(yrs), "n_units": int(g.loc[g[frm] > 0, "unit_id"].nunique()),
+            "n_group": int(g.loc[g["is_group"] == 1, frm].sum()), "n_reference": int(g.loc[g["is_group"] == 0, frm].sum()),
+            "estimate": np.nan, "std_error": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan, "note": "",
+        }
+        d = g[g[frm] > 0]
+        covs = ["year_c", "is_group", "year_x_group"] + (["position_level"] if d["position_level"].nunique() > 1 else [])
+        if len(yrs) < 2:
+            row["note"] = "fewer than two years"
+        elif row["n_units"] < 2:
+            row["note"] = "fewer than two units"
+        else:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    fit = binomial_glm(d, successes=to, trials=frm, covariates=covs, cluster="unit_id",
+                                       alpha=alpha).set_index("term")
+                se = float(fit.at["year_x_group", "std_error"])
+                if np.isfinite(se) and se > 1e-8:
+                    for c in ("estimate", "std_error", "ci_low", "ci_high", "p_value"):
+                        row[c] = float(fit.at["year_x_group", c])
+                else:
+                    row["note"] = "not estimable: no variation"
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                row["note"] = f"not estimable: {exc}"[:120]
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out["or_change_per_year"] = np.exp(out["estimate"])
+    out["or_change_ci_low"] = np.exp(out["ci_low"])
+    out["or_change_ci_high"] = np.exp(out["ci_high"])
+    return out[["year", "group", "reference_group", "transition", "first_year", "last_year", "n_years", "n_units",
+                "n_group", "n_reference", "estimate", "std_error", "ci_low", "ci_high", "p_value",
+                "or_change_per_year", "or_change_ci_low", "or_change_ci_high", "note"]]

@@ -1,0 +1,457 @@
+"""Representation and sector targets (action plan measure 1.1).
+
+* :func:`representation`: the focal group's share among top leaders, leaders and employees, per
+  sector and in all, for every workforce year up to the report year, with Wilson intervals, the
+  population share (``population`` table) and the share among qualified applicants.
+* :func:`sector_targets`: the contract table ``sector_targets.csv`` (target per sector from params,
+  gap, met, must_explain) with the gap in whole persons and the projection below.
+* :func:`leader_flows` and :func:`project_targets`: this year's exit, promotion and hiring flows
+  per sector and group from the workforce panel (``person_id`` over years), and the year in which
+  each sector reaches its target if those rates hold, with an interval from their uncertainty.
+
+The workforce is a full count (31 December), so a share is exact for that date; the Wilson
+interval says how far the share could drift by chance in a group of this size, which is what
+matters when comparing it with the population or with a target over time.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..contract.schemas import LEADER_LEVELS
+from ..stats.proportions import wilson_interval
+from ..store import query, tables_present
+from ..tablespec import TableSpec
+
+ALL = "all"
+#: Position levels of the representation table, in report order; ``leaders`` = top_leader + leader.
+LEVELS = ("top_leader", "leader", "leaders", "employee")
+HORIZON = 10
+
+REPRESENTATION_SPEC = TableSpec(
+    name="representation",
+    counts=("n", "n_focal", "n_qualified", "n_qualified_focal"),
+    derived={"n": ("share", "ci_low", "ci_high"), "n_focal": ("share", "ci_low", "ci_high"),
+             "n_qualified": ("qualified_share", "qualified_ci_low", "qualified_ci_high"),
+             "n_qualified_focal": ("qualified_share", "qualified_ci_low", "qualified_ci_high")},
+    dims=("year", "sector", "staff_group", "position_level"),
+    margins=(("sector", ALL), ("position_level", "leaders")),
+    not_counts=("year", "population_year"),
+    title="Andel i målgruppen blant ansatte, etter sektor og stillingsnivå",
+)
+
+_SECTOR_DERIVED = ("share_lbg2", "ci_low", "ci_high", "gap_pp", "met", "must_explain", "gap_persons",
+                   "year_reached", "year_reached_low", "year_reached_high", "projection_status", "share_projected")
+SECTOR_TARGETS_SPEC = TableSpec(
+    name="sector_targets",
+    counts=("n_leaders", "n_leaders_lbg2"),
+    derived={"n_leaders": (*_SECTOR_DERIVED, "target_status"), "n_leaders_lbg2": _SECTOR_DERIVED},
+    dims=("year", "sector"),
+    margins=(("sector", ALL),),
+    not_counts=("year", "gap_persons", "year_reached", "year_reached_low", "year_reached_high"),
+    title="Sektormål for ledere i målgruppen (tiltak 1.1)",
+)
+
+#: Exits, promotions and hires per sector and group: person-level flows, restricted only.
+FLOWS_NAME = "leader_flows"
+
+
+# ------------------------------------------------------------------ helpers
+def _wilson(df: pd.DataFrame, x: str, n: str, prefix: str, *, alpha: float) -> pd.DataFrame:
+    xs, ns = df[x].to_numpy(float), df[n].to_numpy(float)
+    ok = ~(np.isnan(xs) | np.isnan(ns))
+    lo, hi = np.full(len(df), np.nan), np.full(len(df), np.nan)
+    lo[ok], hi[ok] = wilson_interval(xs[ok], ns[ok], alpha=alpha)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df[f"{prefix}share"] = np.where(ns > 0, xs / ns, np.nan)
+    df[f"{prefix}ci_low"], df[f"{prefix}ci_high"] = lo, hi
+    return df
+
+
+def _add_totals(cells: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
+    """Per (year, sector, position_level) counts -> plus ``all`` sectors and ``leaders`` rows."""
+    leaders = (cells[cells["position_level"].isin(LEADER_LEVELS)]
+               .groupby(["year", "sector"], as_index=False)[counts].sum(min_count=1))
+    leaders["position_level"] = "leaders"
+    both = pd.concat([cells, leaders], ignore_index=True)
+    total = both.groupby(["year", "position_level"], as_index=False)[counts].sum(min_count=1)
+    total["sector"] = ALL
+    out = pd.concat([both, total], ignore_index=True)
+    out["staff_group"] = np.where(out["position_level"] == "employee", "employees", "leaders")
+    sectors = sorted(s for s in out["sector"].unique() if s != ALL) + [ALL]
+    out["sector"] = pd.Categorical(out["sector"], sectors, ordered=True)
+    out["position_level"] = pd.Categorical(out["position_level"], LEVELS, ordered=True)
+    out = out.sort_values(["year", "sector", "position_level"]).reset_index(drop=True)
+    out["sector"] = out["sector"].astype(str)
+    out["position_level"] = out["position_level"].astype(str)
+    return out
+
+
+def _areas(store: str | Path) -> list[str]:
+    return list(query(store, "SELECT DISTINCT municipality FROM units WHERE municipality IS NOT NULL")["municipality"])
+
+
+def population_shares(store: str | Path, years: list[int], *, focal: str) -> pd.DataFrame:
+    """``year, population_year, population_share`` for each of ``years``.
+
+    The share of ``focal`` among all persons in the areas that the units belong to (all areas of
+    the ``population`` table when none matches). A year without population figures takes the
+    latest earlier year, else the earliest year there is (``population_year`` says which).
+    Empty shares when the table is absent or ``focal`` is not a population group.
+    """
+    out = pd.DataFrame({"year": years, "population_year": pd.array([pd.NA] * len(years), dtype="Int64"),
+                        "population_share": np.nan})
+    if "population" not in tables_present(store):
+        return out
+    pop = query(store, "SELECT year, area, background, persons FROM population")
+    areas = set(_areas(store))
+    if pop["area"].isin(areas).any():
+        pop = pop[pop["area"].isin(areas)]
+    pop = pop.assign(focal_persons=np.where(pop["background"] == focal, pop["persons"], 0))
+    sums = pop.groupby("year")[["focal_persons", "persons"]].sum()
+    by_year = (sums["focal_persons"] / sums["persons"].where(sums["persons"] > 0)).astype(float)
+    if by_year.empty:
+        return out
+    avail = np.array(sorted(by_year.index))
+    for i, y in enumerate(years):
+        earlier = avail[avail <= y]
+        py = int(earlier[-1]) if len(earlier) else int(avail[0])
+        out.loc[i, "population_year"] = py
+        out.loc[i, "population_share"] = float(by_year[py])
+    return out
+
+
+# ------------------------------------------------------------------ representation
+def representation(store: str | Path, year: int, *, focal: str = "lbg2", alpha: float = 0.05) -> pd.DataFrame:
+    """The focal group's share per year (every workforce year up to ``year``), sector and level.
+
+    Columns: ``year, sector`` (``all`` = every sector), ``staff_group`` (``leaders`` or
+    ``employees``: the levels ``top_leader``, ``leader`` and their total ``leaders`` form one
+    group, ``employee`` the other), ``position_level``; ``n`` employees at 31 December,
+    ``n_focal`` of them in the focal group (register background; ``undeclared`` counts as not
+    focal), ``share = n_focal / n`` with the Wilson interval ``ci_low, ci_high`` (R
+    ``prop.test(x, n, correct = FALSE)``); ``population_share`` the focal share of the population
+    in ``population_year``; ``n_qualified`` formally qualified applications with a declared
+    background to vacancies of that year, sector and level, ``n_qualified_focal`` of them from the
+    focal group, and ``qualified_share`` with its Wilson interval (empty in years without vacancies).
+    """
+    cells = query(store, """
+        SELECT w.year, u.sector, w.position_level, count(*) AS n,
+               count(*) FILTER (WHERE w.background = ?) AS n_focal
+        FROM workforce w JOIN units u USING (unit_id)
+        WHERE w.year <= ? GROUP BY ALL""", [focal, year])
+    if cells.empty:
+        return pd.DataFrame(columns=["year", "sector", "staff_group", "position_level", "n", "n_focal", "share",
+                                     "ci_low", "ci_high", "population_share", "population_year", "n_qualified",
+                                     "n_qualified_focal", "qualified_share", "qualified_ci_low", "qualified_ci_high"])
+    grid = cells[["year", "sector"]].drop_duplicates().merge(pd.DataFrame({"position_level": list(LEADER_LEVELS) + ["employee"]}),
+                                                            how="cross")
+    cells = grid.merge(cells, how="left", on=["year", "sector", "position_level"]).fillna({"n": 0, "n_focal": 0})
+    apps = query(store, """
+        SELECT v.year, u.sector, v.position_level,
+               count(*) FILTER (WHERE a.background <> 'undeclared') AS n_qualified,
+               count(*) FILTER (WHERE a.background = ?) AS n_qualified_focal
+        FROM applications a JOIN vacancies v USING (vacancy_id) JOIN units u ON u.unit_id = v.unit_id
+        WHERE a.qualified AND v.year <= ? GROUP BY ALL""", [focal, year])
+    cells = cells.merge(apps, how="left", on=["year", "sector", "position_level"])
+    vac_years = set(query(store, "SELECT DISTINCT year FROM vacancies")["year"].astype(int))
+    has_vac = cells["year"].isin(vac_years)
+    for c in ("n_qualified", "n_qualified_focal"):
+        cells[c] = cells[c].where(~(has_vac & cells[c].isna()), 0)
+    out = _add_totals(cells, ["n", "n_focal", "n_qualified", "n_qualified_focal"])
+    out["year"] = out["year"].astype(int)
+    for c in ("n", "n_focal"):
+        out[c] = out[c].astype(int)
+    for c in ("n_qualified", "n_qualified_focal"):
+        out[c] = out[c].astype("Int64")
+    out = _wilson(out, "n_focal", "n", "", alpha=alpha)
+    pop = population_shares(store, sorted(out["year"].unique().tolist()), focal=focal)
+    out = out.merge(pop, how="left", on="year")
+    q = out[["n_qualified_focal", "n_qualified"]].astype(float)
+    tmp = _wilson(q.copy(), "n_qualified_focal", "n_qualified", "qualified_", alpha=alpha)
+    for c in ("qualified_share", "qualified_ci_low", "qualified_ci_high"):
+        out[c] = tmp[c].to_numpy()
+    return out[["year", "sector", "staff_group", "position_level", "n", "n_focal", "share", "ci_low", "ci_high",
+                "population_share", "population_year", "n_qualified", "n_qualified_focal", "qualified_share",
+                "qualified_ci_low", "qualified_ci_high"]]
+
+
+# ------------------------------------------------------------------ flows and projection
+_FLOWS_SQL = """
+WITH w AS (
+    SELECT w.person_id, w.year, {sector} AS sector,
+           w.position_level IN ('top_leader', 'leader') AS is_leader, w.background = ? AS focal
+    FROM workforce w JOIN units u USING (unit_id) WHERE w.year IN (? - 1, ?)),
+prev AS (SELECT * FROM w WHERE year = ? - 1),
+cur AS (SELECT * FROM w WHERE year = ?),
+start AS (
+    SELECT p.sector, p.focal,
+           count(*) FILTER (WHERE p.is_leader) AS leaders_start,
+           count(*) FILTER (WHERE p.is_leader AND NOT coalesce(c.is_leader AND c.sector = p.sector, false)) AS exits,
+           count(*) FILTER (WHERE NOT p.is_leader) AS employees_start,
+           count(*) FILTER (WHERE NOT p.is_leader AND coalesce(c.is_leader AND c.sector = p.sector, false)) AS promotions
+    FROM prev p LEFT JOIN cur c USING (person_id) GROUP BY ALL),
+fin AS (
+    SELECT c.sector, c.focal,
+           count(*) FILTER (WHERE c.is_leader) AS leaders_end,
+           count(*) FILTER (WHERE NOT c.is_leader) AS employees_end,
+           count(*) FILTER (WHERE c.is_leader AND (p.person_id IS NULL OR p.sector <> c.sector)) AS hires
+    FROM cur c LEFT JOIN prev p USING (person_id) GROUP BY ALL)
+SELECT coalesce(s.sector, f.sector) AS sector, coalesce(s.focal, f.focal) AS focal,
+       coalesce(leaders_start, 0) AS leaders_start, coalesce(exits, 0) AS exits,
+       coalesce(employees_start, 0) AS employees_start, coalesce(promotions, 0) AS promotions,
+       coalesce(hires, 0) AS hires, coalesce(leaders_end, 0) AS leaders_end,
+       coalesce(employees_end, 0) AS employees_end
+FROM start s FULL JOIN fin f ON s.sector = f.sector AND s.focal = f.focal
+"""
+
+
+def leader_flows(store: str | Path, year: int, *, focal: str = "lbg2") -> pd.DataFrame:
+    """Flows into and out of leadership from 31 December ``year - 1`` to 31 December ``year``.
+
+    One row per sector (and ``all``) and ``group`` (``focal`` or ``other``): ``leaders_start``
+    leaders (top_leader or leader) in the sector at the start; ``exits`` of them who are not
+    leaders in that sector at the end (left the municipality, stepped down or moved sector);
+    ``employees_start`` non-leaders in the sector at the start; ``promotions`` of them who are
+    leaders there at the end; ``hires`` leaders at the end who were not in the sector's workforce
+    at the start (from outside or from another sector); ``leaders_end``, ``employees_end``.
+    Start rows are grouped by background at the start, entrants by background at the end, so
+    ``leaders_end = leaders_start - exits + promotions + hires`` when nobody's background changes.
+    Person-level flows: publish only via the restricted copy. Empty when ``year - 1`` is missing.
+    """
+    cols = ["year", "sector", "group", "leaders_start", "exits", "employees_start", "promotions", "hires",
+            "leaders_end", "employees_end"]
+    have = set(query(store, "SELECT DISTINCT year FROM workforce WHERE year IN (?, ?)", [year - 1, year])["year"])
+    if have != {year - 1, year}:
+        return pd.DataFrame(columns=cols)
+    parts = []
+    for expr in ("u.sector", f"'{ALL}'"):
+        params = [focal, year, year, year, year]
+        parts.append(query(store, _FLOWS_SQL.format(sector=expr), params))
+    df = pd.concat(parts, ignore_index=True)
+    df["group"] = np.where(df["focal"], "focal", "other")
+    grid = df[["sector"]].drop_duplicates().merge(pd.DataFrame({"group": ["focal", "other"]}), how="cross")
+    df = grid.merge(df.drop(columns="focal"), how="left", on=["sector", "group"]).fillna(0)
+    df.insert(0, "year", int(year))
+    for c in cols[3:]:
+        df[c] = df[c].astype(int)
+    order = sorted(s for s in df["sector"].unique() if s != ALL) + [ALL]
+    df["sector"] = pd.Categorical(df["sector"], order, ordered=True)
+    df = df.sort_values(["sector", "group"]).reset_index(drop=True)
+    df["sector"] = df["sector"].astype(str)
+    return df[cols]
+
+
+def _rate_counts(x: np.ndarray, n: np.ndarray, fallback_x: np.ndarray, fallback_n: np.ndarray):
+    """Use the fallback counts where a group has no one at risk (n == 0)."""
+    use = n == 0
+    return np.where(use, fallback_x, x), np.where(use, fallback_n, n)
+
+
+def project_targets(flows: pd.DataFrame, targets: pd.Series, *, horizon: int = HORIZON, n_draws: int = 4000,
+                    seed: int = 0, alpha: float = 0.05) -> pd.DataFrame:
+    """The year each sector's focal share of leaders reaches its target if this year's rates hold.
+
+    ``flows``: :func:`leader_flows`; ``targets``: target share per sector (index = sector).
+    Model, per sector and group g (focal, other), starting from the leaders ``L_g`` at the end
+    of the year and the employee pool ``E_g`` (held fixed)::
+
+        L_g(t + 1) = L_g(t) (1 - exit_g) + promotion_g E_g + hires_g
+
+    with ``exit_g = exits / leaders_start``, ``promotion_g = promotions / employees_start`` and
+    ``hires_g`` the leaders hired per year. A group with nobody at risk takes the other group's
+    rate in the sector (then the municipality's rate for the group). ``year_reached`` is the first
+    year with ``L_focal / (L_focal + L_other) >= target`` (the report year itself when already met;
+    empty when not within ``horizon`` years). The interval: ``n_draws`` draws of the rates from
+    their Jeffreys posteriors (``Beta(x + 1/2, n - x + 1/2)`` for exit and promotion,
+    ``Gamma(hires + 1/2, 1)`` for the yearly hires), each projected the same way;
+    ``year_reached_low, year_reached_high`` are the ``alpha/2`` and ``1 - alpha/2`` quantiles of
+    the reached year (empty high = beyond the horizon). The recursion is the expected path of the
+    binomial/Poisson process (checked against a stochastic simulation in the tests).
+
+    Returns one row per sector: ``year, sector, share_now, target_share, share_projected``
+    (share after ``horizon`` years), ``year_reached, year_reached_low, year_reached_high`` (Int64),
+    ``projection_status``: ``already_met``, ``reached`` (within the horizon) or
+    ``not_within_horizon``.
+    """
+    cols = ["year", "sector", "share_now", "target_share", "share_projected", "year_reached", "year_reached_low",
+            "year_reached_high", "projection_status"]
+    if flows.empty:
+        return pd.DataFrame(columns=cols)
+    year = int(flows["year"].iloc[0])
+    f = flows.pivot(index="sector", columns="group",
+                    values=["leaders_start", "exits", "employees_start", "promotions", "hires", "leaders_end",
+                            "employees_end"])
+    sectors = [s for s in flows["sector"].unique()]
+    f = f.loc[sectors]
+    tot = f.T.groupby(level=0).sum().T  # both groups together
+    allrow = f.loc[ALL] if ALL in f.index else None
+    params: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+    for g, other in (("focal", "other"), ("other", "focal")):
+        ex, lx = _rate_counts(f[("exits", g)].to_numpy(float), f[("leaders_start", g)].to_numpy(float),
+                              tot["exits"].to_numpy(float), tot["leaders_start"].to_numpy(float))
+        if allrow is not None:
+            ex, lx = _rate_counts(ex, lx, np.full(len(f), float(allrow[("exits", g)])),
+                                  np.full(len(f), float(allrow[("leaders_start", g)])))
+        px, pn = _rate_counts(f[("promotions", g)].to_numpy(float), f[("employees_start", g)].to_numpy(float),
+                              tot["promotions"].to_numpy(float), tot["employees_start"].to_numpy(float))
+        if allrow is not None:
+            px, pn = _rate_counts(px, pn, np.full(len(f), float(allrow[("promotions", g)])),
+                                  np.full(len(f), float(allrow[("employees_start", g)])))
+        params[g] = (ex, lx, px, pn, f[("hires", g)].to_numpy(float), f[("employees_end", g)].to_numpy(float))
+    start = {g: f[("leaders_end", g)].to_numpy(float) for g in ("focal", "other")}
+    target = targets.reindex(sectors).to_numpy(float)
+
+    def path(rates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
+        """Focal share at t = 0..horizon; arrays broadcast over (draws, sectors)."""
+        shape = np.broadcast(rates["focal"][0], start["focal"]).shape
+        lf, lo = np.broadcast_to(start["focal"], shape), np.broadcast_to(start["other"], shape)
+        shares = []
+        for t in range(horizon + 1):
+            if t:
+                e, p, h = rates["focal"]
+                lf = lf * (1 - e) + p * params["focal"][5] + h
+                e, p, h = rates["other"]
+                lo = lo * (1 - e) + p * params["other"][5] + h
+            with np.errstate(invalid="ignore", divide="ignore"):
+                shares.append(np.where(lf + lo > 0, lf / (lf + lo), np.nan))
+        return np.stack(shares)
+
+    def reached(shares: np.ndarray) -> np.ndarray:
+        hit = shares >= target - 1e-12
+        first = np.argmax(hit, axis=0).astype(float)
+        first[~hit.any(axis=0)] = np.inf
+        return first
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        point_rates = {g: (np.where(params[g][1] > 0, params[g][0] / params[g][1], 0.0),
+                           np.where(params[g][3] > 0, params[g][2] / params[g][3], 0.0), params[g][4])
+                       for g in ("focal", "other")}
+    point = path(point_rates)
+    t_point = reached(point)
+    rng = np.random.default_rng(seed)
+    draw_rates = {}
+    for g in ("focal", "other"):
+        ex, lx, px, pn, h, _ = params[g]
+        draw_rates[g] = (rng.beta(ex + 0.5, lx - ex + 0.5, size=(n_draws, len(f))),
+                         rng.beta(px + 0.5, pn - px + 0.5, size=(n_draws, len(f))),
+                         rng.gamma(h + 0.5, 1.0, size=(n_draws, len(f))))
+    t_draws = reached(path(draw_rates))
+    q_low = np.quantile(t_draws, alpha / 2, axis=0, method="inverted_cdf")
+    q_high = np.quantile(t_draws, 1 - alpha / 2, axis=0, method="inverted_cdf")
+
+    def as_year(t: np.ndarray) -> pd.array:
+        return pd.array([year + int(v) if np.isfinite(v) else pd.NA for v in t], dtype="Int64")
+
+    status = np.where(t_point == 0, "already_met", np.where(np.isfinite(t_point), "reached", "not_within_horizon"))
+    status = np.where(np.isnan(target) | np.isnan(point[0]), "", status)
+    return pd.DataFrame({
+        "year": year, "sector": sectors, "share_now": point[0], "target_share": target,
+        "share_projected": point[-1], "year_reached": as_year(t_point), "year_reached_low": as_year(q_low),
+        "year_reached_high": as_year(q_high), "projection_status": status,
+    })[cols]
+
+
+# ------------------------------------------------------------------ sector targets
+def _gap_persons(x: np.ndarray, n: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Additional focal-group leaders needed with the same number of leaders: ``ceil(t n) - x``, >= 0."""
+    with np.errstate(invalid="ignore"):
+        need = np.ceil(t * n - 1e-9) - x
+    return np.where(np.isnan(need), np.nan, np.maximum(need, 0))
+
+
+def _status_public(x: np.ndarray, n: np.ndarray, t: np.ndarray, met: np.ndarray, *, min_cell: int) -> np.ndarray:
+    """``met``/``not_met`` unless publishing it would pin down a small focal count.
+
+    When ``1 <= x < min_cell`` the count is suppressed in public; the status then says whether
+    ``x >= t n``. It is shown only if at least two suppressible counts give the same status, so it
+    never narrows the count to one value; otherwise ``withheld``. Also ``withheld`` when the sector
+    has fewer than ``min_cell`` leaders, ``no_leaders`` or ``no_target`` where there is nothing to say.
+    """
+    small = np.arange(1, min_cell)[:, None]
+    same = ((small >= t * n - 1e-12) == met[None, :]).sum(axis=0)
+    suppressed = (x >= 1) & (x < min_cell)
+    out = np.where(met, "met", "not_met").astype(object)
+    out[suppressed & (same < 2)] = "withheld"
+    out[(n >= 1) & (n < min_cell)] = "withheld"
+    out[n == 0] = "no_leaders"
+    out[np.isnan(t)] = "no_target"
+    return out
+
+
+def sector_targets(rep: pd.DataFrame, *, year: int, params: dict[str, Any],
+                   projection: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``sector_targets.csv``: one row per sector (and ``all``) for ``year``, from :func:`representation`.
+
+    Contract columns: ``year, sector, n_leaders`` (top leaders and leaders at 31 December),
+    ``n_leaders_lbg2`` (of them in the focal group), ``share_lbg2`` with Wilson ``ci_low, ci_high``,
+    ``target_share`` (params ``sector_targets``: the sector's own entry, else ``default``; for
+    ``all`` the leader-weighted mean of the sector targets), ``gap_pp = 100 (target_share -
+    share_lbg2)`` (positive = percentage points short of the target), ``met = share_lbg2 >=
+    target_share``, ``must_explain = not met`` (measure 1.1: a missed target is explained in the
+    city council's annual report; always false for ``all``). Added: ``gap_persons``: additional
+    focal-group leaders the sector needs with the same number of leaders, ``ceil(target n) - x``
+    (for ``all``: the sum over sectors); ``target_status`` (see :func:`_status_public`); and the
+    projection columns of :func:`project_targets` when ``projection`` is given.
+    """
+    from ..config import sector_target
+
+    r = rep[(rep["year"] == year) & (rep["position_level"] == "leaders")]
+    out = pd.DataFrame({"year": int(year), "sector": r["sector"].to_numpy(), "n_leaders": r["n"].to_numpy(int),
+                        "n_leaders_lbg2": r["n_focal"].to_numpy(int), "share_lbg2": r["share"].to_numpy(float),
+                        "ci_low": r["ci_low"].to_numpy(float), "ci_high": r["ci_high"].to_numpy(float)})
+    tgt = out["sector"].map(lambda s: sector_target(params, s)).astype(float)
+    is_all = (out["sector"] == ALL).to_numpy()
+    parts = ~is_all & tgt.notna().to_numpy()
+    if is_all.any() and parts.any():
+        w = out.loc[parts, "n_leaders"].to_numpy(float)
+        tgt[is_all] = float(np.average(tgt[parts], weights=w)) if w.sum() > 0 else float(tgt[parts].mean())
+    out["target_share"] = tgt.to_numpy()
+    x, n, t = out["n_leaders_lbg2"].to_numpy(float), out["n_leaders"].to_numpy(float), out["target_share"].to_numpy()
+    out["gap_pp"] = 100 * (t - out["share_lbg2"].to_numpy())
+    valid = (n > 0) & ~np.isnan(t)
+    met_arr = out["share_lbg2"].to_numpy() >= t - 1e-12
+    out["met"] = pd.array(np.where(valid, met_arr, False), dtype="boolean")
+    out.loc[~valid, "met"] = pd.NA
+    must = pd.array(np.where(valid, ~met_arr, False), dtype="boolean")
+    must[~valid] = pd.NA
+    must[is_all] = False
+    out["must_explain"] = must
+    gaps = _gap_persons(x, n, t)
+    if is_all.any():
+        gaps[is_all] = np.nansum(gaps[~is_all]) if (~is_all).any() else gaps[is_all]
+    out["gap_persons"] = pd.array([int(g) if not np.isnan(g) else pd.NA for g in gaps], dtype="Int64")
+    out["target_status"] = _status_public(x, n, t, met_arr & valid, min_cell=int(params["min_cell"]))
+    proj_cols = ["share_projected", "year_reached", "year_reached_low", "year_reached_high", "projection_status"]
+    if projection is not None and len(projection):
+        out = out.merge(projection[["sector", *proj_cols]], how="left", on="sector")
+    else:
+        for c in proj_cols:
+            out[c] = pd.array([pd.NA] * len(out), dtype="Int64") if c.startswith("year") else (
+                np.nan if c == "share_projected" else "")
+    return out
+
+
+def sector_projection(store: str | Path, rep: pd.DataFrame, *, year: int, params: dict[str, Any],
+                      n_draws: int = 4000) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Flows (restricted) and the projection for ``year``'s sectors, with the targets of
+    :func:`sector_targets`."""
+    flows = leader_flows(store, year, focal=params["focal_group"])
+    st = sector_targets(rep, year=year, params=params)
+    proj = project_targets(flows, st.set_index("sector")["target_share"], n_draws=n_draws,
+                           seed=int(params["seed"]), alpha=float(params["alpha"]))
+    return flows, proj
+
+
+def headline(rep: pd.DataFrame, year: int) -> dict[str, float]:
+    """Key numbers for the notebook's prose (from the public table: blanks stay NaN)."""
+    r = rep[(rep["year"] == year) & (rep["sector"] == ALL)].set_index("position_level")
+    g = {lvl: pd.to_numeric(r["share"], errors="coerce").get(lvl, math.nan) for lvl in LEVELS}
+    g["population"] = float(pd.to_numeric(r["population_share"], errors="coerce").max()) if len(r) else math.nan
+    g["qualified_leaders"] = float(pd.to_numeric(r["qualified_share"], errors="coerce").get("leaders", math.nan))
+    return g

@@ -1,0 +1,166 @@
+"""Figures and display labels of the recruitment funnel section (drawn from *public* tables: a
+suppressed cell is blank and simply not drawn)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from . import PALETTE, label, percent_axis, setup_style
+
+VERDICT_LABELS = {"disparity": "forskjell påvist", "no_evidence": "ingen vesentlig forskjell",
+                  "inconclusive": "kan ikke avgjøres"}
+VERDICT_COLORS = {"disparity": "#c0392b", "no_evidence": "#27ae60", "inconclusive": "#7f8c8d"}
+MEASURE_LABELS = {"2.1_recruiter_trained": "2.1 Rekrutterende leder har tatt kurset",
+                  "3.2_inclusive_ad": "3.2 Inkluderende annonsemal", "3.4_agency": "3.4 Rekrutteringsbyrå"}
+OUTCOME_LABELS = {"applicant_share": "Andel av søkerne", "qualified_to_interviewed": "Kvalifisert → intervju",
+                  "applied_to_hired": "Søker → tilsatt"}
+_CODE_COLUMNS = ("position_level", "transition", "group", "reference_group", "stage", "gender", "levels")
+STAGE_ORDER = ("applied", "qualified", "interviewed", "recommended", "hired")
+TRANSITION_ORDER = ("applied_to_qualified", "qualified_to_interviewed", "interviewed_to_recommended",
+                    "recommended_to_hired", "applied_to_hired")
+
+
+def labelled(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy for display: codes (levels, transitions, groups, stages, verdicts, measures) in bokmål."""
+    out = df.copy()
+    for c in _CODE_COLUMNS:
+        if c in out.columns:
+            out[c] = out[c].map(lambda v: label(v) if isinstance(v, str) else v)
+    if "verdict" in out.columns:
+        out["verdict"] = out["verdict"].map(lambda v: VERDICT_LABELS.get(v, v))
+    if "measure" in out.columns:
+        out["measure"] = out["measure"].map(lambda v: MEASURE_LABELS.get(v, v))
+    if "outcome" in out.columns:
+        out["outcome"] = out["outcome"].map(lambda v: OUTCOME_LABELS.get(v, label(v)))
+    return out
+
+
+def _num(s: pd.Series) -> np.ndarray:
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+
+
+def _levels(df: pd.DataFrame) -> list[str]:
+    order = ["all", "top_leader", "leader", "employee"]
+    present = set(df["position_level"].astype(str))
+    return [lv for lv in order if lv in present]
+
+
+def funnel_by_group(rep: pd.DataFrame, *, exclude: tuple[str, ...] = ("all",), title: str = ""):
+    """Each group's share of the applications at each stage, one panel per position level, with
+    Wilson intervals. ``rep``: the public ``funnel_representation`` table."""
+    setup_style()
+    levels = _levels(rep)
+    fig, axes = plt.subplots(1, len(levels), figsize=(3.6 * len(levels) + 1, 3.8), sharey=True, squeeze=False)
+    groups = [g for g in dict.fromkeys(rep["group"].astype(str)) if g not in exclude]
+    x = np.arange(len(STAGE_ORDER))
+    for ax, lv in zip(axes[0], levels):
+        d = rep[rep["position_level"] == lv]
+        for k, g in enumerate(groups):
+            dg = d[d["group"] == g].set_index("stage").reindex(STAGE_ORDER)
+            s, lo, hi = _num(dg["share"]), _num(dg["ci_low"]), _num(dg["ci_high"])
+            off = (k - (len(groups) - 1) / 2) * 0.06
+            ax.errorbar(x + off, s, yerr=[np.clip(s - lo, 0, None), np.clip(hi - s, 0, None)], marker="o",
+                        ms=4, lw=1.5, capsize=2, color=PALETTE.get(g, None), label=label(g))
+        ax.set_xticks(x, [label(st) for st in STAGE_ORDER], rotation=35, ha="right")
+        ax.set_title(label(lv))
+        percent_axis(ax, "y")
+    axes[0][0].set_ylabel("Andel av søknadene på trinnet")
+    axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
+    if title:
+        fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def forest(disp: pd.DataFrame, *, group: str, four_fifths: float = 0.8, title: str = ""):
+    """Impact ratios of ``group`` with 95 % intervals, per transition (rows) and position level
+    (panels), coloured by verdict; reference lines at 1 and the four-fifths threshold. Log scale.
+    ``disp``: the public ``funnel_disparity`` table."""
+    setup_style()
+    d = disp[disp["group"] == group]
+    levels = _levels(d)
+    fig, axes = plt.subplots(1, len(levels), figsize=(3.3 * len(levels) + 2, 3.4), sharey=True, squeeze=False)
+    y = np.arange(len(TRANSITION_ORDER))[::-1]
+    for ax, lv in zip(axes[0], levels):
+        dl = d[d["position_level"] == lv].set_index("transition").reindex(TRANSITION_ORDER)
+        est, lo, hi = _num(dl["impact_ratio"]), _num(dl["impact_ratio_ci_low"]), _num(dl["impact_ratio_ci_high"])
+        verdicts = dl["verdict"].astype(object).to_numpy()
+        for i in range(len(TRANSITION_ORDER)):
+            if not np.isfinite(est[i]) or est[i] <= 0:
+                continue
+            col = VERDICT_COLORS.get(verdicts[i], "#7f8c8d")
+            ax.errorbar(est[i], y[i], xerr=[[max(est[i] - lo[i], 0)], [max(hi[i] - est[i], 0)]], fmt="o",
+                        color=col, ecolor=col, capsize=3, ms=5)
+        ax.axvline(1.0, color="#2c3e50", lw=1)
+        ax.axvline(four_fifths, color="#2c3e50", lw=1, ls="--")
+        ax.set_xscale("log")
+        ax.set_xlim(0.2, 5)
+        ax.set_xticks([0.25, 0.5, 0.8, 1, 2, 4], ["0,25", "0,5", "0,8", "1", "2", "4"])
+        ax.set_title(label(lv))
+        ax.set_xlabel("Rateforhold")
+    axes[0][0].set_yticks(y, [label(t) for t in TRANSITION_ORDER])
+    handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=VERDICT_LABELS[v]) for v, c in VERDICT_COLORS.items()]
+    axes[0][-1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
+    fig.suptitle(title or f"{label(group)} mot referansegruppen: rateforhold med 95 % KI", fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def stage_decomposition(stages: pd.DataFrame, *, group: str, title: str = ""):
+    """Share of the whole funnel's loss (log impact ratio) at each stage, with bootstrap intervals,
+    one bar group per position level. ``stages``: the public ``funnel_stages`` table."""
+    setup_style()
+    d = stages[stages["group"] == group]
+    levels = _levels(d)
+    stage_tr = TRANSITION_ORDER[:4]
+    fig, ax = plt.subplots(figsize=(8.5, 3.8))
+    width = 0.8 / max(len(levels), 1)
+    x = np.arange(len(stage_tr))
+    colors = ["#2c3e50", "#8e44ad", "#2980b9", "#16a085"]
+    for k, lv in enumerate(levels):
+        dl = d[d["position_level"] == lv].set_index("transition").reindex(stage_tr)
+        s, lo, hi = _num(dl["share_of_loss"]), _num(dl["share_of_loss_ci_low"]), _num(dl["share_of_loss_ci_high"])
+        pos = x + (k - (len(levels) - 1) / 2) * width
+        ax.bar(pos, np.nan_to_num(s), width=width * 0.95, color=colors[k % len(colors)], label=label(lv), alpha=0.85)
+        ok = np.isfinite(s)
+        ax.errorbar(pos[ok], s[ok], yerr=[np.clip(s - lo, 0, None)[ok], np.clip(hi - s, 0, None)[ok]],
+                    fmt="none", ecolor="#333", capsize=2, lw=1)
+    ax.axhline(0, color="#333", lw=0.8)
+    ax.set_ylim(-0.75, 1.5)
+    ax.set_xticks(x, [label(t) for t in stage_tr])
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f} %"))
+    ax.set_ylabel("Andel av tapet (logskala)")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.set_title(title or f"{label(group)}: hvor i prosessen forskjellen oppstår")
+    fig.tight_layout()
+    return fig
+
+
+def trend(tr: pd.DataFrame, *, group: str, position_level: str = "all", title: str = ""):
+    """Impact ratio of ``group`` per year with 95 % intervals, one line per transition.
+    ``tr``: the public ``funnel_trend`` table."""
+    setup_style()
+    d = tr[(tr["group"] == group) & (tr["position_level"] == position_level)]
+    fig, ax = plt.subplots(figsize=(8.5, 3.8))
+    years = sorted(set(pd.to_numeric(d["year"], errors="coerce").dropna().astype(int)))
+    for k, t in enumerate(TRANSITION_ORDER):
+        dt = d[d["transition"] == t].copy()
+        dt["year"] = pd.to_numeric(dt["year"], errors="coerce")
+        dt = dt.sort_values("year")
+        yv = dt["year"].to_numpy(float) + (k - 2) * 0.06
+        est, lo, hi = _num(dt["impact_ratio"]), _num(dt["impact_ratio_ci_low"]), _num(dt["impact_ratio_ci_high"])
+        ok = np.isfinite(est) & (est > 0)
+        ax.errorbar(yv[ok], est[ok], yerr=[np.clip(est - lo, 0, None)[ok], np.clip(hi - est, 0, None)[ok]],
+                    marker="o", ms=4, capsize=2, lw=2.2 if t == "applied_to_hired" else 1.2, label=label(t))
+    ax.axhline(1.0, color="#2c3e50", lw=1)
+    ax.set_yscale("log")
+    ax.set_ylim(0.2, 5)
+    ax.set_yticks([0.25, 0.5, 0.8, 1, 2, 4], ["0,25", "0,5", "0,8", "1", "2", "4"])
+    ax.set_xticks(years, [str(y) for y in years])
+    ax.set_ylabel("Rateforhold")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.set_title(title or f"{label(group)} mot referansegruppen over tid ({label(position_level).lower()})")
+    fig.tight_layout()
+    return fig

@@ -11,11 +11,9 @@ from . import _names as names
 from ._util import day, year_bounds
 from .truths import Truths
 
-ROLES = ("chair", "deputy_chair", "member", "deputy_member")
-BG = ("none", "lbg1", "lbg2")
 
 
-def _board_list(rng, n: int):
+def _board_list(n: int):
     boards = list(names.BOARD_NAMES[:n])
     places = list(names.OSLO_PLACES)
     i = 0
@@ -29,6 +27,10 @@ def _board_list(rng, n: int):
 def build_boards(rng: np.random.Generator, t: Truths, scale: str, years: range, departments: list[str],
                  top_pool: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]], next_pid: int):
     """Rows of the boards table and the next free person number.
+
+    Seats (role, municipal or employee-elected) are fixed per board; each seat runs through terms of 2-4
+    years from before the first year to the end of the data; at a term's end the holder is reappointed or
+    replaced by a new member. Roles and backgrounds are integer codes in ``BOARD_ROLE`` / ``BACKGROUND`` order.
 
     ``top_pool``: year -> (person numbers, background codes, female flags) of the municipality's top leaders.
     """
@@ -45,16 +47,21 @@ def build_boards(rng: np.random.Generator, t: Truths, scale: str, years: range, 
         pid += 1
         return pid - 1
 
-    for b, (bname, form) in enumerate(_board_list(rng, n_boards)):
+    sizes = 3 + rng.choice(len(t.board_size_probs), size=n_boards, p=np.array(t.board_size_probs) / sum(t.board_size_probs))
+    sizes[int(np.argmax(sizes))] = max(10, sizes.max())  # sizes always span 3 to 10+ members
+    sizes[int(np.argmin(sizes))] = 3
+    n_bad = max(1, int(round(t.board_noncompliant_share * n_boards)))
+    noncompliant_boards = set(rng.choice(n_boards, size=n_bad, replace=False).tolist())
+    for b, (bname, form) in enumerate(_board_list(n_boards)):
         owner = departments[int(rng.choice(len(departments), p=w / w.sum()))]
-        size = 3 + int(rng.choice(len(t.board_size_probs), p=np.array(t.board_size_probs) / sum(t.board_size_probs)))
+        size = int(sizes[b])
         deputies = int(rng.integers(0, 4))
         elected = int(rng.integers(1, 3)) if form in ("AS", "KF") and size >= 6 else 0
         roles = [0] + ([1] if size >= 4 else []) + [2] * (size - 1 - (size >= 4))
         municipal = [True] * (size - elected) + [False] * elected
         roles += [3] * deputies
         municipal += [True] * deputies
-        noncompliant = rng.random() < t.board_noncompliant_share
+        noncompliant = b in noncompliant_boards
         n_seats = len(roles)
         gender = np.zeros(n_seats, bool)     # True = female, current holder
         holder = np.full(n_seats, -1, dtype=np.int64)

@@ -64,32 +64,32 @@ OTHER_SECTORS: tuple[tuple[str, float, tuple[str, ...]], ...] = (
     ("NAV og sosiale tjenester", 0.04, ("NAV", "flyktningtjeneste", "boligkontor")),
 )
 
-#: The largest municipalities after Oslo: (code and name, employees, lbg2 population share).
-#: Codes follow the 2020 numbering; sizes and shares are rough assumptions.
-LARGE_MUNICIPALITIES: tuple[tuple[str, int, float], ...] = (
-    ("4601 Bergen", 20000, 0.10),
-    ("5001 Trondheim", 14000, 0.08),
-    ("1103 Stavanger", 10000, 0.10),
-    ("3024 Bærum", 9000, 0.11),
-    ("4204 Kristiansand", 8000, 0.08),
-    ("3005 Drammen", 7000, 0.18),
-    ("3025 Asker", 6500, 0.09),
-    ("3030 Lillestrøm", 6000, 0.13),
-    ("3004 Fredrikstad", 5800, 0.09),
-    ("1108 Sandnes", 5500, 0.09),
-    ("5401 Tromsø", 5200, 0.06),
-    ("3003 Sarpsborg", 4800, 0.10),
-    ("1804 Bodø", 4300, 0.06),
-    ("3029 Lørenskog", 3700, 0.20),
-    ("1506 Ålesund", 4200, 0.07),
-    ("3803 Tønsberg", 3500, 0.07),
-    ("3907 Sandefjord", 3600, 0.08),
-    ("3806 Porsgrunn", 2900, 0.08),
-    ("3807 Skien", 4000, 0.09),
-    ("1106 Haugesund", 2800, 0.07),
+#: The largest municipalities after Oslo, in size order: (code and name, lbg2 population share). Codes follow
+#: the 2020 numbering; shares are rough assumptions. Employee numbers are drawn (Zipf-like) by the generator.
+LARGE_MUNICIPALITIES: tuple[tuple[str, float], ...] = (
+    ("4601 Bergen", 0.10),
+    ("5001 Trondheim", 0.08),
+    ("1103 Stavanger", 0.10),
+    ("3024 Bærum", 0.11),
+    ("4204 Kristiansand", 0.08),
+    ("3005 Drammen", 0.18),
+    ("3025 Asker", 0.09),
+    ("3030 Lillestrøm", 0.13),
+    ("3004 Fredrikstad", 0.09),
+    ("1108 Sandnes", 0.09),
+    ("5401 Tromsø", 0.06),
+    ("3003 Sarpsborg", 0.10),
+    ("1804 Bodø", 0.06),
+    ("3029 Lørenskog", 0.20),
+    ("1506 Ålesund", 0.07),
+    ("3803 Tønsberg", 0.07),
+    ("3907 Sandefjord", 0.08),
+    ("3806 Porsgrunn", 0.08),
+    ("3807 Skien", 0.09),
+    ("1106 Haugesund", 0.07),
 )
 
-#: Further municipality names (invented codes are assigned in order).
+#: Further municipality names (invented codes 7001, 7004, ... are assigned in order).
 OTHER_MUNICIPALITY_NAMES = (
     "Arendal", "Larvik", "Moss", "Halden", "Hamar", "Lillehammer", "Gjøvik", "Molde", "Harstad", "Kongsberg",
     "Ringsaker", "Ullensaker", "Nordre Follo", "Eidsvoll", "Nittedal", "Steinkjer", "Levanger", "Narvik",
@@ -122,7 +122,7 @@ BOARD_NAMES: tuple[tuple[str, str], ...] = (
     ("Oslo Eiendomsutvikling AS", "AS"), ("Frivillighetsfondet i Oslo", "other"), ("Oslo Idrettskrets samarbeid", "other"),
 )
 
-#: Stems for further generated board names: (prefix, suffix, company_form).
+#: Templates for further generated board names: (name template, company_form).
 BOARD_NAME_STEMS: tuple[tuple[str, str], ...] = (
     ("Oslo {p} Eiendom AS", "AS"), ("{p} Kulturhus AS", "AS"), ("Stiftelsen {p} Bydelshus", "stiftelse"),
     ("{p} Parkering KF", "KF"), ("{p} Næringshage AS", "AS"), ("{p} Bo- og Servicesenter IKS", "IKS"),

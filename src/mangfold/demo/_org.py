@@ -113,15 +113,22 @@ def build_org(rng: np.random.Generator, scale: str, t: Truths) -> Org:
         n_rest = t.national_municipalities - 1
         rank = np.arange(1, n_rest + 1)
         emp_all = np.sort(rank ** -0.6 * rng.lognormal(0.0, 0.25, n_rest))[::-1]
-        emp_all = np.maximum(150, np.round(emp_all / emp_all.sum() * t.national_other_employees)).astype(int)
+        emp_all = emp_all / emp_all.sum() * t.national_other_employees
+        for _ in range(5):  # Bergen at most about half of Oslo
+            cap = 0.55 * oslo_emp
+            over = emp_all > cap
+            spill = (emp_all[over] - cap).sum()
+            emp_all[over] = cap
+            emp_all[~over] += spill * emp_all[~over] / emp_all[~over].sum()
+        emp_all = np.maximum(150, np.round(emp_all)).astype(int)
         n_other = n_rest - len(big)
         other_names = list(names.OTHER_MUNICIPALITY_NAMES[:n_other])
         lbg2_small = np.clip(expit(logit(0.06) + 0.35 * np.log(emp_all[len(big):] / 2500)
                                    + rng.normal(0, 0.35, n_other)), 0.02, 0.22)
-        codes = [f"{3100 + 7 * i:04d} {n}" for i, n in enumerate(other_names)]
+        codes = [f"{7001 + 3 * i:04d} {n}" for i, n in enumerate(other_names)]
         muni_name += [b[0] for b in big] + codes
         muni_emp += emp_all.tolist()
-        muni_lbg2 += [b[2] for b in big] + lbg2_small.tolist()
+        muni_lbg2 += [b[1] for b in big] + lbg2_small.tolist()
         for m in range(1, len(muni_name)):
             e = muni_emp[m]
             ratio = float(np.clip(0.11 - 0.008 * np.log(e / 1000), 0.075, 0.12))
@@ -227,6 +234,16 @@ def _stock_shares(org: Org, sector_rows, t: Truths) -> None:
     org.app_lbg1_mult = lbg1_mult[:, org.unit_sector]
 
 
+def _largest_remainder(expected: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Integer quotas close to ``expected`` whose sums per ``group`` equal the rounded expected sums."""
+    base = np.floor(expected).astype(np.int64)
+    frac = expected - base
+    total = np.round(np.bincount(group, weights=expected)).astype(np.int64)
+    missing = total - np.bincount(group, weights=base).astype(np.int64)
+    rank, _ = rank_within(group, -frac + np.arange(len(frac)) * 1e-12)
+    return base + (rank < missing[group])
+
+
 def initial_stock(rng: np.random.Generator, org: Org, t: Truths) -> dict[str, np.ndarray]:
     """Persons at 31 Dec of the year before the first data year, with exact quotas by (sector, level)."""
     counts = org.unit_counts
@@ -237,8 +254,10 @@ def initial_stock(rng: np.random.Generator, org: Org, t: Truths) -> dict[str, np
     group = sector.astype(np.int64) * 3 + level
     rank, _ = rank_within(group, rng.random(n))
     size = np.bincount(group, minlength=len(org.sector_name) * 3)
-    q2 = np.round(org.stock_lbg2.T.ravel() * size).astype(np.int64)
-    q1 = np.round(org.stock_lbg1.T.ravel() * size).astype(np.int64)
+    # quotas by (sector, level), summing exactly to the rounded (municipality, level) totals
+    muni_of_group = np.repeat(org.sector_muni, 3) * 3 + np.tile(np.arange(3), len(org.sector_name))
+    q2 = _largest_remainder(org.stock_lbg2.T.ravel() * size, muni_of_group)
+    q1 = _largest_remainder(org.stock_lbg1.T.ravel() * size, muni_of_group)
     # KS designation: at least one lbg2 leader / one immigrant top leader where designated
     for m in range(1, len(org.muni_name)):
         sec = np.flatnonzero(org.sector_muni == m)

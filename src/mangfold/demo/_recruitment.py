@@ -69,19 +69,18 @@ def _calibrate_min_two(k: np.ndarray, p: np.ndarray, effect: float, followed_tar
     return c, shift_for(c)
 
 
-def simulate_year(rng: np.random.Generator, org: Org, t: Truths, year: int, counts: np.ndarray,
+def simulate_year(rng: np.random.Generator, org: Org, t: Truths, year: int,
                   pilots: dict[str, tuple[np.ndarray, np.ndarray]], vacancy_rate: np.ndarray,
                   applicant_mult: float) -> tuple[dict, dict]:
     """Vacancies and applications of ``year``.
 
-    ``counts``: (U, 3) persons by unit and level at the start of the year. ``pilots``: pilot -> (start, end)
-    day arrays per unit (a large number when the unit is not in the pilot). ``vacancy_rate``: expected
-    vacancies per person and year by level.
+    ``pilots``: pilot -> (start, end) day arrays per unit (a large number when the unit is not in the pilot).
+    ``vacancy_rate``: (U, 3) expected vacancies by unit and level.
     """
     first, last = year_bounds(year)
     U = org.n_units
     # ------------------------------------------------------------ vacancies
-    lam = counts * vacancy_rate[None, :]
+    lam = vacancy_rate
     nv = rng.poisson(lam).ravel()
     unit = np.repeat(np.repeat(np.arange(U), 3), nv)
     level = np.repeat(np.tile(np.arange(3), U), nv).astype(np.int8)

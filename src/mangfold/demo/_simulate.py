@@ -14,7 +14,7 @@ from .truths import Truths, by_year
 NEVER = 10**7  # a day number far in the future
 PILOT_ORDER = ("job_analysis", "reverse_mentoring", "strengthened_training", "min_two_interviews")
 #: assumption: expected hires per advertised position (some recruitments fail), used to size vacancy rates.
-FILL_RATE = 0.91
+FILL_RATE = 0.9
 
 
 @dataclass
@@ -39,7 +39,10 @@ def _assign_pilots(rng, org: Org, t: Truths, years: range, scale: str):
         start = np.full(org.n_units, NEVER, dtype=np.int64)
         end = np.full(org.n_units, NEVER, dtype=np.int64)
         n = per_cohort[name]
-        chosen = rng.choice(oslo_units, size=min(len(oslo_units), n * len(cohorts)), replace=False)
+        # reverse mentoring needs a top team and several mentors: larger units volunteer (weights ~ size)
+        size = org.unit_counts[oslo_units].sum(axis=1).astype(float)
+        w = size / size.sum() if name == "reverse_mentoring" else None
+        chosen = rng.choice(oslo_units, size=min(len(oslo_units), n * len(cohorts)), replace=False, p=w)
         month = rng.integers(1, 4, len(chosen))
         for i, u in enumerate(chosen):
             cy = cohorts[i // n]
@@ -84,11 +87,8 @@ def simulate(rng: np.random.Generator, org: Org, t: Truths, years: range, scale:
     st["mentor"] = np.zeros(n0, bool)
     st["course"] = np.zeros(n0, bool)
     next_pid = n0
-    counts0 = org.unit_counts.sum(axis=0).astype(float)
     mean_npos = np.array([1.0, 1.0, 1.0 + np.dot(np.arange(len(t.n_positions_probs)), t.n_positions_probs)])
-    rate = exit_rate / (mean_npos * FILL_RATE)
-    # leaders also leave by internal promotion to top_leader posts
-    rate[1] += t.internal_hire_share[0] * rate[0] * counts0[0] / counts0[1] * FILL_RATE
+    target = org.unit_counts.astype(float)
     followed = []
     rm_start = windows["reverse_mentoring"][0]
     st_start, st_end = windows["strengthened_training"]
@@ -101,8 +101,8 @@ def simulate(rng: np.random.Generator, org: Org, t: Truths, years: range, scale:
         counts = np.bincount(st["unit"] * 3 + st["level"], minlength=U * 3).reshape(U, 3)
 
         # ---------------------------------------------------- mentoring pairs starting this year
-        for u in np.flatnonzero((rm_year == year) | (rm_year == year - 1)):
-            lo, hi = (first_pairs if rm_year[u] == year else t.mentoring_pairs_second_year)
+        for u in np.flatnonzero((rm_year > 0) & (rm_year <= year)):
+            lo, hi = (first_pairs if rm_year[u] == year else t.mentoring_pairs_later_years)
             n_pairs = int(rng.integers(lo, hi + 1))
             in_u = st["unit"] == u
             mentees = np.flatnonzero(in_u & (st["level"] == 0))
@@ -111,18 +111,27 @@ def simulate(rng: np.random.Generator, org: Org, t: Truths, years: range, scale:
             used = {m for p in res.mentoring if p[3] == u for m in (p[2],)}
             mentees = [i for i in mentees if st["pid"][i] not in used]
             for j in range(min(n_pairs, len(mentors), len(mentees))):
-                start = max(int(rm_start[u]), first) + int(rng.integers(0, 120))
+                start = max(int(rm_start[u]), first) + int(rng.integers(0, 300))
                 end = start + int(rng.integers(*t.mentoring_duration_days))
                 st["mentor"][mentors[j]] = True
                 res.mentoring.append((pair_no, int(st["pid"][mentors[j]]), int(st["pid"][mentees[j]]), int(u),
                                       start, end if end <= year_bounds(years.stop - 1)[1] else None))
                 pair_no += 1
 
+        # ---------------------------------------------------- mentors appointed leader (pilot 2)
+        if res.mentoring:
+            earlier = np.array([p[1] for p in res.mentoring if year_of(np.array([p[4]]))[0] < year])
+            cand = np.flatnonzero(np.isin(st["pid"], earlier) & (st["level"] == 2))
+            up = cand[rng.random(len(cand)) < t.mentor_promotion_rate]
+            st["level"][up] = 1
+
         # ---------------------------------------------------- exits
         alive = rng.random(len(st["unit"])) >= exit_rate[st["level"]]
 
         # ---------------------------------------------------- recruitment
-        vac, app = simulate_year(rng, org, t, year, counts, windows, rate, app_mult)
+        # units advertise to replace expected exits and close half of the gap to their planned size
+        need = np.maximum(0.0, counts * exit_rate[None, :] + 0.5 * (target - counts))
+        vac, app = simulate_year(rng, org, t, year, windows, need / (mean_npos * FILL_RATE)[None, :], app_mult)
         vi = app["vi"]
         A = len(vi)
         app["person"] = next_pid + np.arange(A, dtype=np.int64)

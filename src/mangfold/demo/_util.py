@@ -60,9 +60,3 @@ def choice_by_probs(rng: np.random.Generator, probs: np.ndarray, n: int) -> np.n
     cum = np.cumsum(probs)
     cum /= cum[-1]
     return np.searchsorted(cum, rng.random(n), side="right")
-
-
-def stochastic_round(rng: np.random.Generator, x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=float)
-    base = np.floor(x)
-    return (base + (rng.random(x.shape) < (x - base))).astype(np.int64)

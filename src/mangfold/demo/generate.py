@@ -7,6 +7,7 @@ The same seed and arguments give byte-identical files: all randomness flows from
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Literal
 
@@ -22,7 +23,7 @@ from ._boards import build_boards
 from ._org import build_org, maturity_table, population_table
 from ._simulate import PILOT_ORDER, Result, simulate
 from ._util import ID_MODULUS, opaque
-from .truths import TRUTHS, Truths
+from .truths import TRUTHS, Truths, inconsistent_application_count
 
 __all__ = ["write_demo", "SCALES"]
 
@@ -51,24 +52,26 @@ def _cat(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical:
 
 
 def _write(con: duckdb.DuckDBPyConnection, directory: Path, table: str, df: pd.DataFrame,
-           exprs: dict[str, str] | None = None) -> int:
+           exprs: dict[str, str] | None = None, *, path: Path | None = None, header: bool = True) -> int:
     """COPY ``df`` to ``<table>.csv`` with the contract's columns in order (expressions override)."""
     exprs = exprs or {}
     cols = TABLES[table].column_names
     select = ", ".join(f"{exprs.get(c, c)} AS {c}" for c in cols)
     con.register("frame", df)
-    path = (directory / f"{table}.csv").as_posix().replace("'", "''")
-    con.execute(f"COPY (SELECT {select} FROM frame) TO '{path}' (HEADER, DELIMITER ',', QUOTE '\"')")
+    target = (path or directory / f"{table}.csv").as_posix().replace("'", "''")
+    con.execute(f"COPY (SELECT {select} FROM frame) TO '{target}' "
+                f"(FORMAT csv, HEADER {str(header).lower()}, DELIMITER ',', QUOTE '\"')")
     con.unregister("frame")
     return len(df)
 
 
-def _corrupt(rng: np.random.Generator, app: dict, t: Truths) -> int:
-    """Plant round(share * rows) inconsistent rows: half hired-not-recommended, half interviewed-not-qualified."""
-    from .truths import inconsistent_application_count
+def _corrupt(rng: np.random.Generator, app: dict, year: int, t: Truths) -> int:
+    """Plant round(share * rows) inconsistent rows: half hired-not-recommended, half interviewed-not-qualified.
 
+    An odd row goes to the first kind in even years and to the second in odd years.
+    """
     n = inconsistent_application_count(len(app["vi"]), t)
-    n_a = n // 2 + n % 2
+    n_a = n // 2 + (n % 2 if year % 2 == 0 else 0)
     done = 0
     a = np.flatnonzero(app["hired"] & app["recommended"])
     pick = rng.choice(a, size=min(n_a, len(a)), replace=False) if len(a) else np.array([], int)
@@ -87,13 +90,20 @@ def write_demo(
     scale: Scale = "small",
     seed: int = 20230101,
 ) -> dict[str, int]:
-    """Write a synthetic municipality in the input data contract into ``directory``.
+    """Write a synthetic municipality in the input data contract into ``directory`` (created if needed).
 
-    One UTF-8, comma-separated CSV per contract table (all 11), ISO dates, booleans ``true``/``false``,
-    header = the contract's columns in order. ``years`` is inclusive. ``scale``: ``small`` (one
-    municipality "0301 Oslo", 4 sectors, ~30 units, ~850 employees), ``oslo`` (~15 sectors, ~500 units,
-    ~50 000 employees, ~150 000 applications a year) or ``national`` (about ten times oslo over 128
-    municipalities). Returns the number of rows written per table.
+    One CSV per contract table (all 11): UTF-8 without BOM, comma-separated, ISO dates, booleans
+    ``true``/``false``, empty cells for missing optional values, header = the contract's columns in order.
+    ``years`` is inclusive. ``scale``:
+
+    * ``small``: one municipality "0301 Oslo", 4 sectors, ~30 units, ~850 employees, ~2 000 applications
+      over ~170 vacancies a year, 12 boards, ~15 mentoring pairs (turnover inflated for enough rows);
+    * ``oslo``: "0301 Oslo" with 15 sectors, ~500 units, ~50 000 employees, ~150 000 applications a year,
+      60 boards, ~60 mentoring pairs;
+    * ``national``: Oslo as above plus 149 other municipalities, about ten times oslo in all.
+
+    The same arguments give byte-identical files. Every planted number is in :mod:`mangfold.demo.truths`.
+    Returns the number of data rows written per table, in contract order.
     """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}, not {scale!r}")
@@ -109,8 +119,8 @@ def write_demo(
 
     org = build_org(rng, scale, t)
     res = simulate(rng, org, t, yrs, scale)
-    for app in res.applications:
-        _corrupt(rng, app, t)
+    for vac, app in zip(res.vacancies, res.applications):
+        _corrupt(rng, app, vac["year"], t)
     oslo_top = {}
     for wf in res.workforce:
         sel = (wf["level"] == 0) & org.unit_is_oslo[wf["unit"]]
@@ -123,6 +133,7 @@ def write_demo(
     try:
         con.execute("SET enable_progress_bar = false")
         con.execute("SET threads TO 2")
+        con.execute("SET preserve_insertion_order = true")
         counts["units"] = _write(con, directory, "units", pd.DataFrame({
             "u": np.arange(org.n_units), "unit_name": org.unit_name,
             "sector": [org.sector_name[s] for s in org.unit_sector],
@@ -161,20 +172,31 @@ def _write_vacancies(con, directory: Path, res: Result) -> int:
 
 
 def _write_applications(con, directory: Path, res: Result, app_offset: int, pid_offset: int) -> int:
-    frames = []
+    """Write year by year (the largest table) and join the parts, so memory stays at one year's rows."""
+    exprs = {"application_id": _pid_sql("aid", "A"), "vacancy_id": _vac_sql("vy", "seq"),
+             "applicant_id": _pid_sql("pid")}
     number = 0
-    for v, a in zip(res.vacancies, res.applications):
+    parts = []
+    while res.applications:
+        v, a = res.vacancies[len(parts)], res.applications.pop(0)
         n = len(a["vi"])
-        frames.append(pd.DataFrame({
+        df = pd.DataFrame({
             "aid": opaque(number + np.arange(n), app_offset), "vy": np.full(n, v["year"], dtype=np.int32),
             "seq": a["vi"].astype(np.int32), "pid": opaque(a["person"], pid_offset),
             "background": _cat(a["declared"], BACKGROUND), "gender": _cat(a["gender"], GENDER),
             "qualified": a["qualified"], "interviewed": a["interviewed"], "recommended": a["recommended"],
-            "hired": a["hired"]}))
+            "hired": a["hired"]})
+        part = directory / f".applications.part{len(parts)}.csv"
+        _write(con, directory, "applications", df, exprs, path=part, header=not parts)
+        parts.append(part)
         number += n
-    df = pd.concat(frames, ignore_index=True)
-    return _write(con, directory, "applications", df, {
-        "application_id": _pid_sql("aid", "A"), "vacancy_id": _vac_sql("vy", "seq"), "applicant_id": _pid_sql("pid")})
+        del df, a
+    with open(directory / "applications.csv", "wb") as out:
+        for part in parts:
+            with open(part, "rb") as f:
+                shutil.copyfileobj(f, out, 1 << 20)
+            part.unlink()
+    return number
 
 
 def _write_workforce(con, directory: Path, res: Result, pid_offset: int) -> int:

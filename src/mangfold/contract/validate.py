@@ -213,8 +213,12 @@ def _parse_table(table: Table, raw: pd.DataFrame, file: str, faults: _Collector)
             typed[extra] = raw[extra].astype("string")
     if table.key and all(k in raw.columns for k in table.key):
         dup = raw.duplicated(list(table.key), keep="first").to_numpy()
-        key_values = raw[list(table.key)].astype(str).agg("|".join, axis=1) if len(table.key) > 1 else raw[table.key[0]]
-        faults.add_mask(file, ",".join(table.key), RULE_DUPLICATE.format(key=", ".join(table.key)), dup, key_values)
+        if dup.any():
+            key_values = raw[table.key[0]].astype(str)
+            for k in table.key[1:]:
+                key_values = key_values + "|" + raw[k].astype(str)
+            faults.add_mask(file, ",".join(table.key), RULE_DUPLICATE.format(key=", ".join(table.key)), dup,
+                            key_values)
     return typed
 
 

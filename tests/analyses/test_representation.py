@@ -108,14 +108,14 @@ def _row(df, year, sector, level):
 
 # (year, sector, level): (n, n_focal) counted by hand (module docstring)
 EXPECTED_COUNTS = {
-    (2024, "A", "top_leader"): (2, 1), (2024, "A", "leader"): (6, 2), (2024, "A", "leaders"): (8, 3),
-    (2024, "A", "employee"): (10, 4), (2024, "B", "top_leader"): (1, 0), (2024, "B", "leader"): (28, 1),
+    (2024, "A", "top_leader"): (2, 1), (2024, "A", "leaders"): (8, 3),
+    (2024, "A", "employee"): (10, 4), (2024, "B", "top_leader"): (1, 0),
     (2024, "B", "leaders"): (29, 1), (2024, "B", "employee"): (6, 2), (2024, "all", "top_leader"): (3, 1),
-    (2024, "all", "leader"): (34, 3), (2024, "all", "leaders"): (37, 4), (2024, "all", "employee"): (16, 6),
-    (2025, "A", "top_leader"): (2, 0), (2025, "A", "leader"): (6, 3), (2025, "A", "leaders"): (8, 3),
-    (2025, "A", "employee"): (9, 4), (2025, "B", "top_leader"): (1, 0), (2025, "B", "leader"): (29, 1),
+    (2024, "all", "leaders"): (37, 4), (2024, "all", "employee"): (16, 6),
+    (2025, "A", "top_leader"): (2, 0), (2025, "A", "leaders"): (8, 3),
+    (2025, "A", "employee"): (9, 4), (2025, "B", "top_leader"): (1, 0),
     (2025, "B", "leaders"): (30, 1), (2025, "B", "employee"): (6, 2), (2025, "all", "top_leader"): (3, 0),
-    (2025, "all", "leader"): (35, 4), (2025, "all", "leaders"): (38, 4), (2025, "all", "employee"): (15, 6),
+    (2025, "all", "leaders"): (38, 4), (2025, "all", "employee"): (15, 6),
 }
 
 
@@ -125,12 +125,12 @@ def test_counts_by_hand(rep):
         r = _row(rep, y, s, lvl)
         assert (r["n"], r["n_focal"]) == (n, x), (y, s, lvl)
         assert_allclose(r["share"], x / n)
-        assert r["staff_group"] == ("employees" if lvl == "employee" else "leaders")
+    assert set(rep["position_level"]) == {"top_leader", "leaders", "employee"}
 
 
 def test_wilson_matches_r_prop_test(rep):
     # R: prop.test(1, 29, correct = FALSE)$conf.int -> 0.0061 0.1718 (Newcombe 1998, table II)
-    r = _row(rep, 2025, "B", "leader")
+    r = _row(rep, 2024, "B", "leaders")
     assert_allclose([r["ci_low"], r["ci_high"]], [0.0061, 0.1718], atol=5e-5)
     # every row against statsmodels' Wilson interval (independent implementation)
     for _, r in rep.iterrows():
@@ -146,7 +146,7 @@ def test_population_share_and_year(rep):
 
 def test_qualified_applicants(rep):
     # VA1 (A leader 2025): qualified with declared background 5 (undeclared left out), lbg2 2
-    r = _row(rep, 2025, "A", "leader")
+    r = _row(rep, 2025, "A", "leaders")
     assert (r["n_qualified"], r["n_qualified_focal"]) == (5, 2)
     assert_allclose(r["qualified_share"], 0.4)
     lo, hi = proportion_confint(2, 5, method="wilson")
@@ -323,5 +323,61 @@ def test_sector_projection_on_folder(store, rep):
     # B: lbg2 leaders stay at 1 (no exits, promotions or hires), others grow by one a year: 1/(30+10)
     assert p.loc["B", "projection_status"] == "not_within_horizon"
     assert_allclose(p.loc["B", "share_projected"], 1 / 40)
-    st = rp.sector_targets(rep, year=2025, params=PARAMS, projection=proj)
-    assert st.set_index("sector").loc["B", "projection_status"] == "not_within_horizon"
+    st = rp.sector_targets(rep, year=2025, params=PARAMS)
+    # A (3 lbg2 leaders), B (1) and all (4) rest on fewer than 5 focal-group leaders: not published
+    pub = rp.public_projection(proj, st, min_cell=5).set_index("sector")
+    assert "share_now" not in pub  # the current share would reveal the count
+    assert list(pub["projection_status"]) == ["withheld"] * 3
+    assert pub["year_reached"].isna().all() and pub["share_projected"].isna().all()
+    pub = rp.public_projection(proj, st, min_cell=1).set_index("sector")
+    assert pub.loc["B", "projection_status"] == "not_within_horizon"
+    # a withheld target status hides the projection too ('already_met' would tell that the target is met)
+    st.loc[st["sector"] == "A", "target_status"] = "withheld"
+    pub = rp.public_projection(proj, st, min_cell=1).set_index("sector")
+    assert pub.loc["A", "projection_status"] == "withheld" and pd.isna(pub.loc["A", "year_reached"])
+    assert pub.loc["B", "year_reached_low"] == proj.set_index("sector").loc["B", "year_reached_low"]
+
+
+def test_demo_numbers_reach_the_summary(tmp_path):
+    """The small demo municipality: planted truths come out, and the summary reads them from the
+    public tables (leaders' share, population share, the sectors that must explain)."""
+    from mangfold.analyses.summary import key_figures
+    from mangfold.demo.generate import write_demo
+    from mangfold.demo.truths import TRUTHS
+
+    write_demo(tmp_path / "d", years=(2024, 2025), scale="small")
+    ingest(tmp_path / "d", tmp_path / "s.duckdb")
+    params = validate_params({})
+    rep = rp.representation(tmp_path / "s.duckdb", 2025)
+    lead = _row(rep, 2025, "all", "leaders")
+    # planted: 8 % of leaders (first snapshot, drifting about a point a year), population 24 %
+    assert abs(lead["share"] - TRUTHS.leader_lbg2_share) < 0.05
+    assert abs(lead["population_share"] - TRUTHS.population_lbg2_share) < 0.01
+    st = rp.sector_targets(rep, year=2025, params=params)
+    pub = {"representation": apply_disclosure_control(rep, rp.REPRESENTATION_SPEC, min_cell=5),
+           "sector_targets": apply_disclosure_control(st, rp.SECTOR_TARGETS_SPEC, min_cell=5)}
+    kf = key_figures(pub, params, 2025).set_index("indicator")
+    assert kf.loc["Andel lbg2 blant ledere", "value"] == f"{100 * lead['share']:.1f} %".replace(".", ",")
+    sec = kf.loc["Sektorer som når sektormålet (tiltak 1.1)"]
+    s = st[st["sector"] != "all"]
+    shown_missed = s.loc[s["target_status"] == "not_met", "sector"]
+    assert sec["value"] == f"{int((s['target_status'] == 'met').sum())} av {len(s)}"
+    assert all(name in sec["status"] for name in shown_missed)
+    # every sector that missed its target is either named or counted as not published
+    assert set(s.loc[s["must_explain"].astype(bool), "sector"]) >= set(shown_missed)
+
+
+def test_summary_counts_withheld_statuses_and_hidden_verdicts():
+    from mangfold.analyses.summary import key_figures
+
+    st = pd.DataFrame({"sector": ["A", "B", "C", "all"], "met": [True, None, None, False],
+                       "must_explain": [False, None, None, False],
+                       "target_status": ["met", "not_met", "withheld", "not_met"]})
+    bt = pd.DataFrame({"owner_department": ["all"], "new_share_lbg2": [None], "new_target": [0.25], "new_met": [None],
+                       "share_lbg2": [0.2], "total_requirement": [0.2], "total_met": [True]})
+    kf = key_figures({"sector_targets": st, "board_targets": bt}, PARAMS, 2026).set_index("indicator")
+    sec = kf.loc["Sektorer som når sektormålet (tiltak 1.1)"]
+    assert sec["value"] == "1 av 3"
+    assert "årsberetningen: B;" in sec["status"] and "for 1 sektor(er) er status ikke publisert" in sec["status"]
+    assert kf.loc["Andel lbg2 blant nye styremedlemmer (tiltak 1.2)", "status"] == "skjult (få personer)"
+    assert kf.loc["Andel lbg2 blant alle kommunalt oppnevnte styremedlemmer", "status"] == "nådd"

@@ -32,18 +32,17 @@ from ..tablespec import TableSpec
 ALL = "all"
 
 _NEW_DERIVED = ("new_share_lbg2", "new_ci_low", "new_ci_high", "new_met")
-_TOTAL_DERIVED = ("share_lbg2", "ci_low", "ci_high", "total_met", "appointments_needed",
-                  "needed_share_of_expiring", "feasible")
+_TOTAL_DERIVED = ("share_lbg2", "ci_low", "ci_high", "total_met", "appointments_needed", "feasible")
 BOARD_TARGETS_SPEC = TableSpec(
     name="board_targets",
     counts=("new_members", "new_members_lbg2", "members", "members_lbg2", "seats_expiring", "seats_expiring_lbg2"),
     derived={"new_members": _NEW_DERIVED, "new_members_lbg2": _NEW_DERIVED,
              "members": (*_TOTAL_DERIVED, "required_members_lbg2"), "members_lbg2": _TOTAL_DERIVED,
-             "seats_expiring": ("appointments_needed", "needed_share_of_expiring", "feasible"),
-             "seats_expiring_lbg2": ("appointments_needed", "needed_share_of_expiring", "feasible")},
+             "seats_expiring": ("appointments_needed", "feasible"),
+             "seats_expiring_lbg2": ("appointments_needed", "feasible")},
     dims=("year", "owner_department"),
     margins=(("owner_department", ALL),),
-    not_counts=("year", "required_members_lbg2", "appointments_needed"),
+    not_counts=("year", "required_members_lbg2", "appointments_needed", "new_target", "total_requirement"),
     title="Styremedlemmer i målgruppen mot målene (tiltak 1.2)",
 )
 
@@ -99,6 +98,28 @@ def requirement_deadline(year: int, params: dict[str, Any]) -> pd.Timestamp:
     return _dec31(max(int(params["board_total_requirement"]["from_year"]), year + 1))
 
 
+def typical_term(seats: pd.DataFrame) -> pd.Timedelta | None:
+    """The median length of the seat rows that have an end date (``end - start + 1 day``), or None."""
+    d = seats.dropna(subset=["end_date"])
+    if d.empty:
+        return None
+    return pd.Timedelta((d["end_date"] - d["start_date"]).median()) + pd.Timedelta(days=1)
+
+
+def expected_end(seats: pd.DataFrame, year: int, term: pd.Timedelta | None) -> pd.Series:
+    """The recorded end date; for a seat without one (still serving, no planned end recorded) the
+    end of its current term, ``start + k * term`` with the smallest ``k >= 1`` after 31 December
+    ``year`` (as if the seat is renewed with terms of the typical length); NaT without a ``term``."""
+    end = seats["end_date"].copy()
+    if term is None:
+        return end
+    miss = end.isna()
+    start = seats.loc[miss, "start_date"]
+    k = np.maximum(1, np.floor((_dec31(year) - start) / term).astype(int) + 1)
+    end.loc[miss] = start + k.to_numpy() * term
+    return end
+
+
 def _by_department(df: pd.DataFrame, focal: str, name: str, departments: list[str]) -> pd.DataFrame:
     g = df.assign(_f=(df["background"] == focal).astype(int)).groupby("owner_department")
     out = pd.DataFrame({name: g.size(), f"{name}_lbg2": g["_f"].sum()}).reindex(departments).fillna(0).astype(int)
@@ -116,10 +137,11 @@ def board_targets(seats: pd.DataFrame, *, year: int, params: dict[str, Any]) -> 
     ``board_total_requirement.from_year``, empty before), ``total_met`` (empty before).
     Added: Wilson intervals ``new_ci_low, new_ci_high, ci_low, ci_high``; and the appointments
     the requirement needs: ``seats_expiring`` (members whose seat ends before
-    :func:`requirement_deadline`), ``seats_expiring_lbg2``, ``required_members_lbg2 =
+    :func:`requirement_deadline`; a seat without a recorded end date ends after a term of the typical
+    length in the data, :func:`expected_end`), ``seats_expiring_lbg2``, ``required_members_lbg2 =
     ceil(share * members)``, ``appointments_needed = max(0, required - (members_lbg2 -
     seats_expiring_lbg2))`` (focal-group appointments needed among the expiring seats when every
-    seat is refilled and the others stay), ``needed_share_of_expiring`` and ``feasible``
+    seat is refilled and the others stay) and ``feasible``
     (``appointments_needed <= seats_expiring``). ``all`` is computed the same way from the totals.
     """
     focal = params["focal_group"]
@@ -129,7 +151,7 @@ def board_targets(seats: pd.DataFrame, *, year: int, params: dict[str, Any]) -> 
     departments = sorted(seats["owner_department"].dropna().unique().tolist())
     new = _dedupe(counted[(counted["start_date"].dt.year == year) & ~counted["reappointed"].astype(bool)])
     mem = _dedupe(counted[serving(counted, year)])
-    exp = mem[mem["end_date"].notna() & (mem["end_date"] < requirement_deadline(year, params))]
+    exp = mem[expected_end(mem, year, typical_term(seats)) < requirement_deadline(year, params)]
     t = pd.concat([_by_department(new, focal, "new_members", departments),
                    _by_department(mem, focal, "members", departments),
                    _by_department(exp, focal, "seats_expiring", departments)], axis=1)
@@ -161,14 +183,11 @@ def board_targets(seats: pd.DataFrame, *, year: int, params: dict[str, Any]) -> 
     t["required_members_lbg2"] = required
     needed = np.maximum(0, required - (t["members_lbg2"] - t["seats_expiring_lbg2"]).to_numpy())
     t["appointments_needed"] = needed
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t["needed_share_of_expiring"] = np.where(t["seats_expiring"] > 0, needed / t["seats_expiring"].to_numpy(float),
-                                                 np.where(needed == 0, 0.0, np.nan))
     t["feasible"] = needed <= t["seats_expiring"].to_numpy()
     return t[["year", "owner_department", "new_members", "new_members_lbg2", "new_share_lbg2", "new_target", "new_met",
               "members", "members_lbg2", "share_lbg2", "total_requirement", "total_met", "new_ci_low", "new_ci_high",
               "ci_low", "ci_high", "seats_expiring", "seats_expiring_lbg2", "required_members_lbg2",
-              "appointments_needed", "needed_share_of_expiring", "feasible"]]
+              "appointments_needed", "feasible"]]
 
 
 def board_gender(seats: pd.DataFrame, *, year: int) -> pd.DataFrame:

@@ -30,7 +30,10 @@ from ..tablespec import TableSpec
 
 ALL = "all"
 #: Position levels of the representation table, in report order; ``leaders`` = top_leader + leader.
-LEVELS = ("top_leader", "leader", "leaders", "employee")
+#: The other leaders alone (``leader``) are left out on purpose: with them, ``leaders`` would be a
+#: total of two published rows, and the complementary suppression of the ``leaders`` rows could
+#: then differ from that of ``sector_targets.csv``, which publishes the same counts.
+LEVELS = ("top_leader", "leaders", "employee")
 HORIZON = 10
 
 REPRESENTATION_SPEC = TableSpec(
@@ -39,22 +42,33 @@ REPRESENTATION_SPEC = TableSpec(
     derived={"n": ("share", "ci_low", "ci_high"), "n_focal": ("share", "ci_low", "ci_high"),
              "n_qualified": ("qualified_share", "qualified_ci_low", "qualified_ci_high"),
              "n_qualified_focal": ("qualified_share", "qualified_ci_low", "qualified_ci_high")},
-    dims=("year", "sector", "staff_group", "position_level"),
-    margins=(("sector", ALL), ("position_level", "leaders")),
-    not_counts=("year", "population_year"),
+    dims=("year", "sector", "position_level"),
+    margins=(("sector", ALL),),
+    not_counts=("year", "population_year", "population_share"),
     title="Andel i målgruppen blant ansatte, etter sektor og stillingsnivå",
 )
 
-_SECTOR_DERIVED = ("share_lbg2", "ci_low", "ci_high", "gap_pp", "met", "must_explain", "gap_persons",
-                   "year_reached", "year_reached_low", "year_reached_high", "projection_status", "share_projected")
+_SECTOR_DERIVED = ("share_lbg2", "ci_low", "ci_high", "gap_pp", "met", "must_explain", "gap_persons")
+#: ``target_status`` is deliberately not derived: it is built so that it never reveals a small count
+#: (:func:`_status_public`) and it must stay visible for the sectors that have to explain a miss.
 SECTOR_TARGETS_SPEC = TableSpec(
     name="sector_targets",
     counts=("n_leaders", "n_leaders_lbg2"),
-    derived={"n_leaders": (*_SECTOR_DERIVED, "target_status"), "n_leaders_lbg2": _SECTOR_DERIVED},
+    derived={"n_leaders": _SECTOR_DERIVED, "n_leaders_lbg2": _SECTOR_DERIVED},
     dims=("year", "sector"),
     margins=(("sector", ALL),),
-    not_counts=("year", "gap_persons", "year_reached", "year_reached_low", "year_reached_high"),
+    not_counts=("year", "gap_persons", "target_share"),
     title="Sektormål for ledere i målgruppen (tiltak 1.1)",
+)
+
+_YEARS = ("year_reached", "year_reached_low", "year_reached_high")
+#: The projection per sector: model output, no counts. Rows whose target status is not published
+#: are blanked by :func:`public_projection` (the year the target is reached would reveal it).
+PROJECTION_SPEC = TableSpec(
+    name="sector_projection",
+    dims=("year", "sector"),
+    not_counts=("year", *_YEARS, "target_share"),
+    title="Framskriving: når nås sektormålet?",
 )
 
 #: Exits, promotions and hires per sector and group: person-level flows, restricted only.
@@ -74,15 +88,15 @@ def _wilson(df: pd.DataFrame, x: str, n: str, prefix: str, *, alpha: float) -> p
 
 
 def _add_totals(cells: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
-    """Per (year, sector, position_level) counts -> plus ``all`` sectors and ``leaders`` rows."""
+    """Per (year, sector, position_level) counts -> levels of :data:`LEVELS` (``leaders`` = top_leader
+    + leader), plus ``all`` sectors."""
     leaders = (cells[cells["position_level"].isin(LEADER_LEVELS)]
                .groupby(["year", "sector"], as_index=False)[counts].sum(min_count=1))
     leaders["position_level"] = "leaders"
-    both = pd.concat([cells, leaders], ignore_index=True)
+    both = pd.concat([cells[cells["position_level"].isin(LEVELS)], leaders], ignore_index=True)
     total = both.groupby(["year", "position_level"], as_index=False)[counts].sum(min_count=1)
     total["sector"] = ALL
     out = pd.concat([both, total], ignore_index=True)
-    out["staff_group"] = np.where(out["position_level"] == "employee", "employees", "leaders")
     sectors = sorted(s for s in out["sector"].unique() if s != ALL) + [ALL]
     out["sector"] = pd.Categorical(out["sector"], sectors, ordered=True)
     out["position_level"] = pd.Categorical(out["position_level"], LEVELS, ordered=True)
@@ -130,9 +144,8 @@ def population_shares(store: str | Path, years: list[int], *, focal: str) -> pd.
 def representation(store: str | Path, year: int, *, focal: str = "lbg2", alpha: float = 0.05) -> pd.DataFrame:
     """The focal group's share per year (every workforce year up to ``year``), sector and level.
 
-    Columns: ``year, sector`` (``all`` = every sector), ``staff_group`` (``leaders`` or
-    ``employees``: the levels ``top_leader``, ``leader`` and their total ``leaders`` form one
-    group, ``employee`` the other), ``position_level``; ``n`` employees at 31 December,
+    Columns: ``year, sector`` (``all`` = every sector), ``position_level`` (``top_leader``,
+    ``leaders`` = top leaders and other leaders together, ``employee``); ``n`` employees at 31 December,
     ``n_focal`` of them in the focal group (register background; ``undeclared`` counts as not
     focal), ``share = n_focal / n`` with the Wilson interval ``ci_low, ci_high`` (R
     ``prop.test(x, n, correct = FALSE)``); ``population_share`` the focal share of the population
@@ -146,7 +159,7 @@ def representation(store: str | Path, year: int, *, focal: str = "lbg2", alpha: 
         FROM workforce w JOIN units u USING (unit_id)
         WHERE w.year <= ? GROUP BY ALL""", [focal, year])
     if cells.empty:
-        return pd.DataFrame(columns=["year", "sector", "staff_group", "position_level", "n", "n_focal", "share",
+        return pd.DataFrame(columns=["year", "sector", "position_level", "n", "n_focal", "share",
                                      "ci_low", "ci_high", "population_share", "population_year", "n_qualified",
                                      "n_qualified_focal", "qualified_share", "qualified_ci_low", "qualified_ci_high"])
     grid = cells[["year", "sector"]].drop_duplicates().merge(pd.DataFrame({"position_level": list(LEADER_LEVELS) + ["employee"]}),
@@ -176,7 +189,7 @@ def representation(store: str | Path, year: int, *, focal: str = "lbg2", alpha: 
     tmp = _wilson(q.copy(), "n_qualified_focal", "n_qualified", "qualified_", alpha=alpha)
     for c in ("qualified_share", "qualified_ci_low", "qualified_ci_high"):
         out[c] = tmp[c].to_numpy()
-    return out[["year", "sector", "staff_group", "position_level", "n", "n_focal", "share", "ci_low", "ci_high",
+    return out[["year", "sector", "position_level", "n", "n_focal", "share", "ci_low", "ci_high",
                 "population_share", "population_year", "n_qualified", "n_qualified_focal", "qualified_share",
                 "qualified_ci_low", "qualified_ci_high"]]
 
@@ -287,12 +300,12 @@ def project_targets(flows: pd.DataFrame, targets: pd.Series, *, horizon: int = H
     f = flows.pivot(index="sector", columns="group",
                     values=["leaders_start", "exits", "employees_start", "promotions", "hires", "leaders_end",
                             "employees_end"])
-    sectors = [s for s in flows["sector"].unique()]
+    sectors = list(flows["sector"].unique())
     f = f.loc[sectors]
     tot = f.T.groupby(level=0).sum().T  # both groups together
     allrow = f.loc[ALL] if ALL in f.index else None
     params: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
-    for g, other in (("focal", "other"), ("other", "focal")):
+    for g in ("focal", "other"):
         ex, lx = _rate_counts(f[("exits", g)].to_numpy(float), f[("leaders_start", g)].to_numpy(float),
                               tot["exits"].to_numpy(float), tot["leaders_start"].to_numpy(float))
         if allrow is not None:
@@ -384,8 +397,7 @@ def _status_public(x: np.ndarray, n: np.ndarray, t: np.ndarray, met: np.ndarray,
     return out
 
 
-def sector_targets(rep: pd.DataFrame, *, year: int, params: dict[str, Any],
-                   projection: pd.DataFrame | None = None) -> pd.DataFrame:
+def sector_targets(rep: pd.DataFrame, *, year: int, params: dict[str, Any]) -> pd.DataFrame:
     """``sector_targets.csv``: one row per sector (and ``all``) for ``year``, from :func:`representation`.
 
     Contract columns: ``year, sector, n_leaders`` (top leaders and leaders at 31 December),
@@ -394,10 +406,12 @@ def sector_targets(rep: pd.DataFrame, *, year: int, params: dict[str, Any],
     ``all`` the leader-weighted mean of the sector targets), ``gap_pp = 100 (target_share -
     share_lbg2)`` (positive = percentage points short of the target), ``met = share_lbg2 >=
     target_share``, ``must_explain = not met`` (measure 1.1: a missed target is explained in the
-    city council's annual report; always false for ``all``). Added: ``gap_persons``: additional
-    focal-group leaders the sector needs with the same number of leaders, ``ceil(target n) - x``
-    (for ``all``: the sum over sectors); ``target_status`` (see :func:`_status_public`); and the
-    projection columns of :func:`project_targets` when ``projection`` is given.
+    city council's annual report; always false for ``all``); ``met`` and ``must_explain`` are
+    empty for a sector without leaders or without a target. Added: ``gap_persons``: additional
+    focal-group leaders the sector needs with the same number of leaders, ``ceil(target n) - x``,
+    at least 0 (for ``all``: the sum over the sectors); ``target_status``: ``met`` or
+    ``not_met`` when publishing it cannot reveal a small count, else ``withheld`` (see
+    :func:`_status_public`), ``no_leaders`` or ``no_target``.
     """
     from ..config import sector_target
 
@@ -416,36 +430,45 @@ def sector_targets(rep: pd.DataFrame, *, year: int, params: dict[str, Any],
     out["gap_pp"] = 100 * (t - out["share_lbg2"].to_numpy())
     valid = (n > 0) & ~np.isnan(t)
     met_arr = out["share_lbg2"].to_numpy() >= t - 1e-12
-    out["met"] = pd.array(np.where(valid, met_arr, False), dtype="boolean")
-    out.loc[~valid, "met"] = pd.NA
-    must = pd.array(np.where(valid, ~met_arr, False), dtype="boolean")
+    met = pd.array(met_arr & valid, dtype="boolean")
+    met[~valid] = pd.NA
+    must = pd.array(~met_arr & valid & ~is_all, dtype="boolean")
     must[~valid] = pd.NA
-    must[is_all] = False
-    out["must_explain"] = must
+    out["met"], out["must_explain"] = met, must
     gaps = _gap_persons(x, n, t)
     if is_all.any():
         gaps[is_all] = np.nansum(gaps[~is_all]) if (~is_all).any() else gaps[is_all]
     out["gap_persons"] = pd.array([int(g) if not np.isnan(g) else pd.NA for g in gaps], dtype="Int64")
     out["target_status"] = _status_public(x, n, t, met_arr & valid, min_cell=int(params["min_cell"]))
-    proj_cols = ["share_projected", "year_reached", "year_reached_low", "year_reached_high", "projection_status"]
-    if projection is not None and len(projection):
-        out = out.merge(projection[["sector", *proj_cols]], how="left", on="sector")
-    else:
-        for c in proj_cols:
-            out[c] = pd.array([pd.NA] * len(out), dtype="Int64") if c.startswith("year") else (
-                np.nan if c == "share_projected" else "")
     return out
 
 
 def sector_projection(store: str | Path, rep: pd.DataFrame, *, year: int, params: dict[str, Any],
                       n_draws: int = 4000) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Flows (restricted) and the projection for ``year``'s sectors, with the targets of
-    :func:`sector_targets`."""
+    """This year's flows (:func:`leader_flows`, restricted) and the projection
+    (:func:`project_targets`) of every sector of :func:`sector_targets` towards its target."""
     flows = leader_flows(store, year, focal=params["focal_group"])
     st = sector_targets(rep, year=year, params=params)
     proj = project_targets(flows, st.set_index("sector")["target_share"], n_draws=n_draws,
                            seed=int(params["seed"]), alpha=float(params["alpha"]))
     return flows, proj
+
+
+def public_projection(proj: pd.DataFrame, targets: pd.DataFrame, *, min_cell: int) -> pd.DataFrame:
+    """The projection as published: rows blanked (``projection_status = withheld``) where the
+    sector has fewer than ``min_cell`` leaders or 1 to ``min_cell - 1`` focal-group leaders (the
+    projection then rests on the moves of a few identifiable people), or where the target status
+    is not published (a projection that starts at the target would tell what the status hides).
+    ``share_now`` is dropped (it is ``share_lbg2``). ``targets``: :func:`sector_targets`."""
+    out = proj.merge(targets[["sector", "target_status", "n_leaders", "n_leaders_lbg2"]], how="left", on="sector")
+    x, n = out["n_leaders_lbg2"], out["n_leaders"]
+    hide = (~out["target_status"].isin(["met", "not_met"]) | (n < min_cell) | ((x >= 1) & (x < min_cell))).to_numpy()
+    out.loc[hide, "share_projected"] = np.nan
+    for c in _YEARS:
+        out.loc[hide, c] = pd.NA
+    out["projection_status"] = out["projection_status"].astype(object)
+    out.loc[hide, "projection_status"] = "withheld"
+    return out.drop(columns=["target_status", "n_leaders", "n_leaders_lbg2", "share_now"])
 
 
 def headline(rep: pd.DataFrame, year: int) -> dict[str, float]:

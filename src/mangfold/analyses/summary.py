@@ -31,6 +31,12 @@ def _pct(x: float) -> str:
     return "–" if math.isnan(x) else f"{100 * x:.1f} %".replace(".", ",")
 
 
+def _verdict(x: Any) -> str:
+    """A published boolean: blank means hidden because it rests on a count of 1-4 persons."""
+    v = str(x).strip().lower()
+    return "nådd" if v in ("true", "1") else "ikke nådd" if v in ("false", "0") else "skjult (få personer)"
+
+
 def key_figures(tables: dict[str, pd.DataFrame | None], params: dict[str, Any], year: int) -> pd.DataFrame:
     """One row per key figure: ``indicator, value, target, status, source``.
 
@@ -42,20 +48,31 @@ def key_figures(tables: dict[str, pd.DataFrame | None], params: dict[str, Any], 
     rep = tables.get("representation")
     if rep is not None and len(rep):
         r = rep[(rep.get("sector", "all") == "all") & (rep["position_level"] == "leaders")] if "sector" in rep else rep
+        if "year" in r:
+            r = r[pd.to_numeric(r["year"], errors="coerce") == year]
         if len(r):
             r = r.iloc[0]
             rows.append({"indicator": f"Andel {focal} blant ledere", "value": _pct(_num(r.get("share"))),
                          "target": _pct(_num(r.get("population_share"))) + " (befolkningen)",
-                         "status": "under befolkningsandelen" if _num(r.get("ci_high")) < _num(r.get("population_share"))
+                         "status": "skjult (få personer)" if math.isnan(_num(r.get("share"))) else
+                         "under befolkningsandelen" if _num(r.get("ci_high")) < _num(r.get("population_share"))
                          else "ikke sikkert under", "source": "representation.csv"})
     st = tables.get("sector_targets")
     if st is not None and len(st):
         s = st[st["sector"] != "all"] if "sector" in st else st
-        met = s["met"].astype(str).str.lower().isin(["true", "1"])
-        explain = s.loc[s["must_explain"].astype(str).str.lower().isin(["true", "1"]), "sector"].tolist()
+        if "target_status" in s:  # public status: shown unless it would reveal a count of 1-4 leaders
+            status = s["target_status"].astype(str)
+            met, explain = status == "met", s.loc[status == "not_met", "sector"].tolist()
+            withheld = int((~status.isin(["met", "not_met"])).sum())
+        else:
+            met = s["met"].astype(str).str.lower().isin(["true", "1"])
+            explain = s.loc[s["must_explain"].astype(str).str.lower().isin(["true", "1"]), "sector"].tolist()
+            withheld = 0
+        text = ("må redegjøres for i årsberetningen: " + ", ".join(explain)) if explain else "alle nådd"
+        if withheld:
+            text += f"; for {withheld} sektor(er) er status ikke publisert (for få ledere til å vise tallet)"
         rows.append({"indicator": "Sektorer som når sektormålet (tiltak 1.1)",
-                     "value": f"{int(met.sum())} av {len(s)}", "target": "alle",
-                     "status": ("må redegjøres for i årsberetningen: " + ", ".join(explain)) if explain else "alle nådd",
+                     "value": f"{int(met.sum())} av {len(s)}", "target": "alle", "status": text,
                      "source": "sector_targets.csv"})
     bt = tables.get("board_targets")
     if bt is not None and len(bt):
@@ -64,15 +81,14 @@ def key_figures(tables: dict[str, pd.DataFrame | None], params: dict[str, Any], 
             b = b.iloc[0]
             rows.append({"indicator": f"Andel {focal} blant nye styremedlemmer (tiltak 1.2)",
                          "value": _pct(_num(b.get("new_share_lbg2"))), "target": _pct(_num(b.get("new_target"))),
-                         "status": "nådd" if str(b.get("new_met")).lower() in ("true", "1") else "ikke nådd",
+                         "status": _verdict(b.get("new_met")),
                          "source": "board_targets.csv"})
             req = _num(b.get("total_requirement"))
             rows.append({"indicator": f"Andel {focal} blant alle kommunalt oppnevnte styremedlemmer",
                          "value": _pct(_num(b.get("share_lbg2"))),
                          "target": _pct(req) + " (krav)" if not math.isnan(req) else
                          f"krav fra {params['board_total_requirement']['from_year']}",
-                         "status": ("nådd" if str(b.get("total_met")).lower() in ("true", "1") else "ikke nådd")
-                         if not math.isnan(req) else "kravet gjelder ikke ennå",
+                         "status": _verdict(b.get("total_met")) if not math.isnan(req) else "kravet gjelder ikke ennå",
                          "source": "board_targets.csv"})
     fd = tables.get("funnel_disparity")
     if fd is not None and len(fd):
@@ -83,21 +99,30 @@ def key_figures(tables: dict[str, pd.DataFrame | None], params: dict[str, Any], 
             if len(r):
                 r = r.iloc[0]
                 ir, lo, hi = _num(r["impact_ratio"]), _num(r["impact_ratio_ci_low"]), _num(r["impact_ratio_ci_high"])
+                ci = "" if math.isnan(lo) or math.isnan(hi) else f" ({lo:.2f}–{hi:.2f})"
+                verdicts = {"disparity": "forskjell påvist", "no_evidence": "ingen vesentlig forskjell",
+                            "inconclusive": "kan ikke avgjøres"}
                 rows.append({"indicator": f"Rateforhold {focal}/referanse, {label}",
-                             "value": "–" if math.isnan(ir) else f"{ir:.2f} ({lo:.2f}–{hi:.2f})".replace(".", ","),
+                             "value": "–" if math.isnan(ir) else f"{ir:.2f}{ci}".replace(".", ","),
                              "target": f"≥ {params['four_fifths']:.2f} (firefemtedelsregelen)".replace(".", ","),
-                             "status": str(r.get("verdict", "")) or ("under" if ir < params["four_fifths"] else "over"),
+                             "status": verdicts.get(str(r.get("verdict", "")), "skjult (få personer)"),
                              "source": "funnel_disparity.csv"})
     pe = tables.get("pilot_effects")
     if pe is not None and len(pe):
-        p = pe[(pe["pilot"] == "min_two_interviews") & (pe["outcome"] == "qualified_to_interviewed")]
-        if len(p):
+        for outcome, what in (("qualified_to_interviewed", "intervjuandel"), ("applied_to_hired", "andel tilsatt")):
+            p = pe[(pe["pilot"] == "min_two_interviews") & (pe["outcome"] == outcome)]
+            if not len(p):
+                continue
             robust = p[p["estimator"].astype(str).str.contains("callaway|sun", case=False, regex=True)]
             r = (robust if len(robust) else p).iloc[0]
             est, lo, hi = _num(r["estimate"]), _num(r["ci_low"]), _num(r["ci_high"])
-            rows.append({"indicator": "Pilot 4 (minst to til intervju): effekt på intervjuandel, prosentpoeng",
-                         "value": f"{100 * est:+.1f} ({100 * lo:+.1f} til {100 * hi:+.1f})".replace(".", ","),
-                         "target": "> 0", "status": "positiv effekt" if lo > 0 else "usikker",
+            shown = not (math.isnan(est) or math.isnan(lo) or math.isnan(hi))
+            rows.append({"indicator": f"Pilot 4 (minst to til intervju): effekt på {what}, prosentpoeng",
+                         "value": f"{100 * est:+.1f} ({100 * lo:+.1f} til {100 * hi:+.1f})".replace(".", ",")
+                         if shown else "–",
+                         "target": "> 0",
+                         "status": ("positiv effekt" if lo > 0 else "negativ effekt" if hi < 0 else "ikke påvist")
+                         if shown else "skjult eller ikke anslått",
                          "source": "pilot_effects.csv"})
     out = pd.DataFrame(rows, columns=["indicator", "value", "target", "status", "source"])
     out.insert(0, "year", year)

@@ -72,7 +72,16 @@ TESTS_SPEC = TableSpec(
     title="Log-rank-test: mentorer mot sammenlignbare ansatte (observasjonsdata)",
 )
 
-SURVEY_COLUMNS = ["respondent", "item", "n", *(_PAIRED_STATS[:-1]), "df", "wilcoxon_method", "p_adjusted"]
+#: Norwegian labels for known survey items (others are shown as they are)
+ITEM_LABELS = {
+    "forstaelse_mangfold": "Forståelse for betydningen av mangfold",
+    "bevissthet_forskjellsbehandling": "Bevissthet om ubevisst forskjellsbehandling",
+    "trygghet_i_dialog": "Trygghet i samtaler om bakgrunn og kultur",
+    "motivasjon_lederrolle": "Motivasjon for (å støtte) en lederrolle",
+    "all": "Alle spørsmål samlet",
+}
+
+SURVEY_COLUMNS = ["respondent", "item", "item_label", "n", *(_PAIRED_STATS[:-1]), "df", "wilcoxon_method", "p_adjusted"]
 
 
 # ------------------------------------------------------------------ pairs and survey
@@ -112,7 +121,8 @@ def survey_change(pairs: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
     (mean change), ``std_error, ci_low, ci_high`` (paired t interval), ``statistic, p_value``
     (paired t test), ``wilcoxon_statistic, wilcoxon_p`` (signed-rank test, exact for small samples
     without ties, as R ``wilcox.test(paired = TRUE)``), ``df``, ``wilcoxon_method``,
-    ``p_adjusted`` (Holm over the items of the respondent, t-test p; NaN for ``'all'``).
+    ``p_adjusted`` (Holm over the items of the respondent, t-test p; NaN for ``'all'``),
+    ``item_label`` (Norwegian text from :data:`ITEM_LABELS`, else the item as given).
     """
     if pairs is None or not len(pairs):
         return pd.DataFrame(columns=SURVEY_COLUMNS)
@@ -131,6 +141,7 @@ def survey_change(pairs: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
             out.loc[m, "p_adjusted"] = holm(out.loc[m, "p_value"].to_numpy())
     out["_all"] = out["item"] == "all"
     out = out.sort_values(["respondent", "_all", "item"]).drop(columns="_all").reset_index(drop=True)
+    out["item_label"] = out["item"].map(ITEM_LABELS).fillna(out["item"])
     return out[SURVEY_COLUMNS]
 
 
@@ -297,3 +308,52 @@ def survival_tests(fu: pd.DataFrame) -> pd.DataFrame:
                      "events_mentors": int(d.loc[mm, e_col].sum()), "events_comparison": int(d.loc[~mm, e_col].sum()),
                      "statistic": float(lr["statistic"]), "df": int(lr["df"]), "p_value": float(lr["p_value"])})
     return pd.DataFrame(rows, columns=cols)
+
+
+# ------------------------------------------------------------------ text (from public tables)
+def _f(x) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _d(x: float, k: int = 2) -> str:
+    return f"{x:+.{k}f}".replace(".", ",").replace("-", "−")
+
+
+def survey_sentence(change: pd.DataFrame) -> str:
+    """The change in the mean over all items, for mentees and mentors (public table)."""
+    parts = []
+    for resp, who in (("mentee", "Topplederne (mentees)"), ("mentor", "Mentorene")):
+        r = change[(change["respondent"] == resp) & (change["item"] == "all")] if len(change) else change
+        if not len(r) or not np.isfinite(_f(r["estimate"].iloc[0])):
+            continue
+        r = r.iloc[0]
+        sure = "en klar økning" if _f(r["ci_low"]) > 0 else ("en nedgang" if _f(r["ci_high"]) < 0 else
+                                                              "ingen sikker endring")
+        parts.append(f"{who} svarte i snitt {_d(_f(r['estimate']))} poeng etter mentorperioden enn før, på en skala "
+                     f"fra 1 til 5 (95 % KI {_d(_f(r['ci_low']))} til {_d(_f(r['ci_high']))}; {r['n']} personer): "
+                     f"{sure}.")
+    if not parts:
+        return "Det er for få besvarelser før og etter til å vise endringen."
+    return " ".join(parts) + (" Endringen kan også skyldes annet enn mentorordningen, for det er ingen "
+                              "sammenligningsgruppe i spørreundersøkelsen.")
+
+
+def followup_sentence(tests: pd.DataFrame) -> str:
+    """Retention and leader moves of mentors against comparable employees (public table)."""
+    out = []
+    for outcome, what in (("retention", "hvor lenge mentorene ble værende i kommunen"),
+                          ("leader", "hvor mange mentorer som senere ble ledere")):
+        r = tests[tests["outcome"] == outcome] if len(tests) else tests
+        if not len(r) or not np.isfinite(_f(r["p_value"].iloc[0])):
+            continue
+        p = _f(r["p_value"].iloc[0])
+        ptxt = "p < 0,001" if p < 0.001 else f"p = {p:.3f}".replace(".", ",")
+        verdict = "en forskjell" if p < 0.05 else "ingen sikker forskjell"
+        out.append(f"For {what} finner vi {verdict} mot sammenlignbare ansatte (log-rank-test, {ptxt}).")
+    if not out:
+        return "Det er for få mentorer til å sammenligne dem med andre ansatte."
+    return " ".join(out) + (" Mentorene er valgt ut, ikke trukket tilfeldig, så dette viser sammenhenger, "
+                            "ikke virkningen av ordningen.")

@@ -2,60 +2,49 @@
 
 Pilot 4 ("minst to kvalifiserte kandidater fra landbakgrunnsgruppe 2 til intervju") and pilot 1
 (grundig jobbanalyse) start in different units at different dates (the ``pilots`` table), so the
-design is a staggered adoption. This module builds the panel from the store, calls the
-estimators of :mod:`mangfold.stats.did` and :mod:`mangfold.stats.panel_power`, and returns the
-contract table ``pilot_effects`` plus the event-study, pre-trend, compliance and planning tables.
-
-Panel rule (documented in the report's method appendix)
-------------------------------------------------------
-A cell is one unit and one calendar year (the year of ``posted_date``), up to the report year.
-It counts the focal group's applications (``params['focal_group']``) at each funnel stage in the
-vacancies that the cell uses:
-
-* units never in the pilot: every vacancy (``status = 'control'``);
-* pilot units: vacancies posted in a year before the year of the unit's first start date
-  (``'before'``), and vacancies posted inside one of the unit's pilot windows
-  ``start_date <= posted_date <= end_date`` (empty end = still running) (``'treated'``);
-* left out: vacancies of a pilot unit posted in the start year but before the start date
-  (``'start_year_before_start'``: neither a clean before-year nor treated), and vacancies after
-  the start that fall outside every window, e.g. after the pilot ended (``'outside_window'``;
-  the estimators assume that a unit stays treated once it has started).
-
-A unit's cohort is the calendar year of its first start date, so a mid-year start makes the start
-year a treated year whose cell holds only the vacancies posted on or after the start. Every
-treated cell is therefore made of treated vacancies only, and the estimand is the effect in
-vacancies posted under the rule. A pilot that starts after the report year leaves the unit
-not-yet-treated. Cells where the outcome's denominator is 0 carry no rate and are dropped by the
-estimators; rates are weighted by their denominator (WLS; precision-weighted ATT for
-Callaway-Sant'Anna).
+design is a staggered adoption. The panel and its rule are in :mod:`.pilot_panel` (re-exported
+here); this module calls the estimators of :mod:`mangfold.stats.did` and
+:mod:`mangfold.stats.panel_power` and returns the contract table ``pilot_effects`` plus the
+event-study, pre-trend and planning tables. :func:`evaluate` runs everything for one report year.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
 from ..stats import did, panel_power
-from ..stats.proportions import wilson_interval
-from ..store import query, tables_present
 from ..tablespec import TableSpec
+from .pilot_panel import (  # noqa: F401  (re-exported for the notebooks)
+    COMPLIANCE_SPEC, FUNNEL_SPEC, JOB_ANALYSIS_OUTCOMES, MIN_TWO_OUTCOMES, OUTCOMES, STAGES, compliance, has_pilot,
+    pilot_funnel, pilot_panel, vacancy_status,
+)
 
-#: outcome -> (numerator stage, denominator stage) of the focal group's applications
-OUTCOMES: dict[str, tuple[str, str]] = {
-    "applied_to_qualified": ("qualified", "applied"),
-    "qualified_to_interviewed": ("interviewed", "qualified"),
-    "interviewed_to_hired": ("hired", "interviewed"),
-    "applied_to_hired": ("hired", "applied"),
-}
-MIN_TWO_OUTCOMES = ("qualified_to_interviewed", "interviewed_to_hired", "applied_to_hired")
-JOB_ANALYSIS_OUTCOMES = ("applied_to_qualified", "qualified_to_interviewed", "applied_to_hired")
-STAGES = ("applied", "qualified", "interviewed", "recommended", "hired")
+
+#: below this many treated units, clustered standard errors tend to be too small (MacKinnon & Webb
+#: 2017, "Wild bootstrap inference for wildly different cluster sizes"; in the small demo, with about
+#: 12 treated units, the 95 % intervals covered the truth in 9-11 of 12 seeds): the randomisation
+#: test is then the check to trust
+FEW_TREATED_UNITS = 20
+FEW_UNITS_NOTE = "få enheter i piloten: standardfeilen er usikker, se randomiseringstesten"
 
 EFFECT_COLUMNS = ["pilot", "outcome", "estimator", "estimate", "std_error", "ci_low", "ci_high", "p_value",
                   "n_treated_units", "n_control_units", "n_obs", "mde", "n_treated_persons", "note"]
+
+EVENT_COLUMNS = ["pilot", "outcome", "estimator", "event_time", "estimate", "std_error", "ci_low", "ci_high",
+                 "p_value", "n_obs", "n_persons", "reference"]
+PRETREND_COLUMNS = ["pilot", "outcome", "statistic", "df", "p_value", "f_statistic", "df_denom", "f_p_value",
+                    "n_clusters"]
+PLANNING_COLUMNS = ["pilot", "outcome", "effect", "n_units_treated", "n_units_control", "n_periods_pre",
+                    "n_periods_post", "mde_current", "n_units_treated_needed", "units_feasible",
+                    "n_periods_post_needed", "periods_feasible", "sigma", "rho"]
+FUNNEL_COLUMNS = ["pilot", "status", "units", "vacancies", *STAGES, "rate_qualified_to_interviewed",
+                  "rate_interviewed_to_hired", "rate_applied_to_hired"]
 
 EFFECTS_SPEC = TableSpec(
     name="pilot_effects",
@@ -79,26 +68,6 @@ PRETREND_SPEC = TableSpec(
     not_counts=("df", "df_denom", "n_clusters"),
     title="Test av parallelle trender før oppstart",
 )
-COMPLIANCE_SPEC = TableSpec(
-    name="pilot_compliance",
-    counts=("vacancies_eligible", "vacancies_compliant"),
-    derived={"vacancies_eligible": ("share_compliant", "ci_low", "ci_high"),
-             "vacancies_compliant": ("share_compliant", "ci_low", "ci_high")},
-    dims=("group", "year"),
-    margins=(("year", "all"),),
-    title="Etterlevelse: stillinger med minst to kvalifiserte søkere fra fokusgruppen der minst to ble intervjuet",
-)
-FUNNEL_SPEC = TableSpec(
-    name="pilot_funnel",
-    counts=STAGES,
-    derived={"qualified": ("rate_qualified_to_interviewed",),
-             "interviewed": ("rate_qualified_to_interviewed", "rate_interviewed_to_hired"),
-             "hired": ("rate_interviewed_to_hired", "rate_applied_to_hired"),
-             "applied": ("rate_applied_to_hired",)},
-    dims=("pilot", "status"),
-    not_counts=("vacancies", "units"),
-    title="Fokusgruppens søkere etter stillingenes status i piloten",
-)
 PLANNING_SPEC = TableSpec(
     name="pilot_planning",
     dims=("pilot", "outcome", "effect"),
@@ -106,112 +75,6 @@ PLANNING_SPEC = TableSpec(
                 "n_units_treated_needed", "n_periods_post_needed"),
     title="Planlegging: hvor mange enheter eller år som trengs for å påvise en gitt effekt",
 )
-
-
-# ------------------------------------------------------------------ data
-def has_pilot(store: str | Path, pilot: str) -> bool:
-    """True when the ``pilots`` table exists and names at least one unit in ``pilot``."""
-    if "pilots" not in tables_present(store):
-        return False
-    return int(query(store, "SELECT count(*) AS n FROM pilots WHERE pilot = ?", [pilot])["n"].iloc[0]) > 0
-
-
-_STATUS_SQL = """
-WITH p AS (SELECT unit_id, start_date, end_date FROM pilots WHERE pilot = $pilot),
-f AS (SELECT unit_id, min(start_date) AS first_start FROM p GROUP BY unit_id),
-v AS (
-  SELECT v.vacancy_id, v.unit_id, v.year, v.posted_date, f.first_start,
-         coalesce(bool_or(v.posted_date >= p.start_date
-                          AND (p.end_date IS NULL OR v.posted_date <= p.end_date)), false) AS in_window
-  FROM vacancies v LEFT JOIN f ON f.unit_id = v.unit_id LEFT JOIN p ON p.unit_id = v.unit_id
-  WHERE v.year <= $year
-  GROUP BY v.vacancy_id, v.unit_id, v.year, v.posted_date, f.first_start
-)
-SELECT vacancy_id, unit_id, year, posted_date,
-       CAST(year(first_start) AS INTEGER) AS cohort,
-       CASE WHEN first_start IS NULL THEN 'control'
-            WHEN in_window THEN 'treated'
-            WHEN year < year(first_start) THEN 'before'
-            WHEN posted_date < first_start THEN 'start_year_before_start'
-            ELSE 'outside_window' END AS status
-FROM v
-"""
-
-_COUNTS_SQL = """
-WITH s AS ({status}),
-a AS (
-  SELECT vacancy_id,
-         count(*) AS applied,
-         count(*) FILTER (WHERE qualified) AS qualified,
-         count(*) FILTER (WHERE qualified AND interviewed) AS interviewed,
-         count(*) FILTER (WHERE qualified AND interviewed AND recommended) AS recommended,
-         count(*) FILTER (WHERE qualified AND interviewed AND recommended AND hired) AS hired
-  FROM applications WHERE background = $focal GROUP BY vacancy_id
-)
-SELECT s.*, coalesce(a.applied, 0) AS applied, coalesce(a.qualified, 0) AS qualified,
-       coalesce(a.interviewed, 0) AS interviewed, coalesce(a.recommended, 0) AS recommended,
-       coalesce(a.hired, 0) AS hired
-FROM s LEFT JOIN a USING (vacancy_id)
-"""
-
-
-def vacancy_status(store: str | Path, *, pilot: str, year: int, focal: str) -> pd.DataFrame:
-    """Vacancy-level list (restricted): ``vacancy_id, unit_id, year, posted_date, cohort, status``
-    and the focal group's counts ``applied, qualified, interviewed, recommended, hired`` (each
-    stage requires the earlier ones). ``status`` follows the module's panel rule."""
-    sql = _COUNTS_SQL.format(status=_STATUS_SQL)
-    df = query(store, sql, {"pilot": pilot, "year": int(year), "focal": focal})
-    for c in STAGES:
-        df[c] = df[c].astype("int64")
-    return df.sort_values(["unit_id", "posted_date", "vacancy_id"]).reset_index(drop=True)
-
-
-def pilot_panel(store: str | Path, *, pilot: str, year: int, focal: str) -> pd.DataFrame:
-    """The unit x year panel of the focal group's counts (see the module docstring for the rule).
-
-    Columns: ``unit_id``, ``year``, ``cohort`` (calendar year of the unit's first pilot start;
-    NaN for units never in the pilot), ``treated`` (the cell is at or after the cohort year),
-    ``vacancies`` (vacancies used in the cell), ``applied, qualified, interviewed, recommended,
-    hired`` (focal-group applications reaching each stage), and one rate column per outcome in
-    :data:`OUTCOMES` (NaN when its denominator is 0). One row per unit and year with at least
-    one used vacancy.
-    """
-    vac = vacancy_status(store, pilot=pilot, year=year, focal=focal)
-    used = vac[vac["status"].isin(["control", "before", "treated"])]
-    panel = (used.groupby(["unit_id", "year"], sort=True)
-             .agg(cohort=("cohort", "first"), vacancies=("vacancy_id", "size"),
-                  **{c: (c, "sum") for c in STAGES})
-             .reset_index())
-    panel["cohort"] = pd.to_numeric(panel["cohort"], errors="coerce").astype(float)
-    panel["treated"] = panel["year"] >= panel["cohort"].fillna(np.inf)
-    for name, (num, den) in OUTCOMES.items():
-        with np.errstate(invalid="ignore", divide="ignore"):
-            panel[name] = np.where(panel[den] > 0, panel[num] / panel[den].where(panel[den] > 0), np.nan)
-    panel["year"] = panel["year"].astype("int64")
-    return panel
-
-
-def pilot_funnel(store: str | Path, *, pilot: str, year: int, focal: str) -> pd.DataFrame:
-    """The focal group's funnel counts by vacancy status (descriptive, no causal claim).
-
-    Rows: ``status`` in ``treated`` (posted under the pilot), ``before`` (pilot units before the
-    start year), ``control`` (units never in the pilot), and the left-out statuses; columns
-    ``pilot, status, units, vacancies, applied, qualified, interviewed, recommended, hired`` and
-    the raw rates ``rate_qualified_to_interviewed``, ``rate_interviewed_to_hired``,
-    ``rate_applied_to_hired``.
-    """
-    vac = vacancy_status(store, pilot=pilot, year=year, focal=focal)
-    order = {"treated": 0, "before": 1, "control": 2, "start_year_before_start": 3, "outside_window": 4}
-    out = (vac.groupby("status").agg(units=("unit_id", "nunique"), vacancies=("vacancy_id", "size"),
-                                     **{c: (c, "sum") for c in STAGES})
-           .reset_index())
-    out = out.sort_values("status", key=lambda s: s.map(order)).reset_index(drop=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["rate_qualified_to_interviewed"] = out["interviewed"] / out["qualified"].where(out["qualified"] > 0)
-        out["rate_interviewed_to_hired"] = out["hired"] / out["interviewed"].where(out["interviewed"] > 0)
-        out["rate_applied_to_hired"] = out["hired"] / out["applied"].where(out["applied"] > 0)
-    out.insert(0, "pilot", pilot)
-    return out
 
 
 # ------------------------------------------------------------------ estimation
@@ -224,14 +87,15 @@ def _mde(se: float, dof: float, *, alpha: float, power: float = 0.8) -> float:
     return float((sps.norm.isf(alpha / 2) + sps.norm.ppf(power)) * se)
 
 
-def _ri_interval(d: pd.DataFrame, outcome: str, den: str, *, estimate: float, se: float, alpha: float,
-                 n_draws: int, seed: int) -> tuple[float, float]:
+def _ri_interval(d: pd.DataFrame, outcome: str, den: str, *, estimate: float, se: float, dof: float,
+                 alpha: float, n_draws: int, seed: int, iterations: int = 7) -> tuple[float, float]:
     """Randomisation-inference interval by test inversion (constant additive effect).
 
     For a hypothesised effect ``tau`` the treated cells' rates are shifted by ``-tau`` and the
-    permutation p-value of the TWFE statistic is computed with the same seeded permutations;
-    the interval is the set of ``tau`` with ``p > alpha``, found by bisection on each side of
-    the estimate (Imbens & Rubin 2015, ch. 5)."""
+    permutation p-value of the TWFE statistic is computed with the same seeded permutations; the
+    interval is the set of ``tau`` with ``p > alpha`` (Imbens & Rubin 2015, ch. 5). Each end is
+    bracketed around the TWFE t-interval's end (steps of a quarter standard error, doubled until
+    the p-value changes side) and then bisected ``iterations`` times (precision about se/500)."""
     base = d[outcome].to_numpy(float)
     tr = d["treated"].to_numpy(bool)
 
@@ -241,18 +105,28 @@ def _ri_interval(d: pd.DataFrame, outcome: str, den: str, *, estimate: float, se
                                         weight=den, statistic="twfe", n_draws=n_draws, seed=seed)
         return float(r["p_value"].iloc[0])
 
-    step = 6.0 * se if np.isfinite(se) and se > 0 else 0.5
+    if not (np.isfinite(se) and se > 0):
+        return np.nan, np.nan
+    crit = sps.t.isf(alpha / 2, dof) if np.isfinite(dof) else sps.norm.isf(alpha / 2)
     bounds = []
     for sign in (-1.0, 1.0):
-        inner, outer = estimate, estimate + sign * step
-        k = 0
-        while p_of(outer) > alpha and k < 4:
-            inner, outer = outer, outer + sign * step
-            k += 1
-        if p_of(outer) > alpha:
-            bounds.append(np.nan)
-            continue
-        for _ in range(14):
+        guess, step = estimate + sign * crit * se, 0.25 * se
+        if p_of(guess) > alpha:                       # guess is inside: walk outwards
+            inner, outer = guess, guess + sign * step
+            for _ in range(8):
+                if p_of(outer) <= alpha:
+                    break
+                inner, step = outer, 2 * step
+                outer = inner + sign * step
+            else:
+                bounds.append(np.nan)
+                continue
+        else:                                         # guess is outside: walk inwards (not past the estimate)
+            outer, inner = guess, guess - sign * step
+            while sign * (inner - estimate) > 0 and p_of(inner) <= alpha:
+                outer, step = inner, 2 * step
+                inner = max(inner - step, estimate) if sign > 0 else min(inner + step, estimate)
+        for _ in range(iterations):
             mid = 0.5 * (inner + outer)
             if p_of(mid) > alpha:
                 inner = mid
@@ -290,9 +164,12 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
     Columns: the contract's ``pilot, outcome, estimator, estimate, std_error, ci_low, ci_high,
     p_value, n_treated_units, n_control_units, n_obs, mde`` and ``n_treated_persons`` (focal
     applicants in the outcome's denominator in treated cells: persons, for disclosure control)
-    and ``note`` (why a row is empty). ``n_obs`` counts unit-years, not persons. ``mde`` is the
-    smallest effect detected with 80 % power at level ``alpha``:
-    ``(q_{1-alpha/2} + q_0.8) * std_error`` with the estimator's own clustered standard error
+    and ``note`` (why a row is empty, or a warning when fewer than :data:`FEW_TREATED_UNITS`
+    units are treated, where clustered standard errors are too small). ``n_obs`` counts
+    unit-years, not persons. ``n_treated_units`` / ``n_control_units``: units with treated cells and
+    the others, except for ``callaway_santanna``, whose controls are every unit used as a comparison
+    in some cell, including units that start later (so the two can overlap). ``mde`` is the
+    smallest effect detected with 80 % power at level ``alpha``: ``(q_{1-alpha/2} + q_0.8) * std_error`` with the estimator's own clustered standard error
     (``t(G-1)`` quantiles for the regression estimators, normal for Callaway-Sant'Anna; the
     randomisation row repeats the TWFE value) (Bloom 1995).
     """
@@ -341,8 +218,8 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
         # randomisation inference over start dates
         try:
             ri = did.randomization_inference(d, statistic="twfe", n_draws=n_draws, seed=seed, **kw).iloc[0]
-            lo, hi = (_ri_interval(d, outcome, den, estimate=float(ri["estimate"]), se=tw_se, alpha=alpha,
-                                   n_draws=n_draws, seed=seed) if ri_interval else (np.nan, np.nan))
+            lo, hi = (_ri_interval(d, outcome, den, estimate=float(ri["estimate"]), se=tw_se, dof=tw_dof,
+                                   alpha=alpha, n_draws=n_draws, seed=seed) if ri_interval else (np.nan, np.nan))
             treated_units = int(d.loc[d["treated"], "unit_id"].nunique())
             rows.append(_row(pilot, outcome, "randomization_inference", **base, estimate=float(ri["estimate"]),
                              ci_low=lo, ci_high=hi, p_value=float(ri["p_value"]),
@@ -357,6 +234,9 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     for c in ("n_treated_units", "n_control_units", "n_obs", "n_treated_persons"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype("Int64")
+    few = (out["estimator"].isin(["twfe", "callaway_santanna", "sun_abraham"]) & out["estimate"].notna()
+           & (out["n_treated_units"].fillna(0) < FEW_TREATED_UNITS))
+    out.loc[few, "note"] = FEW_UNITS_NOTE
     return out
 
 
@@ -384,8 +264,7 @@ def event_study_table(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, .
     ci_high, p_value, n_obs`` (treated unit-years at that event time), ``n_persons`` (focal
     applicants in the denominator in those unit-years), ``reference`` (the fixed zero year).
     """
-    cols = ["pilot", "outcome", "estimator", "event_time", "estimate", "std_error", "ci_low", "ci_high",
-            "p_value", "n_obs", "n_persons", "reference"]
+    cols = EVENT_COLUMNS
     leads, lags = event_window(panel)
     parts = []
     for outcome in outcomes:
@@ -429,8 +308,7 @@ def pretrend_table(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...]
     """Joint Wald test that the event-study leads (years before the start, except -1) are zero,
     per outcome (:func:`did.pretrend_test`, cluster-robust covariance; ``f_p_value`` is the
     small-sample F version). Empty when the data have fewer than two years before any start."""
-    cols = ["pilot", "outcome", "statistic", "df", "p_value", "f_statistic", "df_denom", "f_p_value",
-            "n_clusters"]
+    cols = PRETREND_COLUMNS
     leads, lags = event_window(panel)
     rows = []
     if leads < 2:
@@ -445,98 +323,6 @@ def pretrend_table(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...]
             continue
         rows.append({"pilot": pilot, "outcome": outcome, **{c: r[c] for c in cols[2:]}})
     return pd.DataFrame(rows, columns=cols)
-
-
-# ------------------------------------------------------------------ compliance and the token check
-def compliance(store: str | Path, *, pilot: str = "min_two_interviews", year: int, focal: str,
-               alpha: float = 0.05) -> pd.DataFrame:
-    """Did the rule happen? Vacancies with at least two qualified focal-group applicants
-    (``vacancies_eligible``) and, of those, vacancies where at least two of them were interviewed
-    (``vacancies_compliant``), per year and over all years (``year = 'all'``), for
-    ``group = 'pilot'`` (vacancies posted under the rule) and ``group = 'comparison'`` (vacancies
-    of units not in the pilot and of pilot units before the start year: how often it happened
-    anyway). ``share_compliant`` with a Wilson interval."""
-    vac = vacancy_status(store, pilot=pilot, year=year, focal=focal)
-    vac = vac[vac["status"].isin(["treated", "before", "control"])]
-    vac = vac.assign(group=np.where(vac["status"] == "treated", "pilot", "comparison"),
-                     eligible=vac["qualified"] >= 2,
-                     compliant=(vac["qualified"] >= 2) & (vac["interviewed"] >= 2))
-    per_year = vac.groupby(["group", "year"]).agg(vacancies_eligible=("eligible", "sum"),
-                                                  vacancies_compliant=("compliant", "sum")).reset_index()
-    per_year["year"] = per_year["year"].astype(str)
-    tot = vac.groupby("group").agg(vacancies_eligible=("eligible", "sum"),
-                                   vacancies_compliant=("compliant", "sum")).reset_index().assign(year="all")
-    out = pd.concat([per_year, tot], ignore_index=True)
-    out["vacancies_eligible"] = out["vacancies_eligible"].astype("int64")
-    out["vacancies_compliant"] = out["vacancies_compliant"].astype("int64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["share_compliant"] = out["vacancies_compliant"] / out["vacancies_eligible"].where(
-            out["vacancies_eligible"] > 0)
-    lo, hi = wilson_interval(out["vacancies_compliant"].to_numpy(), out["vacancies_eligible"].to_numpy(), alpha=alpha)
-    out["ci_low"], out["ci_high"] = lo, hi
-    out["_g"] = out["group"].map({"pilot": 0, "comparison": 1})
-    out = out.sort_values(["_g", "year"], key=lambda s: s if s.name == "_g" else s.where(s != "all", "9999"))
-    return out.drop(columns="_g").reset_index(drop=True)
-
-
-def _pp(x: float) -> str:
-    return f"{100 * x:+.1f}".replace(".", ",").replace("-", "−")
-
-
-def token_check(effects: pd.DataFrame, *, pilot: str = "min_two_interviews",
-                estimators: tuple[str, ...] = ("callaway_santanna", "twfe")) -> pd.DataFrame:
-    """Interviews up but hires not? Read from the *public* ``pilot_effects`` table.
-
-    Uses the first estimator in ``estimators`` with a visible estimate for both
-    ``qualified_to_interviewed`` and ``applied_to_hired``. Returns one row: ``estimator``,
-    ``interview_effect, interview_ci_low, interview_ci_high``, ``hire_effect, hire_ci_low,
-    hire_ci_high, hire_mde``, ``verdict`` (``interviews_and_hires_up``, ``interviews_up_hires_not``,
-    ``no_interview_effect``, ``not_estimable``) and ``text``: one plain bokmål sentence or two.
-    """
-    cols = ["estimator", "interview_effect", "interview_ci_low", "interview_ci_high", "hire_effect",
-            "hire_ci_low", "hire_ci_high", "hire_mde", "verdict", "text"]
-    e = effects[effects["pilot"] == pilot] if effects is not None and len(effects) else pd.DataFrame()
-    pick = None
-    for est in estimators:
-        if not len(e):
-            break
-        s = e[e["estimator"] == est].set_index("outcome")
-        need = ("qualified_to_interviewed", "applied_to_hired")
-        if all(o in s.index for o in need) and all(
-                np.isfinite(pd.to_numeric(pd.Series([s.loc[o, "estimate"], s.loc[o, "ci_low"]]), errors="coerce")).all()
-                for o in need):
-            pick = (est, s)
-            break
-    if pick is None:
-        return pd.DataFrame([{**dict.fromkeys(cols, np.nan), "estimator": "", "verdict": "not_estimable",
-                              "text": "Effekten på intervjuer og tilsettinger kan ikke anslås med dataene "
-                                      "(for få enheter eller personer, eller tallene er skjult)."}], columns=cols)
-    est, s = pick
-    f = lambda o, c: float(pd.to_numeric(s.loc[o, c], errors="coerce"))  # noqa: E731
-    iv, ivl, ivh = f("qualified_to_interviewed", "estimate"), f("qualified_to_interviewed", "ci_low"), \
-        f("qualified_to_interviewed", "ci_high")
-    hv, hvl, hvh, hmde = f("applied_to_hired", "estimate"), f("applied_to_hired", "ci_low"), \
-        f("applied_to_hired", "ci_high"), f("applied_to_hired", "mde")
-    iv_txt = f"{_pp(iv)} prosentpoeng (95 % KI {_pp(ivl)} til {_pp(ivh)})"
-    hv_txt = f"{_pp(hv)} prosentpoeng (95 % KI {_pp(hvl)} til {_pp(hvh)})"
-    if ivl > 0 and hvl > 0:
-        verdict = "interviews_and_hires_up"
-        text = (f"Regelen ser ut til å virke hele veien: flere kvalifiserte søkere fra fokusgruppen ble intervjuet "
-                f"({iv_txt}), og flere av søkerne ble tilsatt ({hv_txt}).")
-    elif ivl > 0:
-        verdict = "interviews_up_hires_not"
-        mde_txt = (f" Undersøkelsen kan bare påvise en økning i tilsettinger på minst {_pp(hmde).lstrip('+')} "
-                   f"prosentpoeng, så en mindre effekt kan ikke utelukkes." if np.isfinite(hmde) else "")
-        text = (f"**Flere ble intervjuet, men ikke flere tilsatt.** Andelen kvalifiserte søkere fra fokusgruppen som "
-                f"ble intervjuet, økte med {iv_txt}, men vi finner ingen økning i andelen søkere som ble tilsatt "
-                f"({hv_txt}). Så langt gir regelen flere intervjuer, ikke flere tilsettinger.{mde_txt}")
-    else:
-        verdict = "no_interview_effect"
-        text = (f"Vi kan ikke påvise at regelen har økt andelen kvalifiserte søkere fra fokusgruppen som blir "
-                f"intervjuet ({iv_txt}). Effekten på tilsettinger er {hv_txt}.")
-    return pd.DataFrame([{"estimator": est, "interview_effect": iv, "interview_ci_low": ivl, "interview_ci_high": ivh,
-                          "hire_effect": hv, "hire_ci_low": hvl, "hire_ci_high": hvh, "hire_mde": hmde,
-                          "verdict": verdict, "text": text}], columns=cols)
 
 
 # ------------------------------------------------------------------ planning
@@ -569,13 +355,13 @@ def planning_table(panel: pd.DataFrame, effects: pd.DataFrame, *, pilot: str,
 
     Columns: ``pilot, outcome, effect`` (probability points as a share), the current design
     ``n_units_treated, n_units_control, n_periods_pre, n_periods_post``, ``mde_current``,
-    ``n_units_treated_needed`` (with the current years and control units), ``units_feasible``,
-    ``n_periods_post_needed`` (years from the start, with the current units), ``periods_feasible``,
+    ``n_units_treated_needed`` (with the current years and control units; empty when no number of
+    units reaches the effect, because the fixed control group bounds the precision),
+    ``units_feasible``, ``n_periods_post_needed`` (years from the start, with the current units; empty
+    when 30 years do not suffice), ``periods_feasible``,
     ``sigma``, ``rho``.
     """
-    cols = ["pilot", "outcome", "effect", "n_units_treated", "n_units_control", "n_periods_pre", "n_periods_post",
-            "mde_current", "n_units_treated_needed", "units_feasible", "n_periods_post_needed", "periods_feasible",
-            "sigma", "rho"]
+    cols = PLANNING_COLUMNS
     rows = []
     for outcome in outcomes:
         des = current_design(panel, outcome)
@@ -602,7 +388,67 @@ def planning_table(panel: pd.DataFrame, effects: pd.DataFrame, *, pilot: str,
                                            n_periods_pre=des["n_periods_pre"], solve_for="post", alpha=alpha,
                                            power=power, max_periods=30).iloc[0]
             rows.append({"pilot": pilot, "outcome": outcome, "effect": float(eff), **des, "mde_current": mde_now,
-                         "n_units_treated_needed": int(u["n_units_treated"]), "units_feasible": bool(u["feasible"]),
-                         "n_periods_post_needed": int(p["n_periods_post"]), "periods_feasible": bool(p["feasible"]),
+                         "n_units_treated_needed": int(u["n_units_treated"]) if u["feasible"] else pd.NA,
+                         "units_feasible": bool(u["feasible"]),
+                         "n_periods_post_needed": int(p["n_periods_post"]) if p["feasible"] else pd.NA,
+                         "periods_feasible": bool(p["feasible"]),
                          "sigma": sigma_cal, "rho": rho})
-    return pd.DataFrame(rows, columns=cols)
+    out = pd.DataFrame(rows, columns=cols)
+    for c in ("n_units_treated_needed", "n_periods_post_needed"):
+        out[c] = out[c].astype("Int64")
+    return out
+
+
+# ------------------------------------------------------------------ everything for one report year
+#: the pilots evaluated with the panel DiD, and their outcomes
+DID_PILOTS: dict[str, tuple[str, ...]] = {"min_two_interviews": MIN_TWO_OUTCOMES,
+                                          "job_analysis": JOB_ANALYSIS_OUTCOMES}
+
+
+@dataclass
+class PilotResults:
+    """The pilot tables of one report year (empty DataFrames where a pilot has no units).
+
+    ``pilots``: the DiD pilots with units in the ``pilots`` table; ``panels``: pilot -> the
+    unit x year panel (restricted); the rest are the published tables, each covering all pilots.
+    """
+
+    pilots: list[str]
+    panels: dict[str, pd.DataFrame]
+    effects: pd.DataFrame
+    event_study: pd.DataFrame
+    pretrends: pd.DataFrame
+    planning: pd.DataFrame
+    funnel: pd.DataFrame
+    compliance: pd.DataFrame
+
+
+def evaluate(store: str | Path, *, year: int, params: dict[str, Any], n_draws: int = 1000,
+             n_boot: int = 999) -> PilotResults:
+    """Build the panel of every pilot in :data:`DID_PILOTS` that has units, and estimate
+    effects, event studies, pre-trend tests and the planning table; compliance for pilot 4.
+    Randomness (bootstrap, permutations) is seeded with ``params['seed']``."""
+    focal, alpha, seed = params["focal_group"], float(params["alpha"]), int(params["seed"])
+    present = [p for p in DID_PILOTS if has_pilot(store, p)]
+    panels, eff, es, pre, plan, fun = {}, [], [], [], [], []
+    for p in present:
+        outs = DID_PILOTS[p]
+        panels[p] = pilot_panel(store, pilot=p, year=year, focal=focal)
+        e = pilot_effects(panels[p], pilot=p, outcomes=outs, alpha=alpha, seed=seed, n_draws=n_draws, n_boot=n_boot)
+        eff.append(e)
+        es.append(event_study_table(panels[p], pilot=p, outcomes=outs, alpha=alpha, seed=seed, n_boot=n_boot))
+        pre.append(pretrend_table(panels[p], pilot=p, outcomes=outs))
+        plan.append(planning_table(panels[p], e, pilot=p, outcomes=outs, alpha=alpha))
+        fun.append(pilot_funnel(store, pilot=p, year=year, focal=focal))
+
+    def cat(parts: list[pd.DataFrame], cols: list[str]) -> pd.DataFrame:
+        parts = [x for x in parts if len(x)]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+
+    comp = (compliance(store, year=year, focal=focal, alpha=alpha) if "min_two_interviews" in present
+            else pd.DataFrame(columns=["group", "year", "vacancies_eligible", "vacancies_compliant",
+                                       "share_compliant", "ci_low", "ci_high"]))
+    return PilotResults(
+        pilots=present, panels=panels, effects=cat(eff, EFFECT_COLUMNS),
+        event_study=cat(es, EVENT_COLUMNS), pretrends=cat(pre, PRETREND_COLUMNS),
+        planning=cat(plan, PLANNING_COLUMNS), funnel=cat(fun, FUNNEL_COLUMNS), compliance=comp)

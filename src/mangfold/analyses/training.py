@@ -8,9 +8,11 @@ Rules
   in or before the report year (first start counts; ``completed`` if any of their rows is).
 * Baseline: the workforce snapshot of the start year (31 December), which is where a new hire
   first appears. Participants missing from that snapshot are left out of the comparison.
-* Comparable non-participants: persons in the same snapshot with the same unit, position level and
-  register background who never took the programme and who were new that year (absent from the
-  previous snapshot, when the data have one), drawn 1:k at random with the seed from params.
+* Comparable non-participants: persons in the same snapshot in the same sector (byrådsavdeling), with
+  the same position level and register background, who never took the programme and who were new
+  that year (absent from the previous snapshot, when the data have one), drawn 1:k at random with
+  the seed from params. The sector rather than the unit, because in a pilot unit nearly every new
+  hire of the target group takes part, which leaves no comparable non-participant there.
 * Outcomes over the years after the baseline year up to the report year (only persons with at least
   one such year): ``applied_later`` (any application to a vacancy posted in a later year; the
   applicant key is the person key), ``applied_leader_later`` (to a ``leader`` or ``top_leader``
@@ -80,12 +82,12 @@ def training_followup(store: str | Path, *, year: int, seed: int, k: int = 5) ->
     """Person-level (restricted): participants and matched comparisons with their outcomes.
 
     Columns: ``person_id, group`` (``participant`` / ``comparison``), ``matched_to``,
-    ``baseline_year, unit_id, position_level, background, completed`` (participants) and one 0/1
+    ``baseline_year, unit_id, sector, position_level, background, completed`` (participants) and one 0/1
     column per outcome in :data:`OUTCOMES` (NaN for ``retained`` when the next snapshot is after
     the data). Only persons with a baseline before the report year and the last workforce year.
     """
-    cols = ["person_id", "group", "matched_to", "baseline_year", "unit_id", "position_level", "background",
-            "completed", *OUTCOMES]
+    cols = ["person_id", "group", "matched_to", "baseline_year", "unit_id", "sector", "position_level",
+            "background", "completed", *OUTCOMES]
     with connect(store) as con:
         last = con.execute("SELECT max(year) FROM workforce WHERE year <= ?", [int(year)]).fetchone()[0]
         first = con.execute("SELECT min(year) FROM workforce").fetchone()[0]
@@ -94,22 +96,25 @@ def training_followup(store: str | Path, *, year: int, seed: int, k: int = 5) ->
         part = con.execute("""
             WITH p AS (SELECT person_id, min(start_date) AS start_date, bool_or(completed) AS completed
                        FROM training WHERE program = $prog AND year(start_date) <= $year GROUP BY person_id)
-            SELECT p.person_id, w.year AS baseline_year, w.unit_id, w.position_level, w.background, p.completed
+            SELECT p.person_id, w.year AS baseline_year, w.unit_id, u.sector, w.position_level, w.background,
+                   p.completed
             FROM p JOIN workforce w ON w.person_id = p.person_id AND w.year = year(p.start_date)
+                 JOIN units u ON u.unit_id = w.unit_id
             WHERE w.year < $last ORDER BY p.person_id""",
                            {"prog": PROGRAM, "year": int(year), "last": int(last)}).df()
         if not len(part):
             return pd.DataFrame(columns=cols)
         con.register("_p", part)
         pool = con.execute("""
-            SELECT w.person_id, w.year AS baseline_year, w.unit_id, w.position_level, w.background
-            FROM workforce w JOIN (SELECT DISTINCT baseline_year, unit_id FROM _p) s
-                 ON w.year = s.baseline_year AND w.unit_id = s.unit_id
+            SELECT w.person_id, w.year AS baseline_year, w.unit_id, u.sector, w.position_level, w.background
+            FROM workforce w JOIN units u ON u.unit_id = w.unit_id
+                 JOIN (SELECT DISTINCT baseline_year, sector FROM _p) s
+                 ON w.year = s.baseline_year AND u.sector = s.sector
             WHERE w.person_id NOT IN (SELECT person_id FROM training WHERE program = $prog)
               AND (w.year = $first OR NOT EXISTS (SELECT 1 FROM workforce x
                                                   WHERE x.person_id = w.person_id AND x.year = w.year - 1))
             ORDER BY w.person_id, w.year""", {"prog": PROGRAM, "first": int(first)}).df()
-    strata = ["baseline_year", "unit_id", "position_level", "background"]
+    strata = ["baseline_year", "sector", "position_level", "background"]
     comp = match_comparisons(part, pool, strata=strata, k=k, seed=seed)
     comp = comp.sort_values(["baseline_year", "person_id"]).drop_duplicates("person_id")
     sel = pd.concat([part.assign(group="participant", matched_to=part["person_id"]),

@@ -1,0 +1,425 @@
+"""Tests for the pilot evaluation (mangfold.analyses.pilots, pilot_panel, pilot_text, job_analysis).
+
+The estimators themselves (coverage, TWFE bias, hand 2x2, exact randomisation p) are tested in
+tests/stats/test_did.py; here: the panel rule on a hand-made folder, the wiring into the
+contract table, the token check, the planning table, and the demo municipality's planted effects.
+
+Hand folder (report year 2025; lbg2 applicants per vacancy as stage levels
+0 applied, 1 qualified, 2 interviewed, 3 recommended, 4 hired):
+
+    pilots: U1 min_two_interviews from 2024-03-01 (mid-year, open); U2 from 2023-01-01 to 2024-06-30;
+            U3 never (control)
+    V1  U1 2023-05-01  [1,1,2,0]  before            (cohort U1 = 2024)
+    V2  U1 2024-02-01  [2,2]      start_year_before_start -> left out
+    V3  U1 2024-04-01  [2,2,1,4]  treated  (+ an undeclared hire and two 'none' that must not count)
+    V4  U1 2025-01-10  [3]        treated
+    V5  U2 2022-06-01  [0,1]      before            (cohort U2 = 2023)
+    V6  U2 2023-02-01  [2,4,4]    treated
+    V7  U2 2024-06-30  [1]        treated (end date inclusive)
+    V8  U2 2024-07-01  [4,4]      outside_window -> left out
+    V9  U3 2023-03-03  [1,2]      control
+    V10 U3 2024-03-03  []         control (a 'none' applicant only)
+    V11 U1 2026-01-01  [4]        after the report year -> not in the panel
+
+Panel cells (applied, qualified, interviewed, recommended, hired):
+    U1 2023 (4,3,1,0,0)  U1 2024 (4,4,3,1,1)  U1 2025 (1,1,1,1,0)
+    U2 2022 (2,1,0,0,0)  U2 2023 (3,3,3,2,2)  U2 2024 (1,1,0,0,0)
+    U3 2023 (2,2,1,0,0)  U3 2024 (0,0,0,0,0)
+Compliance (>= 2 qualified lbg2, of which >= 2 interviewed): pilot V6 (2023) and V3 (2024), both
+followed -> 2 of 2; comparison V1 and V9 (2023), neither -> 0 of 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from mangfold.analyses import job_analysis, pilot_text, pilots
+from mangfold.config import DEFAULTS
+from mangfold.store import ingest
+
+CONTRACT_COLUMNS = ["pilot", "outcome", "estimator", "estimate", "std_error", "ci_low", "ci_high", "p_value",
+                    "n_treated_units", "n_control_units", "n_obs", "mde"]
+
+HAND_VACANCIES = {  # id: (unit, posted_date, lbg2 stage levels)
+    "V1": ("U1", "2023-05-01", [1, 1, 2, 0]),
+    "V2": ("U1", "2024-02-01", [2, 2]),
+    "V3": ("U1", "2024-04-01", [2, 2, 1, 4]),
+    "V4": ("U1", "2025-01-10", [3]),
+    "V5": ("U2", "2022-06-01", [0, 1]),
+    "V6": ("U2", "2023-02-01", [2, 4, 4]),
+    "V7": ("U2", "2024-06-30", [1]),
+    "V8": ("U2", "2024-07-01", [4, 4]),
+    "V9": ("U3", "2023-03-03", [1, 2]),
+    "V10": ("U3", "2024-03-03", []),
+    "V11": ("U1", "2026-01-01", [4]),
+}
+
+
+def _tf(b: bool) -> str:
+    return "true" if b else "false"
+
+
+def write_hand_folder(folder: Path, *, with_pilots: bool = True) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "units.csv").write_text("unit_id,unit_name,sector\nU1,A,S1\nU2,B,S1\nU3,C,S2\n", encoding="utf-8")
+    vac = ["vacancy_id,unit_id,posted_date,position_level"]
+    apps = ["application_id,vacancy_id,applicant_id,background,qualified,interviewed,recommended,hired"]
+    k = 0
+    for vid, (unit, date, levels) in HAND_VACANCIES.items():
+        vac.append(f"{vid},{unit},{date},employee")
+        extra = [("none", 4), ("none", 1)] + ([("undeclared", 4)] if vid == "V3" else [])
+        for bg, lv in [("lbg2", x) for x in levels] + extra:
+            k += 1
+            apps.append(f"A{k:03d},{vid},P{k:05d},{bg},{_tf(lv >= 1)},{_tf(lv >= 2)},{_tf(lv >= 3)},{_tf(lv >= 4)}")
+    (folder / "vacancies.csv").write_text("\n".join(vac) + "\n", encoding="utf-8")
+    (folder / "applications.csv").write_text("\n".join(apps) + "\n", encoding="utf-8")
+    if with_pilots:
+        (folder / "pilots.csv").write_text(
+            "unit_id,pilot,start_date,end_date\nU1,min_two_interviews,2024-03-01,\n"
+            "U2,min_two_interviews,2023-01-01,2024-06-30\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def hand_store(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("pilots_hand")
+    store = base / "s.duckdb"
+    ingest(write_hand_folder(base / "d"), store)
+    return store
+
+
+def test_vacancy_status_follows_the_rule(hand_store):
+    v = pilots.vacancy_status(hand_store, pilot="min_two_interviews", year=2025, focal="lbg2").set_index("vacancy_id")
+    expected = {"V1": "before", "V2": "start_year_before_start", "V3": "treated", "V4": "treated", "V5": "before",
+                "V6": "treated", "V7": "treated", "V8": "outside_window", "V9": "control", "V10": "control"}
+    assert v["status"].to_dict() == expected  # V11 (2026) is after the report year
+    assert v.loc["V3", "hired"] == 1 and v.loc["V3", "applied"] == 4  # undeclared and 'none' not counted
+
+
+def test_panel_is_hand_counted(hand_store):
+    p = pilots.pilot_panel(hand_store, pilot="min_two_interviews", year=2025, focal="lbg2")
+    got = {(r.unit_id, r.year): (r.applied, r.qualified, r.interviewed, r.recommended, r.hired)
+           for r in p.itertuples()}
+    assert got == {
+        ("U1", 2023): (4, 3, 1, 0, 0), ("U1", 2024): (4, 4, 3, 1, 1), ("U1", 2025): (1, 1, 1, 1, 0),
+        ("U2", 2022): (2, 1, 0, 0, 0), ("U2", 2023): (3, 3, 3, 2, 2), ("U2", 2024): (1, 1, 0, 0, 0),
+        ("U3", 2023): (2, 2, 1, 0, 0), ("U3", 2024): (0, 0, 0, 0, 0),
+    }
+    cohort = p.groupby("unit_id")["cohort"].first()
+    assert cohort["U1"] == 2024 and cohort["U2"] == 2023 and np.isnan(cohort["U3"])
+    assert p.set_index(["unit_id", "year"])["treated"].to_dict() == {
+        ("U1", 2023): False, ("U1", 2024): True, ("U1", 2025): True, ("U2", 2022): False,
+        ("U2", 2023): True, ("U2", 2024): True, ("U3", 2023): False, ("U3", 2024): False}
+    # rates: numerator / denominator, NaN where nobody reached the denominator
+    r = p.set_index(["unit_id", "year"])
+    assert_allclose(r.loc[("U1", 2023), "qualified_to_interviewed"], 1 / 3)
+    assert_allclose(r.loc[("U2", 2023), "interviewed_to_hired"], 2 / 3)
+    assert np.isnan(r.loc[("U3", 2024), "applied_to_hired"])
+    # a naive loop over the vacancy list gives the same cells
+    v = pilots.vacancy_status(hand_store, pilot="min_two_interviews", year=2025, focal="lbg2")
+    naive = {}
+    for row in v.itertuples():
+        if row.status in ("before", "treated", "control"):
+            c = naive.setdefault((row.unit_id, row.year), [0] * 5)
+            for i, s in enumerate(pilots.STAGES):
+                c[i] += getattr(row, s)
+    assert {k: tuple(x) for k, x in naive.items()} == got
+
+
+def test_an_earlier_report_year_sees_only_its_past(hand_store):
+    p = pilots.pilot_panel(hand_store, pilot="min_two_interviews", year=2023, focal="lbg2")
+    assert p["year"].max() == 2023
+    assert not p.loc[p["unit_id"] == "U1", "treated"].any()  # U1 starts in 2024: not yet treated
+
+
+def test_compliance_is_hand_counted(hand_store):
+    c = pilots.compliance(hand_store, year=2025, focal="lbg2").set_index(["group", "year"])
+    assert tuple(c.loc[("pilot", "all"), ["vacancies_eligible", "vacancies_compliant"]]) == (2, 2)
+    assert tuple(c.loc[("pilot", "2023"), ["vacancies_eligible", "vacancies_compliant"]]) == (1, 1)
+    assert tuple(c.loc[("comparison", "all"), ["vacancies_eligible", "vacancies_compliant"]]) == (2, 0)
+    assert tuple(c.loc[("comparison", "2023"), ["vacancies_eligible", "vacancies_compliant"]]) == (2, 0)
+    assert c.loc[("pilot", "all"), "share_compliant"] == 1.0
+    # Wilson interval for 0 of 2 (R prop.test(0, 2, correct = FALSE)$conf.int: 0, 0.6576198)
+    assert_allclose(c.loc[("comparison", "all"), ["ci_low", "ci_high"]].astype(float), [0.0, 0.6576198], atol=1e-6)
+
+
+def test_funnel_by_status(hand_store):
+    f = pilots.pilot_funnel(hand_store, pilot="min_two_interviews", year=2025, focal="lbg2").set_index("status")
+    assert f.loc["treated", "vacancies"] == 4 and f.loc["treated", "applied"] == 4 + 1 + 3 + 1
+    assert f.loc["outside_window", "hired"] == 2
+
+
+def test_absent_pilots_table_is_handled(tmp_path):
+    store = tmp_path / "s.duckdb"
+    ingest(write_hand_folder(tmp_path / "d", with_pilots=False), store)
+    assert not pilots.has_pilot(store, "min_two_interviews")
+    res = pilots.evaluate(store, year=2025, params=DEFAULTS)
+    assert res.pilots == [] and res.effects.empty and list(res.effects.columns[:12]) == CONTRACT_COLUMNS
+    assert res.compliance.empty and res.event_study.empty
+    assert not job_analysis.has_job_analysis(store)
+
+
+# ----------------------------------------------------------------- a simulated staggered panel
+def simulated_panel(*, n_units: int = 40, effect: float = 0.10, seed: int = 1) -> pd.DataFrame:
+    """Unit x year counts like pilot_panel's: a third start in 2023, a third in 2024, the rest never;
+    qualified_to_interviewed rises by ``effect`` in treated cells; hires | interviewed unchanged."""
+    rng = np.random.default_rng(seed)
+    years = np.arange(2021, 2026)
+    k = n_units // 3
+    cohort = np.r_[np.full(k, 2023.0), np.full(k, 2024.0), np.full(n_units - 2 * k, np.nan)]
+    u = np.repeat(np.arange(n_units), years.size)
+    t = np.tile(years, n_units)
+    g = cohort[u]
+    tr = t >= np.nan_to_num(g, nan=np.inf)
+    applied = rng.poisson(30, u.size)
+    qualified = rng.binomial(applied, 0.6)
+    p_int = np.clip(0.25 + rng.normal(0, 0.04, n_units)[u] + 0.01 * (t - 2021) + effect * tr, 0, 1)
+    interviewed = rng.binomial(qualified, p_int)
+    hired = rng.binomial(interviewed, 0.25)
+    df = pd.DataFrame({"unit_id": [f"U{i:02d}" for i in u], "year": t, "cohort": g, "treated": tr,
+                       "vacancies": 5, "applied": applied, "qualified": qualified, "interviewed": interviewed,
+                       "recommended": hired, "hired": hired})
+    for name, (num, den) in pilots.OUTCOMES.items():
+        df[name] = np.where(df[den] > 0, df[num] / df[den].where(df[den] > 0), np.nan)
+    return df
+
+
+@pytest.fixture(scope="module")
+def sim_effects() -> tuple[pd.DataFrame, pd.DataFrame]:
+    panel = simulated_panel()
+    return panel, pilots.pilot_effects(panel, pilot="min_two_interviews", seed=7)
+
+
+def test_effects_table_has_the_contract_columns_and_estimators(sim_effects):
+    panel, eff = sim_effects
+    assert list(eff.columns[:12]) == CONTRACT_COLUMNS
+    assert set(eff["outcome"]) == set(pilots.MIN_TWO_OUTCOMES)
+    assert set(eff["estimator"]) == {"twfe", "callaway_santanna", "sun_abraham", "randomization_inference"}
+    assert eff[["estimate", "ci_low", "ci_high", "p_value", "mde"]].notna().all().all()
+    # unit-years with someone at the outcome's starting stage, not persons
+    n_cells = {o: int((panel[den] > 0).sum()) for o, (_, den) in pilots.OUTCOMES.items()}
+    assert (eff["n_obs"] == eff["outcome"].map(n_cells)).all()
+    # TWFE, Sun-Abraham and RI split the units; Callaway-Sant'Anna's controls include not-yet-treated units
+    split = eff[eff["estimator"] != "callaway_santanna"]
+    n_units = {o: panel.loc[panel[den] > 0, "unit_id"].nunique() for o, (_, den) in pilots.OUTCOMES.items()}
+    assert (split["n_treated_units"] + split["n_control_units"] == split["outcome"].map(n_units)).all()
+    cs = eff[eff["estimator"] == "callaway_santanna"]
+    assert (cs["n_treated_units"] + cs["n_control_units"] > cs["outcome"].map(n_units)).all()
+    ri = eff[eff["estimator"] == "randomization_inference"]
+    assert ri["note"].str.startswith("1000 ").all() and (ri["p_value"] >= 1 / 1001).all()
+    # the RI row reports the TWFE statistic, and its inverted interval brackets it
+    tw = eff[eff["estimator"] == "twfe"].set_index("outcome")
+    ri = ri.set_index("outcome")
+    assert_allclose(ri["estimate"], tw["estimate"])
+    assert ((ri["ci_low"] < ri["estimate"]) & (ri["estimate"] < ri["ci_high"])).all()
+    # mde = (t_.975 + t_.8; G - 1) * se for TWFE
+    from scipy import stats
+    g = panel["unit_id"].nunique()
+    assert_allclose(tw["mde"], (stats.t.isf(0.025, g - 1) + stats.t.ppf(0.8, g - 1)) * tw["std_error"])
+    # n_treated_persons: qualified lbg2 in treated cells for qualified_to_interviewed
+    assert eff.loc[eff["outcome"] == "qualified_to_interviewed", "n_treated_persons"].iloc[0] == \
+        panel.loc[panel["treated"], "qualified"].sum()
+
+
+def test_effects_recover_the_simulated_effect(sim_effects):
+    _, eff = sim_effects
+    q = eff[eff["outcome"] == "qualified_to_interviewed"]
+    assert ((q["ci_low"] <= 0.10) & (q["ci_high"] >= 0.10)).all()
+    assert (q["ci_low"] > 0).all()
+    h = eff[eff["outcome"] == "interviewed_to_hired"]
+    assert ((h["ci_low"] <= 0) & (h["ci_high"] >= 0)).all()
+
+
+def test_effects_are_reproducible_with_the_seed(sim_effects):
+    panel, eff = sim_effects
+    again = pilots.pilot_effects(panel, pilot="min_two_interviews", seed=7, outcomes=("qualified_to_interviewed",))
+    pd.testing.assert_frame_equal(again.reset_index(drop=True),
+                                  eff[eff["outcome"] == "qualified_to_interviewed"].reset_index(drop=True))
+
+
+def test_event_study_and_pretrend(sim_effects):
+    panel, _ = sim_effects
+    es = pilots.event_study_table(panel, pilot="min_two_interviews", outcomes=("qualified_to_interviewed",))
+    assert set(es["estimator"]) == {"event_study", "callaway_santanna"}
+    ref = es[es["reference"]]
+    assert (ref["event_time"] == -1).all() and (ref["estimate"] == 0).all()
+    post = es[(es["event_time"] >= 0)]
+    assert ((post["ci_low"] <= 0.10) & (post["ci_high"] >= 0.10)).mean() >= 0.75
+    # persons behind each event time: qualified lbg2 in the cells with that relative year
+    cs = es[es["estimator"] == "callaway_santanna"].set_index("event_time")
+    rel = panel["year"] - panel["cohort"]
+    assert cs.loc[0, "n_persons"] == panel.loc[rel == 0, "qualified"].sum()
+    pre = pilots.pretrend_table(panel, pilot="min_two_interviews", outcomes=("qualified_to_interviewed",))
+    assert len(pre) == 1 and pre["df"].iloc[0] == 2 and pre["f_p_value"].iloc[0] > 0.01
+
+
+def test_few_treated_units_are_flagged():
+    panel = simulated_panel(n_units=12, seed=3)
+    eff = pilots.pilot_effects(panel, pilot="min_two_interviews", outcomes=("qualified_to_interviewed",),
+                               n_draws=200, n_boot=99, ri_interval=False)
+    flagged = eff.set_index("estimator")["note"]
+    assert flagged["twfe"] == pilots.FEW_UNITS_NOTE and flagged["callaway_santanna"] == pilots.FEW_UNITS_NOTE
+    assert flagged["randomization_inference"] != pilots.FEW_UNITS_NOTE
+
+
+def test_planning_table(sim_effects):
+    panel, eff = sim_effects
+    plan = pilots.planning_table(panel, eff, pilot="min_two_interviews", outcomes=("qualified_to_interviewed",),
+                                 effect_sizes=(0.05, 0.10, 0.20))
+    assert len(plan) == 3
+    need = plan.set_index("effect")
+    # a larger effect never needs more units or years (an infeasible design is empty: "infinitely many")
+    units = need["n_units_treated_needed"].astype("Float64").fillna(np.inf)
+    years = need["n_periods_post_needed"].astype("Float64").fillna(np.inf)
+    assert units[0.05] >= units[0.10] >= units[0.20] and years[0.05] >= years[0.20]
+    assert (need["n_units_treated_needed"].isna() == ~need["units_feasible"]).all()
+    # anchored: at the current design the model's MDE equals the TWFE mde
+    from mangfold.stats import panel_power
+    r = plan.iloc[0]
+    m = panel_power.did_mde(int(r["n_units_treated"]), int(r["n_units_control"]), int(r["n_periods_pre"]),
+                            int(r["n_periods_post"]), sigma=float(r["sigma"]), rho=float(r["rho"]))
+    assert_allclose(m["mde"].iloc[0], r["mde_current"], rtol=1e-9)
+    # an effect the current design detects needs no more units than it has
+    if r["mde_current"] < 0.20:
+        assert need.loc[0.20, "n_units_treated_needed"] <= r["n_units_treated"]
+
+
+# ----------------------------------------------------------------- the token check
+def _eff(iv, hv, est="callaway_santanna"):
+    rows = []
+    for outcome, (e, lo, hi) in (("qualified_to_interviewed", iv), ("applied_to_hired", hv)):
+        rows.append({"pilot": "min_two_interviews", "outcome": outcome, "estimator": est, "estimate": e,
+                     "ci_low": lo, "ci_high": hi, "mde": 0.02})
+    return pd.DataFrame(rows)
+
+
+def test_token_check_says_it_plainly():
+    t = pilot_text.token_check(_eff((0.10, 0.06, 0.14), (0.002, -0.01, 0.014))).iloc[0]
+    assert t["verdict"] == "interviews_up_hires_not"
+    assert "Flere ble intervjuet, men ikke flere tilsatt" in t["text"] and "+10,0" in t["text"]
+    assert "2,0 prosentpoeng" in t["text"]  # the hire MDE
+    assert pilot_text.token_check(_eff((0.10, 0.06, 0.14), (0.01, 0.004, 0.016))).iloc[0]["verdict"] == \
+        "interviews_and_hires_up"
+    assert pilot_text.token_check(_eff((0.01, -0.03, 0.05), (0.0, -0.01, 0.01))).iloc[0]["verdict"] == \
+        "no_interview_effect"
+    # suppressed in the public table (blank) -> falls back to TWFE, then to not_estimable
+    sup = _eff((None, None, None), (None, None, None))
+    both = pd.concat([sup, _eff((0.1, 0.05, 0.15), (0.0, -0.01, 0.01), est="twfe")])
+    assert pilot_text.token_check(both).iloc[0]["estimator"] == "twfe"
+    assert pilot_text.token_check(sup).iloc[0]["verdict"] == "not_estimable"
+
+
+def test_sentences_from_public_tables(hand_store):
+    comp = pilots.compliance(hand_store, year=2025, focal="lbg2")
+    txt = pilot_text.compliance_sentence(comp)
+    assert "100 %" in txt and "2 av 2" in txt and "0 %" in txt
+    assert "for få år" in pilot_text.pretrend_sentence(pd.DataFrame(), pilot="min_two_interviews")
+
+
+# ----------------------------------------------------------------- the demo municipality
+def test_demo_small_recovers_the_effect_on_average(tmp_path):
+    """At small scale (about 12 treated units, 300-500 qualified lbg2 under the rule) one seed is too
+    noisy for an interval check: the default seed gives -0.01 with an interval that misses +0.10 (and
+    over 12 seeds the Callaway-Sant'Anna interval covered the truth 9 times). So: the TWFE estimate
+    averaged over six demo seeds lies near +0.10 (sd of the mean about 0.02)."""
+    from mangfold.demo.generate import write_demo
+    from mangfold.demo.truths import MIN_TWO_EFFECT
+
+    est = []
+    for seed in range(1, 7):
+        write_demo(tmp_path / f"d{seed}", scale="small", seed=seed)
+        ingest(tmp_path / f"d{seed}", tmp_path / f"s{seed}.duckdb")
+        panel = pilots.pilot_panel(tmp_path / f"s{seed}.duckdb", pilot="min_two_interviews", year=2025, focal="lbg2")
+        e = pilots.pilot_effects(panel, pilot="min_two_interviews", outcomes=("qualified_to_interviewed",),
+                                 n_draws=10, n_boot=0, ri_interval=False)
+        est.append(float(e.loc[e["estimator"] == "twfe", "estimate"].iloc[0]))
+    assert abs(np.mean(est) - MIN_TWO_EFFECT) < 0.05, est
+
+
+@pytest.mark.slow
+def test_demo_oslo_recovers_the_planted_effects(tmp_path):
+    """Oslo scale (about 45 treated units): every estimator's 95 % interval contains the planted +0.10
+    on qualified_to_interviewed, the implied effect on applied_to_hired, and the intention-to-treat
+    effect of the job-analysis pilot on applied_to_qualified (truths.job_analysis_itt_effect)."""
+    from mangfold.demo.generate import write_demo
+    from mangfold.demo.truths import MIN_TWO_EFFECT, implied_applied_to_hired_effect, job_analysis_itt_effect
+
+    write_demo(tmp_path / "d", scale="oslo")
+    store = tmp_path / "s.duckdb"
+    ingest(tmp_path / "d", store)
+    res = pilots.evaluate(store, year=2025, params=DEFAULTS)
+    eff = res.effects
+    q = eff[(eff["pilot"] == "min_two_interviews") & (eff["outcome"] == "qualified_to_interviewed")]
+    assert len(q) == 4
+    assert ((q["ci_low"] <= MIN_TWO_EFFECT) & (q["ci_high"] >= MIN_TWO_EFFECT)).all(), q
+    f = res.funnel.set_index(["pilot", "status"]).loc[("min_two_interviews", "treated")]
+    implied = implied_applied_to_hired_effect(f["qualified"] / f["applied"], f["hired"] / f["interviewed"])
+    h = eff[(eff["pilot"] == "min_two_interviews") & (eff["outcome"] == "applied_to_hired")]
+    assert ((h["ci_low"] <= implied) & (h["ci_high"] >= implied)).all(), (implied, h)
+    ja = eff[(eff["pilot"] == "job_analysis") & (eff["outcome"] == "applied_to_qualified")
+             & (eff["estimator"] != "randomization_inference")]
+    itt = job_analysis_itt_effect()
+    assert ((ja["ci_low"] <= itt) & (ja["ci_high"] >= itt)).all(), ja
+    t = pilot_text.token_check(eff).iloc[0]
+    assert t["verdict"] == "interviews_and_hires_up"
+    # the rule is followed far more often under the pilot than elsewhere (truths.min_two_followed_share
+    # says 0.85; the generated files give 0.744 by a direct count, reported to the demo's author)
+    comp = res.compliance.set_index(["group", "year"])
+    assert comp.loc[("pilot", "all"), "share_compliant"] > comp.loc[("comparison", "all"), "ci_high"] + 0.2
+
+
+def test_summary_reads_the_robust_estimator_and_survives_suppression():
+    from mangfold.analyses.summary import key_figures
+
+    pe = pd.concat([_eff((0.10, 0.06, 0.14), (0.002, -0.01, 0.014), est="twfe"),
+                    _eff((0.12, 0.08, 0.16), (None, None, None))])
+    k = key_figures({"pilot_effects": pe}, DEFAULTS, 2025).set_index("indicator")
+    rows = [i for i in k.index if i.startswith("Pilot 4")]
+    assert len(rows) == 2
+    assert k.loc[rows[0], "value"] == "+12,0 (+8,0 til +16,0)" and k.loc[rows[0], "status"] == "positiv effekt"
+    assert k.loc[rows[1], "value"] == "–" and k.loc[rows[1], "status"] == "skjult eller ikke anslått"
+
+
+@pytest.mark.slow
+def test_notebooks_run_without_optional_tables(tmp_path):
+    """Only units, vacancies and applications: each absent optional table is named in one line and
+    both pilot notebooks still succeed."""
+    import nbformat
+    import papermill as pm
+
+    from mangfold.config import notebooks_dir, project_root
+    from tests.helpers import write_tiny
+
+    store = tmp_path / "s.duckdb"
+    ingest(write_tiny(tmp_path / "d"), store)
+    nb_dir = notebooks_dir(project_root(Path(__file__)))
+    for name, absent in (("50-piloter.ipynb", ("pilots", "training")), ("60-mentorordning.ipynb", ("mentoring",))):
+        out = tmp_path / name
+        pm.execute_notebook(str(nb_dir / name), str(out), kernel_name="python3", progress_bar=False,
+                            parameters={"year": 2025, "store": str(store), "out": str(tmp_path / "out")},
+                            cwd=str(nb_dir))
+        text = " ".join(o.get("data", {}).get("text/markdown", "") for c in nbformat.read(out, 4).cells
+                        if c.cell_type == "code" for o in c.get("outputs", []))
+        for table in absent:
+            assert f"tabellen `{table}` finnes ikke" in text, (name, table)
+    assert not (tmp_path / "out" / "public" / "tables" / "pilot_effects.csv").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo_run")
+def test_demo_report_shows_the_pilots(demo_run):
+    """The pipeline's demo run (small scale, 2024-2025) publishes the contract table, the event-study
+    figure and the pilot chapters."""
+    assert demo_run.status == 0
+    pub = demo_run.out / str(demo_run.year) / "public"
+    eff = pd.read_csv(pub / "tables" / "pilot_effects.csv", encoding="utf-8-sig")
+    assert list(eff.columns[:12]) == CONTRACT_COLUMNS
+    assert {"min_two_interviews"} <= set(eff["pilot"])
+    assert (pub / "figures" / "pilot_event_study_min_two_interviews.png").is_file()
+    report = (pub / "report.html").read_text(encoding="utf-8")
+    assert "Pilotene: virker tiltakene?" in report and "Omvendt mentorordning (pilot 2)" in report

@@ -154,6 +154,23 @@ def test_funnel_by_status(hand_store):
     assert f.loc["outside_window", "hired"] == 2
 
 
+@pytest.mark.filterwarnings("ignore:.*permutation draws were not identified")
+def test_evaluate_reuses_one_vacancy_list_per_pilot(hand_store):
+    """evaluate() queries each pilot's vacancy list once and hands it on: the panel, funnel and
+    compliance tables equal those built from fresh queries, and the list itself is returned."""
+    assert pilots.pilots_with_units(hand_store) == {"min_two_interviews"}
+    res = pilots.evaluate(hand_store, year=2025, params=DEFAULTS, n_draws=50, n_boot=0)
+    kw = dict(pilot="min_two_interviews", year=2025, focal="lbg2")
+    vac = pilots.vacancy_status(hand_store, **kw)
+    pd.testing.assert_frame_equal(res.vacancies["min_two_interviews"], vac)
+    # the SQL sorts as the pandas sort did
+    pd.testing.assert_frame_equal(vac, vac.sort_values(["unit_id", "posted_date", "vacancy_id"])
+                                  .reset_index(drop=True))
+    pd.testing.assert_frame_equal(res.panels["min_two_interviews"], pilots.pilot_panel(hand_store, **kw))
+    pd.testing.assert_frame_equal(res.funnel, pilots.pilot_funnel(hand_store, **kw))
+    pd.testing.assert_frame_equal(res.compliance, pilots.compliance(hand_store, year=2025, focal="lbg2"))
+
+
 def test_absent_pilots_table_is_handled(tmp_path):
     store = tmp_path / "s.duckdb"
     ingest(write_hand_folder(tmp_path / "d", with_pilots=False), store)
@@ -256,6 +273,40 @@ def test_event_study_and_pretrend(sim_effects):
     assert cs.loc[0, "n_persons"] == panel.loc[rel == 0, "qualified"].sum()
     pre = pilots.pretrend_table(panel, pilot="min_two_interviews", outcomes=("qualified_to_interviewed",))
     assert len(pre) == 1 and pre["df"].iloc[0] == 2 and pre["f_p_value"].iloc[0] > 0.01
+
+
+def test_shared_callaway_santanna_fits_change_nothing(sim_effects):
+    panel, eff = sim_effects
+    outs = ("qualified_to_interviewed", "interviewed_to_hired")
+    fits = pilots.callaway_santanna_fits(panel, outcomes=outs, seed=7, n_boot=199)
+    e1 = pilots.pilot_effects(panel, pilot="p", outcomes=outs, seed=7, n_draws=100, n_boot=199, ri_interval=False)
+    e2 = pilots.pilot_effects(panel, pilot="p", outcomes=outs, seed=7, n_draws=100, n_boot=199, ri_interval=False,
+                              cs_fits=fits)
+    pd.testing.assert_frame_equal(e1, e2)
+    s1 = pilots.event_study_table(panel, pilot="p", outcomes=outs, seed=7, n_boot=199)
+    s2 = pilots.event_study_table(panel, pilot="p", outcomes=outs, seed=7, n_boot=199, cs_fits=fits)
+    pd.testing.assert_frame_equal(s1, s2)
+    # a stored failure is re-raised and reported like a fresh one
+    bad = {o: ValueError("no comparison") for o in outs}
+    e3 = pilots.pilot_effects(panel, pilot="p", outcomes=outs, seed=7, n_draws=100, n_boot=199, ri_interval=False,
+                              cs_fits=bad)
+    cs = e3[e3["estimator"] == "callaway_santanna"]
+    assert cs["estimate"].isna().all() and cs["note"].str.contains("no comparison").all()
+
+
+def test_ri_row_is_the_inverted_permutation_test(sim_effects):
+    """The RI row's p-value and interval are did.randomization_interval's with the same seed and
+    draws, and its p-value is did.randomization_inference's."""
+    from mangfold.stats import did
+
+    panel, eff = sim_effects
+    d = panel[panel["qualified"] > 0]
+    kw = dict(unit="unit_id", time="year", outcome="qualified_to_interviewed", cohort="cohort", weight="qualified")
+    r = did.randomization_interval(d, n_draws=1000, seed=7, **kw).iloc[0]
+    row = eff[(eff["estimator"] == "randomization_inference")
+              & (eff["outcome"] == "qualified_to_interviewed")].iloc[0]
+    assert_allclose([row["ci_low"], row["ci_high"], row["p_value"]], [r["ci_low"], r["ci_high"], r["p_value"]])
+    assert row["p_value"] == did.randomization_inference(d, n_draws=1000, seed=7, **kw)["p_value"].iloc[0]
 
 
 def test_few_treated_units_are_flagged():

@@ -234,6 +234,95 @@ def test_randomization_inference_fast_and_calibrated():
     assert rc["p_value"].iloc[0] == pytest.approx(1 / 201)
 
 
+def test_randomization_interval_exact_by_hand():
+    # The panel of test_randomization_inference_exact_by_hand.  Under H0: effect = tau the
+    # treated changes become A: 3 - tau, B: 5 - tau, and the 6 assignments give
+    #   {A,B}: 3.5 - tau (observed)  {C,D}: tau - 3.5  {B,C}: 1.5  {A,D}: -1.5
+    #   {B,D}: 0.5                   {A,C}: -0.5
+    # {A,B} and {C,D} are always extreme, so p(tau) >= 2/6 for every tau: at alpha = 0.05 the
+    # set is the whole line.  p(tau) > 0.4 needs a third extreme draw, {B,C} or {A,D}:
+    # |3.5 - tau| <= 1.5, i.e. tau in [2, 5].
+    df = pd.DataFrame({
+        "unit": list("AABBCCDD"), "year": [2020, 2021] * 4,
+        "rate": [0.0, 3.0, 1.0, 6.0, 2.0, 3.0, 4.0, 4.0],
+        "cohort": [2021] * 4 + [np.nan] * 4,
+    })
+    r = did.randomization_interval(df, **KW, n_draws="exact", alpha=0.4)
+    assert list(r.columns) == did.RI_INTERVAL_COLUMNS
+    assert r["estimate"].iloc[0] == pytest.approx(3.5)
+    assert r["p_value"].iloc[0] == pytest.approx(1 / 3, abs=1e-12)
+    assert r["ci_low"].iloc[0] == pytest.approx(2.0, abs=1e-9)
+    assert r["ci_high"].iloc[0] == pytest.approx(5.0, abs=1e-9)
+    assert r["n_draws"].iloc[0] == 6 and bool(r["exact"].iloc[0])
+    wide = did.randomization_interval(df, **KW, n_draws=None, alpha=0.05)
+    assert wide["ci_low"].iloc[0] == -np.inf and wide["ci_high"].iloc[0] == np.inf
+
+
+def _slow_ri_interval(df, *, alpha, n_draws, seed, weight, lo_far, hi_far, iterations=40):
+    """Reference: invert the permutation test by brute force, one full randomization_inference
+    run on the adjusted outcome y - tau * D per hypothesised tau, bisecting each end between the
+    estimate (p = 1) and a far point with p <= alpha."""
+    d_obs = (df["year"] >= df["cohort"].fillna(np.inf)).to_numpy(float)
+
+    def p_of(tau):
+        dd = df.assign(_y=df["rate"] - tau * d_obs)
+        return did.randomization_inference(dd, **{**KW, "outcome": "_y"}, weight=weight,
+                                           n_draws=n_draws, seed=seed)["p_value"].iloc[0]
+
+    est = did.twfe(df, **KW, weight=weight)["estimate"].iloc[0]
+    ends = []
+    for far in (lo_far, hi_far):
+        assert p_of(far) <= alpha
+        inner, outer = est, far
+        for _ in range(iterations):
+            mid = 0.5 * (inner + outer)
+            inner, outer = (mid, outer) if p_of(mid) > alpha else (inner, mid)
+        ends.append(0.5 * (inner + outer))
+    return ends
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_randomization_interval_matches_brute_force_inversion(weighted):
+    rng = np.random.default_rng(11)
+    df = _binomial_panel(rng, n_units=30, years=list(range(2001, 2007)),
+                         cohorts=[2003, 2005, np.inf], shares=[0.3, 0.3, 0.4],
+                         effect=lambda g, e: 0.08 + 0.0 * e)
+    weight = "trials" if weighted else None
+    r = did.randomization_interval(df, **KW, weight=weight, n_draws=300, alpha=0.1, seed=3).iloc[0]
+    ri = did.randomization_inference(df, **KW, weight=weight, n_draws=300, seed=3).iloc[0]
+    tw = did.twfe(df, **KW, weight=weight).iloc[0]
+    # same statistic, same seeded draws -> the same p-value at tau = 0
+    assert r["estimate"] == pytest.approx(tw["estimate"], rel=1e-9)
+    assert r["p_value"] == ri["p_value"] and r["n_draws"] == ri["n_draws"] == 300
+    lo, hi = _slow_ri_interval(df, alpha=0.1, n_draws=300, seed=3, weight=weight,
+                               lo_far=r["estimate"] - 1.0, hi_far=r["estimate"] + 1.0)
+    # bisection over a range of 1 for 40 steps: precision ~1e-12; the p-value is a step
+    # function, so the ends agree up to that precision
+    np.testing.assert_allclose([r["ci_low"], r["ci_high"]], [lo, hi], atol=1e-9)
+    assert r["ci_low"] < r["estimate"] < r["ci_high"]
+    assert r["ci_high"] - r["ci_low"] > 0.01
+
+
+def test_randomization_interval_p_value_equals_randomization_inference():
+    rng = np.random.default_rng(5)
+    years = list(range(2001, 2009))
+    kw = dict(n_units=200, years=years, cohorts=[2003, 2005, 2007, np.inf],
+              shares=[0.25, 0.25, 0.25, 0.25])
+    for eff in (0.0, 0.02):
+        df = _binomial_panel(rng, **kw, effect=lambda g, e: eff + 0.0 * e)
+        for seed in (0, 1):
+            t0 = _time.perf_counter()
+            r = did.randomization_interval(df, **KW, weight="trials", n_draws=1000, seed=seed)
+            assert _time.perf_counter() - t0 < 5.0          # typically ~0.05 s
+            ri = did.randomization_inference(df, **KW, weight="trials", n_draws=1000, seed=seed)
+            assert r["p_value"].iloc[0] == ri["p_value"].iloc[0]
+            assert r["estimate"].iloc[0] == pytest.approx(ri["estimate"].iloc[0], rel=1e-9)
+            # interval contains the estimate, excludes 0 exactly when p <= alpha
+            lo, hi = r["ci_low"].iloc[0], r["ci_high"].iloc[0]
+            assert lo < r["estimate"].iloc[0] < hi
+            assert (lo > 0 or hi < 0) == (r["p_value"].iloc[0] <= 0.05)
+
+
 # ---------------------------------------------------------------------------
 # Monte Carlo: coverage under a homogeneous staggered effect
 # ---------------------------------------------------------------------------

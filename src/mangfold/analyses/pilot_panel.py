@@ -82,6 +82,14 @@ def has_pilot(store: str | Path, pilot: str) -> bool:
     return int(query(store, "SELECT count(*) AS n FROM pilots WHERE pilot = ?", [pilot])["n"].iloc[0]) > 0
 
 
+def pilots_with_units(store: str | Path) -> set[str]:
+    """The pilots that name at least one unit in the ``pilots`` table (empty when it is absent);
+    one query instead of one :func:`has_pilot` per pilot."""
+    if "pilots" not in tables_present(store):
+        return set()
+    return set(query(store, "SELECT DISTINCT pilot FROM pilots")["pilot"])
+
+
 _STATUS_SQL = """
 WITH p AS (SELECT unit_id, start_date, end_date FROM pilots WHERE pilot = $pilot),
 f AS (SELECT unit_id, min(start_date) AS first_start FROM p GROUP BY unit_id),
@@ -118,21 +126,30 @@ SELECT s.*, coalesce(a.applied, 0) AS applied, coalesce(a.qualified, 0) AS quali
        coalesce(a.interviewed, 0) AS interviewed, coalesce(a.recommended, 0) AS recommended,
        coalesce(a.hired, 0) AS hired
 FROM s LEFT JOIN a USING (vacancy_id)
+ORDER BY s.unit_id, s.posted_date, s.vacancy_id
 """
 
 
 def vacancy_status(store: str | Path, *, pilot: str, year: int, focal: str) -> pd.DataFrame:
     """Vacancy-level list (restricted): ``vacancy_id, unit_id, year, posted_date, cohort, status``
     and the focal group's counts ``applied, qualified, interviewed, recommended, hired`` (each
-    stage requires the earlier ones). ``status`` follows the module's panel rule."""
+    stage requires the earlier ones). ``status`` follows the module's panel rule. Rows are sorted
+    by ``unit_id, posted_date, vacancy_id`` (in the SQL)."""
     sql = _COUNTS_SQL.format(status=_STATUS_SQL)
     df = query(store, sql, {"pilot": pilot, "year": int(year), "focal": focal})
     for c in STAGES:
         df[c] = df[c].astype("int64")
-    return df.sort_values(["unit_id", "posted_date", "vacancy_id"]).reset_index(drop=True)
+    return df.reset_index(drop=True)
 
 
-def pilot_panel(store: str | Path, *, pilot: str, year: int, focal: str) -> pd.DataFrame:
+def _vacancies(store, vacancies: pd.DataFrame | None, *, pilot: str, year: int, focal: str) -> pd.DataFrame:
+    """``vacancies`` when given (the result of :func:`vacancy_status` for the same arguments, to
+    avoid running the query again), else the query."""
+    return vacancy_status(store, pilot=pilot, year=year, focal=focal) if vacancies is None else vacancies
+
+
+def pilot_panel(store: str | Path, *, pilot: str, year: int, focal: str,
+                vacancies: pd.DataFrame | None = None) -> pd.DataFrame:
     """The unit x year panel of the focal group's counts (see the module docstring for the rule).
 
     Columns: ``unit_id``, ``year``, ``cohort`` (calendar year of the unit's first pilot start;
@@ -140,9 +157,10 @@ def pilot_panel(store: str | Path, *, pilot: str, year: int, focal: str) -> pd.D
     ``vacancies`` (vacancies used in the cell), ``applied, qualified, interviewed, recommended,
     hired`` (focal-group applications reaching each stage), and one rate column per outcome in
     :data:`OUTCOMES` (NaN when its denominator is 0). One row per unit and year with at least
-    one used vacancy.
+    one used vacancy. ``vacancies``: optionally the :func:`vacancy_status` list of the same
+    pilot, year and focal group, already fetched.
     """
-    vac = vacancy_status(store, pilot=pilot, year=year, focal=focal)
+    vac = _vacancies(store, vacancies, pilot=pilot, year=year, focal=focal)
     used = vac[vac["status"].isin(["control", "before", "treated"])]
     panel = (used.groupby(["unit_id", "year"], sort=True)
              .agg(cohort=("cohort", "first"), vacancies=("vacancy_id", "size"),
@@ -157,16 +175,17 @@ def pilot_panel(store: str | Path, *, pilot: str, year: int, focal: str) -> pd.D
     return panel
 
 
-def pilot_funnel(store: str | Path, *, pilot: str, year: int, focal: str) -> pd.DataFrame:
+def pilot_funnel(store: str | Path, *, pilot: str, year: int, focal: str,
+                 vacancies: pd.DataFrame | None = None) -> pd.DataFrame:
     """The focal group's funnel counts by vacancy status (descriptive, no causal claim).
 
     Rows: ``status`` in ``treated`` (posted under the pilot), ``before`` (pilot units before the
     start year), ``control`` (units never in the pilot), and the left-out statuses; columns
     ``pilot, status, units, vacancies, applied, qualified, interviewed, recommended, hired`` and
     the raw rates ``rate_qualified_to_interviewed``, ``rate_interviewed_to_hired``,
-    ``rate_applied_to_hired``.
+    ``rate_applied_to_hired``. ``vacancies``: as in :func:`pilot_panel`.
     """
-    vac = vacancy_status(store, pilot=pilot, year=year, focal=focal)
+    vac = _vacancies(store, vacancies, pilot=pilot, year=year, focal=focal)
     order = {"treated": 0, "before": 1, "control": 2, "start_year_before_start": 3, "outside_window": 4}
     out = (vac.groupby("status").agg(units=("unit_id", "nunique"), vacancies=("vacancy_id", "size"),
                                      **{c: (c, "sum") for c in STAGES})
@@ -182,14 +201,14 @@ def pilot_funnel(store: str | Path, *, pilot: str, year: int, focal: str) -> pd.
 
 # ------------------------------------------------------------------ compliance
 def compliance(store: str | Path, *, pilot: str = "min_two_interviews", year: int, focal: str,
-               alpha: float = 0.05) -> pd.DataFrame:
+               alpha: float = 0.05, vacancies: pd.DataFrame | None = None) -> pd.DataFrame:
     """Did the rule happen? Vacancies with at least two qualified focal-group applicants
     (``vacancies_eligible``) and, of those, vacancies where at least two of them were interviewed
     (``vacancies_compliant``), per year and over all years (``year = 'all'``), for
     ``group = 'pilot'`` (vacancies posted under the rule) and ``group = 'comparison'`` (vacancies
     of units not in the pilot and of pilot units before the start year: how often it happened
-    anyway). ``share_compliant`` with a Wilson interval."""
-    vac = vacancy_status(store, pilot=pilot, year=year, focal=focal)
+    anyway). ``share_compliant`` with a Wilson interval. ``vacancies``: as in :func:`pilot_panel`."""
+    vac = _vacancies(store, vacancies, pilot=pilot, year=year, focal=focal)
     vac = vac[vac["status"].isin(["treated", "before", "control"])]
     vac = vac.assign(group=np.where(vac["status"] == "treated", "pilot", "comparison"),
                      eligible=vac["qualified"] >= 2,

@@ -10,7 +10,7 @@ event-study, pre-trend and planning tables. :func:`evaluate` runs everything for
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from ..stats import did, panel_power
 from ..tablespec import TableSpec
 from .pilot_panel import (  # noqa: F401  (re-exported for the notebooks)
     COMPLIANCE_SPEC, FUNNEL_SPEC, JOB_ANALYSIS_OUTCOMES, MIN_TWO_OUTCOMES, OUTCOMES, STAGES, compliance, has_pilot,
-    pilot_funnel, pilot_panel, vacancy_status,
+    pilot_funnel, pilot_panel, pilots_with_units, vacancy_status,
 )
 
 
@@ -87,53 +87,34 @@ def _mde(se: float, dof: float, *, alpha: float, power: float = 0.8) -> float:
     return float((sps.norm.isf(alpha / 2) + sps.norm.ppf(power)) * se)
 
 
-def _ri_interval(d: pd.DataFrame, outcome: str, den: str, *, estimate: float, se: float, dof: float,
-                 alpha: float, n_draws: int, seed: int, iterations: int = 7) -> tuple[float, float]:
-    """Randomisation-inference interval by test inversion (constant additive effect).
+def callaway_santanna_fits(panel: pd.DataFrame, *, outcomes: tuple[str, ...] = MIN_TWO_OUTCOMES,
+                           alpha: float = 0.05, seed: int = 0, n_boot: int = 999
+                           ) -> dict[str, pd.DataFrame | ValueError]:
+    """The Callaway-Sant'Anna fit of every outcome (:func:`did.callaway_santanna`, not-yet-treated
+    controls, universal base, ``n_boot`` seeded bootstrap draws), or the ``ValueError`` it raised.
+    :func:`pilot_effects` (overall row) and :func:`event_study_table` (event-time rows) read the
+    same fit; :func:`evaluate` computes it once and hands it to both."""
+    out: dict[str, pd.DataFrame | ValueError] = {}
+    for outcome in outcomes:
+        den = OUTCOMES[outcome][1]
+        d = panel[panel[den] > 0]
+        try:
+            out[outcome] = did.callaway_santanna(d, unit="unit_id", time="year", outcome=outcome, cohort="cohort",
+                                                 weight=den, control="notyet", base_period="universal",
+                                                 alpha=alpha, n_boot=n_boot, seed=seed)
+        except ValueError as exc:
+            out[outcome] = exc
+    return out
 
-    For a hypothesised effect ``tau`` the treated cells' rates are shifted by ``-tau`` and the
-    permutation p-value of the TWFE statistic is computed with the same seeded permutations; the
-    interval is the set of ``tau`` with ``p > alpha`` (Imbens & Rubin 2015, ch. 5). Each end is
-    bracketed around the TWFE t-interval's end (steps of a quarter standard error, doubled until
-    the p-value changes side) and then bisected ``iterations`` times (precision about se/500)."""
-    base = d[outcome].to_numpy(float)
-    tr = d["treated"].to_numpy(bool)
 
-    def p_of(tau: float) -> float:
-        dd = d.assign(_y=base - tau * tr)
-        r = did.randomization_inference(dd, unit="unit_id", time="year", outcome="_y", cohort="cohort",
-                                        weight=den, statistic="twfe", n_draws=n_draws, seed=seed)
-        return float(r["p_value"].iloc[0])
-
-    if not (np.isfinite(se) and se > 0):
-        return np.nan, np.nan
-    crit = sps.t.isf(alpha / 2, dof) if np.isfinite(dof) else sps.norm.isf(alpha / 2)
-    bounds = []
-    for sign in (-1.0, 1.0):
-        guess, step = estimate + sign * crit * se, 0.25 * se
-        if p_of(guess) > alpha:                       # guess is inside: walk outwards
-            inner, outer = guess, guess + sign * step
-            for _ in range(8):
-                if p_of(outer) <= alpha:
-                    break
-                inner, step = outer, 2 * step
-                outer = inner + sign * step
-            else:
-                bounds.append(np.nan)
-                continue
-        else:                                         # guess is outside: walk inwards (not past the estimate)
-            outer, inner = guess, guess - sign * step
-            while sign * (inner - estimate) > 0 and p_of(inner) <= alpha:
-                outer, step = inner, 2 * step
-                inner = max(inner - step, estimate) if sign > 0 else min(inner + step, estimate)
-        for _ in range(iterations):
-            mid = 0.5 * (inner + outer)
-            if p_of(mid) > alpha:
-                inner = mid
-            else:
-                outer = mid
-        bounds.append(0.5 * (inner + outer))
-    return bounds[0], bounds[1]
+def _cs_fit(cs_fits: dict | None, d: pd.DataFrame, key: str, **kw) -> pd.DataFrame:
+    """The stored fit of outcome ``key`` (re-raising its error), or a new one."""
+    if cs_fits is not None and key in cs_fits:
+        fit = cs_fits[key]
+        if isinstance(fit, ValueError):
+            raise fit
+        return fit
+    return did.callaway_santanna(d, control="notyet", base_period="universal", **kw)
 
 
 def _row(pilot, outcome, estimator, **kw) -> dict:
@@ -145,7 +126,7 @@ def _row(pilot, outcome, estimator, **kw) -> dict:
 
 def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] = MIN_TWO_OUTCOMES,
                   alpha: float = 0.05, seed: int = 0, n_draws: int = 1000, n_boot: int = 999,
-                  ri_interval: bool = True) -> pd.DataFrame:
+                  ri_interval: bool = True, cs_fits: dict | None = None) -> pd.DataFrame:
     """The contract table ``pilot_effects``: one row per outcome and estimator.
 
     Estimators (all on the focal group's unit-year rates, weighted by the denominator, errors
@@ -159,7 +140,10 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
     * ``sun_abraham``: interaction-weighted event study averaged over post periods, never-treated
       controls (:func:`did.sun_abraham`);
     * ``randomization_inference``: the TWFE estimate with a permutation p-value over start dates
-      (``n_draws`` seeded draws) and, when ``ri_interval``, an interval by test inversion.
+      (``n_draws`` seeded draws) and, when ``ri_interval``, an interval by test inversion under a
+      constant additive effect: every effect ``tau`` whose permutation p-value exceeds ``alpha``
+      (:func:`did.randomization_interval`, exact ends from the same draws; an end is empty when
+      the set is unbounded).
 
     Columns: the contract's ``pilot, outcome, estimator, estimate, std_error, ci_low, ci_high,
     p_value, n_treated_units, n_control_units, n_obs, mde`` and ``n_treated_persons`` (focal
@@ -172,6 +156,9 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
     smallest effect detected with 80 % power at level ``alpha``: ``(q_{1-alpha/2} + q_0.8) * std_error`` with the estimator's own clustered standard error
     (``t(G-1)`` quantiles for the regression estimators, normal for Callaway-Sant'Anna; the
     randomisation row repeats the TWFE value) (Bloom 1995).
+
+    ``cs_fits``: optionally :func:`callaway_santanna_fits` of the same panel and arguments, so that
+    the fit is shared with :func:`event_study_table`.
     """
     rows: list[dict] = []
     for outcome in outcomes:
@@ -197,8 +184,7 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
             rows.append(_row(pilot, outcome, "twfe", **base, note=f"ikke identifisert: {exc}"))
         # Callaway-Sant'Anna
         try:
-            cs = did.callaway_santanna(d, control="notyet", base_period="universal", alpha=alpha,
-                                       n_boot=n_boot, seed=seed, **kw)
+            cs = _cs_fit(cs_fits, d, outcome, alpha=alpha, n_boot=n_boot, seed=seed, **kw)
             o = cs[cs["aggregation"] == "overall"].iloc[0]
             rows.append(_row(pilot, outcome, "callaway_santanna", **base, **{c: o[c] for c in (
                 "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_treated_units", "n_control_units")},
@@ -217,9 +203,11 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
             rows.append(_row(pilot, outcome, "sun_abraham", **base, note=f"ikke identifisert: {exc}"))
         # randomisation inference over start dates
         try:
-            ri = did.randomization_inference(d, statistic="twfe", n_draws=n_draws, seed=seed, **kw).iloc[0]
-            lo, hi = (_ri_interval(d, outcome, den, estimate=float(ri["estimate"]), se=tw_se, dof=tw_dof,
-                                   alpha=alpha, n_draws=n_draws, seed=seed) if ri_interval else (np.nan, np.nan))
+            ri = did.randomization_interval(d, n_draws=n_draws, alpha=alpha, seed=seed, **kw).iloc[0]
+            # an unbounded end (the permutation test cannot exclude any effect that far out) stays empty
+            lo, hi = ((float(ri["ci_low"]) if np.isfinite(ri["ci_low"]) else np.nan,
+                       float(ri["ci_high"]) if np.isfinite(ri["ci_high"]) else np.nan)
+                      if ri_interval else (np.nan, np.nan))
             treated_units = int(d.loc[d["treated"], "unit_id"].nunique())
             rows.append(_row(pilot, outcome, "randomization_inference", **base, estimate=float(ri["estimate"]),
                              ci_low=lo, ci_high=hi, p_value=float(ri["p_value"]),
@@ -254,7 +242,8 @@ def event_window(panel: pd.DataFrame, *, max_leads: int = 4, max_lags: int = 3) 
 
 
 def event_study_table(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] = MIN_TWO_OUTCOMES,
-                      alpha: float = 0.05, seed: int = 0, n_boot: int = 999) -> pd.DataFrame:
+                      alpha: float = 0.05, seed: int = 0, n_boot: int = 999,
+                      cs_fits: dict | None = None) -> pd.DataFrame:
     """Event-study effects by year relative to the start (``event_time`` = year - cohort).
 
     Two estimators per outcome: ``event_study`` (TWFE with leads and lags, endpoints binned,
@@ -263,6 +252,7 @@ def event_study_table(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, .
     binned). Columns: ``pilot, outcome, estimator, event_time, estimate, std_error, ci_low,
     ci_high, p_value, n_obs`` (treated unit-years at that event time), ``n_persons`` (focal
     applicants in the denominator in those unit-years), ``reference`` (the fixed zero year).
+    ``cs_fits``: as in :func:`pilot_effects`.
     """
     cols = EVENT_COLUMNS
     leads, lags = event_window(panel)
@@ -283,8 +273,7 @@ def event_study_table(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, .
         except ValueError:
             pass
         try:
-            cs = did.callaway_santanna(d, control="notyet", base_period="universal", alpha=alpha, n_boot=n_boot,
-                                       seed=seed, **kw)
+            cs = _cs_fit(cs_fits, d, outcome, alpha=alpha, n_boot=n_boot, seed=seed, **kw)
             ev = cs[cs["aggregation"] == "event_time"].copy()
             ev["event_time"] = ev["event_time"].astype(int)
             ev["reference"] = ev["std_error"].isna() & (ev["estimate"] == 0)
@@ -410,7 +399,8 @@ class PilotResults:
     """The pilot tables of one report year (empty DataFrames where a pilot has no units).
 
     ``pilots``: the DiD pilots with units in the ``pilots`` table; ``panels``: pilot -> the
-    unit x year panel (restricted); the rest are the published tables, each covering all pilots.
+    unit x year panel (restricted); ``vacancies``: pilot -> the vacancy-level list of
+    :func:`vacancy_status` (restricted); the rest are the published tables, each covering all pilots.
     """
 
     pilots: list[str]
@@ -421,34 +411,43 @@ class PilotResults:
     planning: pd.DataFrame
     funnel: pd.DataFrame
     compliance: pd.DataFrame
+    vacancies: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def evaluate(store: str | Path, *, year: int, params: dict[str, Any], n_draws: int = 1000,
              n_boot: int = 999) -> PilotResults:
     """Build the panel of every pilot in :data:`DID_PILOTS` that has units, and estimate
     effects, event studies, pre-trend tests and the planning table; compliance for pilot 4.
-    Randomness (bootstrap, permutations) is seeded with ``params['seed']``."""
+    Randomness (bootstrap, permutations) is seeded with ``params['seed']``. Each pilot's vacancy
+    list is queried once and the Callaway-Sant'Anna fits are shared between the effects and the
+    event-study tables."""
     focal, alpha, seed = params["focal_group"], float(params["alpha"]), int(params["seed"])
-    present = [p for p in DID_PILOTS if has_pilot(store, p)]
-    panels, eff, es, pre, plan, fun = {}, [], [], [], [], []
+    with_units = pilots_with_units(store)
+    present = [p for p in DID_PILOTS if p in with_units]
+    panels, vacs, eff, es, pre, plan, fun = {}, {}, [], [], [], [], []
     for p in present:
         outs = DID_PILOTS[p]
-        panels[p] = pilot_panel(store, pilot=p, year=year, focal=focal)
-        e = pilot_effects(panels[p], pilot=p, outcomes=outs, alpha=alpha, seed=seed, n_draws=n_draws, n_boot=n_boot)
+        vacs[p] = vacancy_status(store, pilot=p, year=year, focal=focal)
+        panels[p] = pilot_panel(store, pilot=p, year=year, focal=focal, vacancies=vacs[p])
+        cs = callaway_santanna_fits(panels[p], outcomes=outs, alpha=alpha, seed=seed, n_boot=n_boot)
+        e = pilot_effects(panels[p], pilot=p, outcomes=outs, alpha=alpha, seed=seed, n_draws=n_draws, n_boot=n_boot,
+                          cs_fits=cs)
         eff.append(e)
-        es.append(event_study_table(panels[p], pilot=p, outcomes=outs, alpha=alpha, seed=seed, n_boot=n_boot))
+        es.append(event_study_table(panels[p], pilot=p, outcomes=outs, alpha=alpha, seed=seed, n_boot=n_boot,
+                                    cs_fits=cs))
         pre.append(pretrend_table(panels[p], pilot=p, outcomes=outs))
         plan.append(planning_table(panels[p], e, pilot=p, outcomes=outs, alpha=alpha))
-        fun.append(pilot_funnel(store, pilot=p, year=year, focal=focal))
+        fun.append(pilot_funnel(store, pilot=p, year=year, focal=focal, vacancies=vacs[p]))
 
     def cat(parts: list[pd.DataFrame], cols: list[str]) -> pd.DataFrame:
         parts = [x for x in parts if len(x)]
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
-    comp = (compliance(store, year=year, focal=focal, alpha=alpha) if "min_two_interviews" in present
+    comp = (compliance(store, year=year, focal=focal, alpha=alpha, vacancies=vacs["min_two_interviews"])
+            if "min_two_interviews" in present
             else pd.DataFrame(columns=["group", "year", "vacancies_eligible", "vacancies_compliant",
                                        "share_compliant", "ci_low", "ci_high"]))
     return PilotResults(
         pilots=present, panels=panels, effects=cat(eff, EFFECT_COLUMNS),
         event_study=cat(es, EVENT_COLUMNS), pretrends=cat(pre, PRETREND_COLUMNS),
-        planning=cat(plan, PLANNING_COLUMNS), funnel=cat(fun, FUNNEL_COLUMNS), compliance=comp)
+        planning=cat(plan, PLANNING_COLUMNS), funnel=cat(fun, FUNNEL_COLUMNS), compliance=comp, vacancies=vacs)

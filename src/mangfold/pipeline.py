@@ -22,6 +22,10 @@ from .config import default_out, default_params_file, default_store, load_params
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 SUMMARY_PREFIX = "00-"
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+#: runs of a year's notebooks at most: the second (and third) when tables of different notebooks
+#: share counts that must be hidden in all of them (publish.audit.plan_folder)
+MAX_DISCLOSURE_PASSES = 3
 
 
 @dataclass(frozen=True)
@@ -40,15 +44,39 @@ class JobResult:
     error: str = ""
 
 
-def list_notebooks(folder: Path) -> list[Path]:
-    """Notebooks in report order (file name order, ``NN-topic.ipynb``)."""
-    return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith((".", "_")))
+SCOPES = ("municipality", "national", "both")
+
+
+def notebook_scope(path: Path) -> str:
+    """A notebook's ``metadata.mangfold.scope``: ``municipality`` (the default: one municipality's
+    report), ``national`` (only the national report, on the store of all municipalities) or ``both``."""
+    import json
+
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError):
+        return "municipality"
+    scope = (meta.get("mangfold") or {}).get("scope", "municipality")
+    return scope if scope in SCOPES else "municipality"
+
+
+def list_notebooks(folder: Path, scope: str | None = None) -> list[Path]:
+    """Notebooks in report order (file name order, ``NN-topic.ipynb``); with ``scope``
+    (``municipality`` or ``national``) only those whose scope is that or ``both``."""
+    nbs = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith((".", "_")))
+    if scope is None:
+        return nbs
+    return [p for p in nbs if notebook_scope(p) in (scope, "both")]
 
 
 def execute_job(job: Job) -> JobResult:
     """Run one notebook with papermill (in a worker process)."""
     import papermill as pm
 
+    # One notebook per core already runs in parallel: a multi-threaded maths library in every
+    # kernel only oversubscribes the cores (small SVDs became ~100x slower). Kernels inherit this.
+    for var in THREAD_VARS:
+        os.environ.setdefault(var, "1")
     t0 = time.perf_counter()
     job.output.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -110,11 +138,15 @@ def _swap_in(staging: Path, target: Path) -> None:
 
 
 def run(*, years: list[int], data: Path | None = None, store: Path | None = None, params_file: Path | None = None,
-        out: Path | None = None, jobs: int | None = None, pdf: bool = False, notebooks: Path | None = None) -> int:
-    """``mangfold run``: returns the exit status."""
-    from .publish.audit import audit_folder
-    from .publish.provenance import git_commit, package_versions, write_provenance
-    from .publish.render import BrowserMissing, chromium_path, print_pdf, render_report
+        out: Path | None = None, jobs: int | None = None, pdf: bool = False, notebooks: Path | None = None,
+        municipality: str | None = None, executor: str = "local", scheduler: str | None = None) -> int:
+    """``mangfold run``: returns the exit status.
+
+    Without ``municipality`` (and with the local executor) one report per year over the whole store in
+    ``OUT/<year>/``; national-scope notebooks run only when the store holds more than one municipality.
+    With ``municipality`` (a name or ``all``) or ``executor="dask"``: :func:`mangfold.municipal.run`.
+    """
+    from .publish.render import BrowserMissing, chromium_path
     from .store import file_counts, ingest, input_hashes, query
 
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -135,7 +167,15 @@ def run(*, years: list[int], data: Path | None = None, store: Path | None = None
 
     with connect(store):
         pass
-    notebooks = list_notebooks(nb_dir)
+    if municipality is not None or executor != "local":
+        from .municipal import run as run_municipalities
+
+        return run_municipalities(years=years, store=store, params=params, out=out, nb_dir=nb_dir,
+                                  jobs=jobs or os.cpu_count() or 1, pdf=pdf, data=data, municipality=municipality,
+                                  executor=executor, scheduler=scheduler, started=started)
+    from .partition import list_municipalities
+
+    notebooks = list_notebooks(nb_dir, None if len(list_municipalities(store)) > 1 else "municipality")
     if not notebooks:
         raise StoreError(f"{nb_dir}: no notebooks found")
     available = set(int(y) for y in query(store, "SELECT DISTINCT year FROM vacancies")["year"])
@@ -170,6 +210,19 @@ def run(*, years: list[int], data: Path | None = None, store: Path | None = None
     n_jobs = jobs or os.cpu_count() or 1
     t0 = time.perf_counter()
     results = execute_all(jobs_by_year, summaries, n_jobs)
+    # tables of different notebooks that share counts: the cells to hide so that they are safe
+    # together are written to restricted/disclosure_hints.json, and the year's notebooks run again
+    from .publish.audit import plan_folder
+
+    for _ in range(MAX_DISCLOSURE_PASSES - 1):
+        again = [y for y in years if y not in {r.job.year for r in results if not r.ok}
+                 and plan_folder(staging[y], min_cell=int(params["min_cell"]))]
+        if not again:
+            break
+        for y in again:
+            _clear_outputs(staging[y])
+        results = [r for r in results if r.job.year not in again] + execute_all(
+            {y: jobs_by_year[y] for y in again}, {y: summaries[y] for y in again}, n_jobs)
     exec_seconds = time.perf_counter() - t0
     failed_years = {r.job.year for r in results if not r.ok}
     status = EXIT_OK
@@ -185,50 +238,84 @@ def run(*, years: list[int], data: Path | None = None, store: Path | None = None
             shutil.rmtree(st, ignore_errors=True)
             status = EXIT_FAILED
             continue
-        try:
-            _write_quarantine(store, st)
-            executed = [st / "restricted" / "notebooks" / nb.name for nb in notebooks]
-            report = render_report(
-                executed, st / "public" / "report.html",
-                title=f"Mangfold i ledelse, rekruttering og styrer {y}",
-                subtitle=f"{params['municipality']} – årsrapport for {y} (landbakgrunnsgruppe 2)",
-                footer=f"Laget med mangfold {__import__('mangfold').__version__}. Tabeller: tables/*.csv. "
-                       f"Små tall er skjult etter reglene for personvern (se Metode).",
-            )
-            problems = audit_folder(st / "public", min_cell=int(params["min_cell"]), store=store)
-            if problems:
-                print(f"mangfold run: the audit of {y}'s public folder failed; nothing published:", file=sys.stderr)
-                for p in problems[:50]:
-                    print(f"  - {p}", file=sys.stderr)
-                shutil.rmtree(st, ignore_errors=True)
-                status = EXIT_FAILED
-                continue
-            if pdf:
-                print_pdf(report, st / "public" / "report.pdf")
-            write_provenance(
-                st / "provenance.json",
-                year=y, municipality=params["municipality"], store=str(store),
-                data=str(Path(data).resolve()) if data else None,
-                inputs=hashes,
-                rows=counts[["table", "rows_read", "rows_used", "rows_quarantined"]].to_dict(orient="records"),
-                params=params, seed=params["seed"], notebooks=[nb.name for nb in notebooks],
-                packages=package_versions(), git_commit=git_commit(root),
-                started=started, finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                notebook_seconds={r.job.notebook.name: round(r.seconds, 2) for r in results if r.job.year == y},
-            )
-            _swap_in(st, out / str(y))
-            print(f"Published {out / str(y)} (report: {out / str(y) / 'public' / 'report.html'})", file=sys.stderr)
-        except BrowserMissing:
-            shutil.rmtree(st, ignore_errors=True)
-            raise
-        except Exception as exc:
-            print(f"mangfold run: rendering {y} failed: {type(exc).__name__}: {exc}; nothing published.",
-                  file=sys.stderr)
-            shutil.rmtree(st, ignore_errors=True)
+        ok, messages = publish_report(
+            st, out / str(y), year=y, store=store, params=params, notebooks=notebooks,
+            results=[r for r in results if r.job.year == y], data=data, started=started, pdf=pdf,
+            hashes=hashes, counts=counts, root=root)
+        for m in messages:
+            print(m, file=sys.stderr)
+        if not ok:
             status = EXIT_FAILED
     print(f"Executed {len(results)} notebook runs in {exec_seconds:.1f} s with {n_jobs} parallel jobs.",
           file=sys.stderr)
     return status
+
+
+def publish_report(st: Path, target: Path, *, year: int, store: Path, params: dict, notebooks: list[Path],
+                   results: list[JobResult], data: Path | None, started: str, pdf: bool = False,
+                   hashes: dict | None = None, counts=None, root: Path | None = None, title: str | None = None,
+                   subtitle: str | None = None, label: str | None = None,
+                   extra_provenance: dict | None = None, packages: dict | None = None,
+                   commit: str | None = None) -> tuple[bool, list[str]]:
+    """Render, audit and publish one report whose notebooks ran into staging folder ``st``: swap it in
+    for ``target`` when the audit is clean, else remove ``st``. Returns (published, lines to print).
+    ``packages``/``commit`` (package versions, git commit) are looked up when not given.
+    Re-raises :class:`BrowserMissing`."""
+    from .publish.audit import audit_folder
+    from .publish.provenance import git_commit, package_versions, write_provenance
+    from .publish.render import BrowserMissing, print_pdf, render_report
+    from .store import file_counts, input_hashes
+
+    y = year
+    label = label or str(y)
+    root = root or project_root()
+    try:
+        hashes = input_hashes(store) if hashes is None else hashes
+        counts = file_counts(store) if counts is None else counts
+        _write_quarantine(store, st)
+        executed = [st / "restricted" / "notebooks" / nb.name for nb in notebooks]
+        report = render_report(
+            executed, st / "public" / "report.html",
+            title=title or f"Mangfold i ledelse, rekruttering og styrer {y}",
+            subtitle=subtitle or f"{params['municipality']} – årsrapport for {y} (landbakgrunnsgruppe 2)",
+            footer=f"Laget med mangfold {__import__('mangfold').__version__}. Tabeller: tables/*.csv. "
+                   f"Små tall er skjult etter reglene for personvern (se Metode).",
+        )
+        problems = audit_folder(st / "public", min_cell=int(params["min_cell"]), store=store)
+        if problems:
+            shutil.rmtree(st, ignore_errors=True)
+            return False, [f"mangfold run: the audit of {label}'s public folder failed; nothing published:",
+                           *[f"  - {p}" for p in problems[:50]]]
+        if pdf:
+            print_pdf(report, st / "public" / "report.pdf")
+        write_provenance(
+            st / "provenance.json",
+            year=y, municipality=params["municipality"], store=str(store),
+            data=str(Path(data).resolve()) if data else None,
+            inputs=hashes,
+            rows=counts[["table", "rows_read", "rows_used", "rows_quarantined"]].to_dict(orient="records"),
+            params=params, seed=params["seed"], notebooks=[nb.name for nb in notebooks],
+            packages=packages or package_versions(), git_commit=commit or git_commit(root),
+            started=started, finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            notebook_seconds={r.job.notebook.name: round(r.seconds, 2) for r in results},
+            **(extra_provenance or {}),
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _swap_in(st, target)
+        return True, [f"Published {target} (report: {target / 'public' / 'report.html'})"]
+    except BrowserMissing:
+        shutil.rmtree(st, ignore_errors=True)
+        raise
+    except Exception as exc:
+        shutil.rmtree(st, ignore_errors=True)
+        return False, [f"mangfold run: rendering {label} failed: {type(exc).__name__}: {exc}; nothing published."]
+
+
+def _clear_outputs(staging: Path) -> None:
+    """Empty a staging folder's tables, figures and executed notebooks before its notebooks run again."""
+    for sub in ("public/tables", "public/figures", "restricted/tables", "restricted/notebooks"):
+        shutil.rmtree(staging / sub, ignore_errors=True)
+        (staging / sub).mkdir(parents=True, exist_ok=True)
 
 
 def _write_quarantine(store: Path, staging: Path) -> None:

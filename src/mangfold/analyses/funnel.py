@@ -10,8 +10,8 @@ function                 table
 =======================  =========================================================================
 :func:`disparity`        ``funnel_disparity`` (results contract), with aggregate and within-vacancy
                          comparisons, Holm-adjusted tests, verdicts, MDE and undeclared bounds
-:func:`representation`   ``funnel_representation``: each group's share of the applications at
-                         each stage
+:func:`representation`   each group's share of the applications at each stage, from the public
+                         ``funnel_disparity`` (for the figure; not a table of its own)
 :func:`stage_decomposition`  ``funnel_stages`` (:mod:`.funnel_stages`)
 :func:`measure_23`       ``funnel_measure23`` + the restricted vacancy list (:mod:`.funnel_measures`)
 :func:`measure_associations`  ``funnel_measures`` (2.1, 3.2, 3.4) (:mod:`.funnel_measures`)
@@ -28,23 +28,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..contract.schemas import BACKGROUND
 from ..stats.multiple import holm
 from ..stats.proportions import wilson_interval
 from ..stats.strata import mantel_haenszel
 from ..tablespec import TableSpec
 from .funnel_breakdowns import (GENDER_SPEC, SECTOR_SPEC, TREND_SPEC, TREND_TEST_SPEC, by_gender, by_sector,
                                 trend, trend_test)
-from .funnel_core import (LEVELS_ALL, STAGE_COLS, TRANSITION_NAMES, add_total, compare, groups_present,
-                          load_cells, params_get, sort_rows, transition_counts, versus_reference)
+from .funnel_core import (LEVELS_ALL, STAGE_COLS, STAGE_TRANSITIONS, TRANSITION_NAMES, UNDECLARED, add_total,
+                          compare, groups_present, load_cells, params_get, sort_rows, transition_counts,
+                          versus_reference)
 from .funnel_measures import (MEASURE23_SPEC, MEASURES_SPEC, measure_23, measure_23_vacancies,
                               measure_associations)
-from .funnel_stages import STAGES_SPEC, stage_decomposition
+from .funnel_stages import STAGES_SPEC, stage_decomposition, stages_long
 
 __all__ = [
-    "CONTRACT_COLUMNS", "DISPARITY_SPEC", "REPRESENTATION_SPEC", "STAGES_SPEC", "MEASURE23_SPEC", "MEASURES_SPEC",
+    "CONTRACT_COLUMNS", "DISPARITY_SPEC", "STAGES_SPEC", "MEASURE23_SPEC", "MEASURES_SPEC",
     "GENDER_SPEC", "SECTOR_SPEC", "TREND_SPEC", "TREND_TEST_SPEC", "load_cells", "disparity", "within_vacancy",
-    "representation", "stage_decomposition", "measure_23", "measure_23_vacancies", "measure_associations",
+    "representation", "stage_decomposition", "stages_long", "measure_23", "measure_23_vacancies",
+    "measure_associations",
     "by_gender", "by_sector", "trend", "trend_test", "TRANSITION_NAMES", "LEVELS_ALL",
 ]
 
@@ -92,15 +93,6 @@ DISPARITY_SPEC = TableSpec(
     margins=(("position_level", "all"),),
     not_counts=("year", "n_vacancies"),
     title="Forskjeller gjennom rekrutteringsprosessen, gruppe mot referansegruppen",
-)
-
-REPRESENTATION_SPEC = TableSpec(
-    name="funnel_representation",
-    counts=("n_stage", "n_total"),
-    derived={"n_stage": ("share", "ci_low", "ci_high"), "n_total": ("share", "ci_low", "ci_high")},
-    dims=("year", "position_level", "stage", "group"),
-    margins=(("position_level", "all"), ("group", "all")),
-    title="Andel av søknadene på hvert trinn, etter bakgrunn",
 )
 
 _MH_OUT = ("or_within_vacancy", "or_within_vacancy_ci_low", "or_within_vacancy_ci_high", "p_within_vacancy",
@@ -183,31 +175,61 @@ def disparity(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.D
     return out[[*CONTRACT_COLUMNS, *EXTRA_COLUMNS]]
 
 
-def representation(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataFrame:
-    """``funnel_representation``: each background's share of the applications at each stage.
+def representation(disp: pd.DataFrame, *, params: dict[str, Any]) -> pd.DataFrame:
+    """Each background's share of the applications at each stage, computed from a ``funnel_disparity``
+    table (normally the *public* copy, so nothing new is published: a share whose counts are hidden
+    there is missing here).
 
-    One row per position level (and ``all``), stage (``applied`` ... ``hired``) and background
-    (every code present, and ``all``). Columns: ``year, position_level, stage, group, n_stage``
-    (applications of the group that reached the stage), ``n_total`` (all applications that reached
-    it), ``share = n_stage / n_total`` and its Wilson interval ``ci_low, ci_high``. Where the focal
-    group's share falls from one stage to the next, representation is lost at that stage.
+    The applications of a group at stage ``s`` are ``n_group`` of the transition that starts at ``s``
+    (``passed_group`` of ``recommended_to_hired`` for ``hired``); the reference group's and the
+    undeclared likewise; all applications at the stage are their sum. One row per position level,
+    stage (``applied`` ... ``hired``) and background (the groups, the reference group and
+    ``undeclared``). Columns: ``position_level, stage, group, n_stage, n_total, share`` (of all
+    applications at the stage) and its Wilson interval ``ci_low, ci_high``: where the focal group's
+    share falls from one stage to the next, representation is lost at that stage; ``n_applied`` (the
+    group's applications) and ``reach = n_stage / n_applied`` (the share of the group's applications
+    that got this far) with its Wilson interval ``reach_ci_low, reach_ci_high``. ``share`` needs every
+    group's count to be visible; ``reach`` only the group's own.
     """
     alpha = float(params["alpha"])
-    cells = cells[cells["year"] == year]
-    g = cells.groupby(["position_level", "background"], observed=True)[list(STAGE_COLS)].sum().reset_index()
-    long = g.melt(id_vars=["position_level", "background"], value_vars=list(STAGE_COLS),
-                  var_name="stage", value_name="n_stage")
-    long = add_total(long, "position_level", keys=["position_level", "background", "stage"], values=["n_stage"])
-    long = add_total(long, "background", keys=["position_level", "background", "stage"], values=["n_stage"])
-    tot = long[long["background"] == "all"][["position_level", "stage", "n_stage"]].rename(
-        columns={"n_stage": "n_total"})
-    out = long.merge(tot, on=["position_level", "stage"], how="left").rename(columns={"background": "group"})
-    out["n_stage"] = out["n_stage"].astype("int64")
-    out["n_total"] = out["n_total"].astype("int64")
+    reference = str(params["reference_group"])
+    d = disp[disp["transition"].isin(STAGE_TRANSITIONS)]
+    parts = []
+    for k, stage in enumerate(STAGE_COLS):
+        tr = STAGE_TRANSITIONS[min(k, len(STAGE_TRANSITIONS) - 1)]
+        col = "n" if k < len(STAGE_TRANSITIONS) else "passed"
+        rows = d[d["transition"] == tr]
+        g = pd.DataFrame({"position_level": rows["position_level"].to_numpy(), "stage": stage,
+                          "group": rows["group"].to_numpy(),
+                          "n_stage": pd.to_numeric(rows[f"{col}_group"], errors="coerce").to_numpy(float)})
+        first = rows.drop_duplicates("position_level")
+        for bg, c in ((reference, "reference"), (UNDECLARED, "undeclared")):
+            g = pd.concat([g, pd.DataFrame({"position_level": first["position_level"].to_numpy(), "stage": stage,
+                                            "group": bg, "n_stage": pd.to_numeric(first[f"{col}_{c}"],
+                                                                                  errors="coerce").to_numpy(float)})])
+        parts.append(g)
+    cols = ["position_level", "stage", "group", "n_stage", "n_total", "share", "ci_low", "ci_high", "n_applied",
+            "reach", "reach_ci_low", "reach_ci_high"]
+    if not parts or not len(d):
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True)
+    # the total is missing when any part is hidden (NaN propagates through the sum)
+    out["n_total"] = out.groupby(["position_level", "stage"])["n_stage"].transform(
+        lambda s: s.sum() if s.notna().all() else np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["share"] = np.where(out["n_total"] > 0, out["n_stage"] / out["n_total"], np.nan)
-    out["ci_low"], out["ci_high"] = wilson_interval(out["n_stage"].to_numpy(), out["n_total"].to_numpy(), alpha=alpha)
-    out.insert(0, "year", int(year))
-    out = sort_rows(out, {"position_level": LEVELS_ALL, "stage": STAGE_COLS, "group": (*BACKGROUND, "all")})
-    return out[["year", "position_level", "stage", "group", "n_stage", "n_total", "share", "ci_low", "ci_high"]]
-
+    ok = out["n_total"].notna().to_numpy() & out["n_stage"].notna().to_numpy()
+    lo, hi = wilson_interval(np.where(ok, out["n_stage"], 0), np.where(ok, out["n_total"], 0), alpha=alpha)
+    out["ci_low"], out["ci_high"] = np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
+    applied = out[out["stage"] == STAGE_COLS[0]].set_index(["position_level", "group"])["n_stage"]
+    out["n_applied"] = applied.reindex(pd.MultiIndex.from_frame(out[["position_level", "group"]])).to_numpy()
+    ok = out["n_applied"].notna().to_numpy() & out["n_stage"].notna().to_numpy() & (out["n_applied"] > 0).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["reach"] = np.where(ok, out["n_stage"] / out["n_applied"], np.nan)
+    lo, hi = wilson_interval(np.where(ok, out["n_stage"], 0), np.where(ok, out["n_applied"], 0), alpha=alpha)
+    first = (out["stage"] == STAGE_COLS[0]).to_numpy()  # every application was an application: no interval
+    out["reach_ci_low"] = np.where(ok, np.where(first, 1.0, lo), np.nan)
+    out["reach_ci_high"] = np.where(ok, np.where(first, 1.0, hi), np.nan)
+    out = sort_rows(out, {"position_level": LEVELS_ALL, "stage": STAGE_COLS,
+                          "group": (*tuple(dict.fromkeys(disp["group"])), reference, UNDECLARED)})
+    return out[cols]

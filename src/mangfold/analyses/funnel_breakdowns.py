@@ -1,4 +1,5 @@
-"""The funnel comparison broken down by gender and by sector, and over the years (trend).
+"""The funnel comparison broken down by gender and by sector (the focal group only), and over the
+years (trend, every group).
 
 All three tables use the aggregate comparison of :func:`mangfold.analyses.funnel_core.compare`
 (Wilson rates, Katz impact-ratio interval, Fisher exact test, Holm within the table and year,
@@ -17,7 +18,7 @@ import pandas as pd
 from ..contract.schemas import GENDER
 from ..stats.binomial import binomial_glm
 from ..tablespec import TableSpec
-from .funnel_core import (LEVELS_ALL, STAGE_COLS, TRANSITION_NAMES, TRANSITIONS, add_total, compare,
+from .funnel_core import (STAGE_COLS, TRANSITION_NAMES, TRANSITIONS, add_total, compare,
                           groups_present, params_get, sort_rows, transition_counts, versus_reference)
 
 #: columns of the breakdown tables after their dimension columns
@@ -41,12 +42,13 @@ def _spec(name: str, dim: str, title: str) -> TableSpec:
 
 GENDER_SPEC = _spec("funnel_gender", "gender", "Kjønn og bakgrunn: gruppe mot referansegruppen av samme kjønn")
 SECTOR_SPEC = _spec("funnel_sector", "sector", "Forskjeller gjennom rekrutteringsprosessen per sektor")
-TREND_SPEC = _spec("funnel_trend", "position_level", "Utviklingen over år: gruppe mot referansegruppen")
+TREND_SPEC = TableSpec(name="funnel_trend", counts=_COUNTS, derived=_DERIVED,
+                       dims=("year", "position_level", "transition", "group"),
+                       title="Utviklingen over år: gruppe mot referansegruppen (alle nivåer)")
+#: A model coefficient over all years and units; no counts of its own (they are in ``funnel_trend``,
+#: and a sum over years would be a total that table does not show).
 TREND_TEST_SPEC = TableSpec(
     name="funnel_trend_test",
-    counts=("n_group", "n_reference"),
-    derived={c: ("estimate", "std_error", "ci_low", "ci_high", "or_change_per_year", "or_change_ci_low",
-                 "or_change_ci_high", "p_value") for c in ("n_group", "n_reference")},
     dims=("year", "group", "transition"),
     not_counts=("year", "first_year", "last_year", "n_years", "n_units"),
     title="Endring per år i forskjellen mellom målgruppen og referansegruppen",
@@ -57,7 +59,7 @@ def _breakdown(cells: pd.DataFrame, dim: str, *, params: dict[str, Any], year: i
                order: tuple[str, ...]) -> pd.DataFrame:
     focal, reference, alpha, four_fifths, _ = params_get(params)
     cells = cells[cells["year"] == year]
-    groups = groups_present(cells, focal=focal, reference=reference)
+    groups = [focal]
     long = transition_counts(cells, by=[dim])
     long = add_total(long, dim, keys=[dim, "background", "transition"], values=["n", "passed"])
     wide = versus_reference(long, [dim], groups=groups, reference=reference)
@@ -68,7 +70,7 @@ def _breakdown(cells: pd.DataFrame, dim: str, *, params: dict[str, Any], year: i
 
 
 def by_gender(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataFrame:
-    """``funnel_gender``: each group against the reference group *of the same gender* (and ``all``),
+    """``funnel_gender``: the focal group against the reference group *of the same gender* (and ``all``),
     per transition, all position levels together. Columns: ``year, gender`` and
     :data:`BREAKDOWN_COLUMNS` (see :func:`mangfold.analyses.funnel_core.compare`); Holm over this table.
     Comparing a group's impact ratio for women with that for men shows whether the gap differs by gender."""
@@ -76,7 +78,7 @@ def by_gender(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.D
 
 
 def by_sector(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataFrame:
-    """``funnel_sector``: each group against the reference group per sector (and ``all``) and transition,
+    """``funnel_sector``: the focal group against the reference group per sector (and ``all``) and transition,
     all position levels together. Columns: ``year, sector`` and :data:`BREAKDOWN_COLUMNS`; Holm over this
     table."""
     sectors = tuple(sorted(set(cells.loc[cells["year"] == year, "sector"].astype(str))))
@@ -84,19 +86,18 @@ def by_sector(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.D
 
 
 def trend(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataFrame:
-    """``funnel_trend``: the aggregate comparison for every year in ``cells`` up to ``year``, per
-    position level (and ``all``), transition and group. Columns: ``year, position_level`` and
-    :data:`BREAKDOWN_COLUMNS`; Holm within each year."""
+    """``funnel_trend``: the aggregate comparison for every year in ``cells`` up to ``year``, all position
+    levels together (``position_level = all``; each year's report has the levels), per transition and
+    group. Columns: ``year, position_level`` and :data:`BREAKDOWN_COLUMNS`; Holm within each year."""
     focal, reference, alpha, four_fifths, _ = params_get(params)
     cells = cells[cells["year"] <= year]
     groups = groups_present(cells, focal=focal, reference=reference)
-    long = transition_counts(cells, by=["year", "position_level"])
-    long = add_total(long, "position_level", keys=["year", "position_level", "background", "transition"],
-                     values=["n", "passed"])
-    wide = versus_reference(long, ["year", "position_level"], groups=groups, reference=reference)
+    long = transition_counts(cells, by=["year"])
+    wide = versus_reference(long, ["year"], groups=groups, reference=reference)
     out = compare(wide, alpha=alpha, four_fifths=four_fifths, family=["year"])
     out["year"] = out["year"].astype("int64")
-    out = sort_rows(out, {"position_level": LEVELS_ALL, "transition": TRANSITION_NAMES, "group": tuple(groups)})
+    out["position_level"] = "all"
+    out = sort_rows(out, {"transition": TRANSITION_NAMES, "group": tuple(groups)})
     return out[["year", "position_level", *BREAKDOWN_COLUMNS]]
 
 
@@ -108,8 +109,7 @@ def trend_test(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.
     (:func:`mangfold.stats.binomial.binomial_glm`). ``estimate``: the year x group coefficient, the
     change per year in the log odds ratio focal vs reference (positive = the gap narrows when the
     group is behind); ``std_error, ci_low, ci_high, p_value`` for it; ``or_change_per_year``
-    ``= exp(estimate)`` with ``or_change_ci_low/high``. ``first_year, last_year, n_years, n_units``;
-    ``n_group, n_reference``: applications at the transition's first stage, summed over the years.
+    ``= exp(estimate)`` with ``or_change_ci_low/high``. ``first_year, last_year, n_years, n_units``.
     Missing statistics and a ``note`` with fewer than two years or units.
     """
     focal, reference, alpha, _, _ = params_get(params)
@@ -126,11 +126,12 @@ def trend_test(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.
             "year": int(year), "group": focal, "reference_group": reference, "transition": name,
             "first_year": int(min(yrs)) if yrs else int(year), "last_year": int(max(yrs)) if yrs else int(year),
             "n_years": len(yrs), "n_units": int(g.loc[g[frm] > 0, "unit_id"].nunique()),
-            "n_group": int(g.loc[g["is_group"] == 1, frm].sum()), "n_reference": int(g.loc[g["is_group"] == 0, frm].sum()),
             "estimate": np.nan, "std_error": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan, "note": "",
         }
         d = g[g[frm] > 0]
-        covs = ["year_c", "is_group", "year_x_group"] + (["position_level"] if d["position_level"].nunique() > 1 else [])
+        covs = ["year_c", "is_group", "year_x_group"]
+        if d["position_level"].nunique() > 1:
+            covs.append("position_level")
         if len(yrs) < 2:
             row["note"] = "fewer than two years"
         elif row["n_units"] < 2:
@@ -155,5 +156,5 @@ def trend_test(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.
     out["or_change_ci_low"] = np.exp(out["ci_low"])
     out["or_change_ci_high"] = np.exp(out["ci_high"])
     return out[["year", "group", "reference_group", "transition", "first_year", "last_year", "n_years", "n_units",
-                "n_group", "n_reference", "estimate", "std_error", "ci_low", "ci_high", "p_value",
+                "estimate", "std_error", "ci_low", "ci_high", "p_value",
                 "or_change_per_year", "or_change_ci_low", "or_change_ci_high", "note"]]

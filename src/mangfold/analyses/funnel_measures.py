@@ -37,11 +37,14 @@ MEASURE23_SPEC = TableSpec(
 _RATE_COLS = ("rate_with", "rate_with_ci_low", "rate_with_ci_high", "rate_without", "rate_without_ci_low",
               "rate_without_ci_high", "difference", "difference_ci_low", "difference_ci_high", "ratio",
               "ratio_ci_low", "ratio_ci_high", "p_value")
+_COUNTS = ("n_with", "successes_with", "n_without", "successes_without", "n_total", "successes_total")
 MEASURES_SPEC = TableSpec(
     name="funnel_measures",
-    counts=("n_with", "successes_with", "n_without", "successes_without"),
-    derived={c: _RATE_COLS for c in ("n_with", "successes_with", "n_without", "successes_without")},
+    counts=_COUNTS,
+    derived={c: _RATE_COLS for c in _COUNTS},
     dims=("year", "measure", "outcome"),
+    # with + without = total (a total other tables may show): one hidden part hides the other
+    row_sums=(("n_total", ("n_with", "n_without")), ("successes_total", ("successes_with", "successes_without"))),
     not_counts=("year", "n_vacancies_with", "n_vacancies_without", "n_units"),
     title="Tiltak 2.1, 3.2 og 3.4: målgruppens rater med og uten tiltaket (sammenheng, ikke effekt)",
 )
@@ -129,7 +132,7 @@ def measure_23(vacancies: pd.DataFrame, *, params: dict[str, Any], year: int) ->
 
 # ----------------------------------------------------------------------------- measures 2.1, 3.2, 3.4
 _ASSOC_COLUMNS = ["year", "measure", "levels", "outcome", "n_with", "successes_with", "n_without",
-                  "successes_without", "n_vacancies_with", "n_vacancies_without", "n_units", *_RATE_COLS,
+                  "successes_without", "n_total", "successes_total", "n_vacancies_with", "n_vacancies_without", "n_units", *_RATE_COLS,
                   "adjusted_for", "note"]
 
 
@@ -157,7 +160,7 @@ def measure_associations(cells: pd.DataFrame, *, params: dict[str, Any], year: i
     CR1 cluster-robust errors by unit. ``rate_with``/``rate_without``: average predicted rates with the
     measure switched on/off for every vacancy (level mix held as observed); ``difference`` (probability
     points) and ``ratio`` with delta-method intervals; ``p_value`` tests difference = 0. ``n_with``,
-    ``successes_with`` (and ``_without``): the raw counts behind them; ``n_vacancies_*`` and
+    ``successes_with`` (and ``_without``, ``_total``): the raw counts behind them; ``n_vacancies_*`` and
     ``n_units``: vacancies and units used. Vacancies with the measure not recorded are left out. A row
     that cannot be estimated (no variation, fewer than two units) has missing statistics and a ``note``.
     These are associations: vacancies that use a measure may differ in other ways.
@@ -179,6 +182,7 @@ def measure_associations(cells: pd.DataFrame, *, params: dict[str, Any], year: i
                 "levels": "all" if set(levels) == set(POSITION_LEVEL) else "leaders", "outcome": outcome,
                 "n_with": int(w[t_col].sum()), "successes_with": int(w[s_col].sum()),
                 "n_without": int(wo[t_col].sum()), "successes_without": int(wo[s_col].sum()),
+                "n_total": int(d[t_col].sum()), "successes_total": int(d[s_col].sum()),
                 "n_vacancies_with": len(w), "n_vacancies_without": len(wo), "n_units": int(d["unit_id"].nunique()),
                 **dict.fromkeys(_RATE_COLS, np.nan), "adjusted_for": "", "note": "",
             }
@@ -204,7 +208,7 @@ def measure_associations(cells: pd.DataFrame, *, params: dict[str, Any], year: i
                     row["note"] = f"not estimable: {exc}"[:120]
             rows.append(row)
     out = pd.DataFrame(rows, columns=_ASSOC_COLUMNS)
-    for c in ("n_with", "successes_with", "n_without", "successes_without", "n_vacancies_with",
+    for c in (*_COUNTS, "n_vacancies_with",
               "n_vacancies_without", "n_units"):
         out[c] = out[c].astype("int64")
     return out

@@ -28,23 +28,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..stats.ratios import impact_ratio
 from ..tablespec import TableSpec
 from .funnel_core import (LEVELS_ALL, STAGE_COLS, STAGE_TRANSITIONS, add_total, groups_present, params_get,
                           sort_rows)
 
-_STAGE_DERIVED = ("impact_ratio", "impact_ratio_ci_low", "impact_ratio_ci_high", "log_impact_ratio")
-_CHAIN_DERIVED = ("share_of_loss", "share_of_loss_ci_low", "share_of_loss_ci_high", "impact_ratio_funnel",
-                  "log_impact_ratio_sum", "funnel_loss")
+#: per-stage columns, in stage order: ``impact_ratio_<t>``, ``log_impact_ratio_<t>``, ``share_of_loss_<t>``,
+#: ``share_of_loss_<t>_ci_low``, ``share_of_loss_<t>_ci_high`` for every stage transition ``t``
+STAGE_COLUMNS: tuple[str, ...] = tuple(
+    c for t in STAGE_TRANSITIONS for c in (f"impact_ratio_{t}", f"log_impact_ratio_{t}", f"share_of_loss_{t}",
+                                           f"share_of_loss_{t}_ci_low", f"share_of_loss_{t}_ci_high"))
+COLUMNS: tuple[str, ...] = ("year", "position_level", "group", "reference_group", "impact_ratio_funnel",
+                            "log_impact_ratio_sum", "funnel_loss", *STAGE_COLUMNS, "n_boot")
+FIGURES: tuple[str, ...] = ("impact_ratio_funnel", "log_impact_ratio_sum", "funnel_loss", *STAGE_COLUMNS)
 
+#: No counts of its own: the chain's counts are the ``funnel_disparity`` counts, and a row's figures are
+#: only filled where every count of its chain is visible in the public ``funnel_disparity``
+#: (:func:`stage_decomposition` with ``visible=``), so the table discloses nothing that one does not.
 STAGES_SPEC = TableSpec(
     name="funnel_stages",
-    counts=("n_group", "passed_group", "n_reference", "passed_reference", "hired_group", "hired_reference"),
-    derived={"n_group": _STAGE_DERIVED + _CHAIN_DERIVED, "passed_group": _STAGE_DERIVED + _CHAIN_DERIVED,
-             "n_reference": _STAGE_DERIVED + _CHAIN_DERIVED, "passed_reference": _STAGE_DERIVED + _CHAIN_DERIVED,
-             "hired_group": _CHAIN_DERIVED, "hired_reference": _CHAIN_DERIVED},
-    dims=("year", "position_level", "group", "transition"),
-    margins=(("position_level", "all"),),
+    dims=("year", "position_level", "group"),
     not_counts=("year", "n_boot"),
     title="Hvor i prosessen forskjellen oppstår: andel av tapet per trinn",
 )
@@ -79,17 +81,39 @@ def _draw_chain(rng: np.random.Generator, chain: np.ndarray, n_boot: int) -> np.
     return out
 
 
-def stage_decomposition(cells: pd.DataFrame, *, params: dict[str, Any], year: int,
-                        n_boot: int = 2000) -> pd.DataFrame:
-    """``funnel_stages``: one row per position level (and ``all``), group and stage transition.
+def _chain_visible(visible: pd.DataFrame, idx: pd.DataFrame) -> np.ndarray:
+    """For each (position_level, group) of ``idx``: are all ten chain counts numbers in ``visible``
+    (a public ``funnel_disparity``)?"""
+    v = visible[visible["transition"].isin(STAGE_TRANSITIONS)]
+    cols = ["n_group", "n_reference"]
+    last = v["transition"] == STAGE_TRANSITIONS[-1]
+    num = pd.DataFrame({c: pd.to_numeric(v[c], errors="coerce") for c in cols})
+    for c in ("passed_group", "passed_reference"):
+        num[c] = np.where(last, pd.to_numeric(v[c], errors="coerce"), 0.0)
+    ok = num.notna().all(axis=1)
+    per = pd.DataFrame({"position_level": v["position_level"].to_numpy(), "group": v["group"].to_numpy(),
+                        "ok": ok.to_numpy(), "one": 1})
+    agg = per.groupby(["position_level", "group"]).agg(ok=("ok", "all"), n=("one", "sum"))
+    agg = agg["ok"] & (agg["n"] == len(STAGE_TRANSITIONS))
+    keys = pd.MultiIndex.from_frame(idx[["position_level", "group"]])
+    return agg.reindex(keys).fillna(False).to_numpy(dtype=bool)
 
-    Columns: ``year, position_level, group, reference_group, transition``; the stage's counts
-    ``n_group, passed_group, n_reference, passed_reference``; ``impact_ratio`` with its Katz interval
-    ``impact_ratio_ci_low/high``; ``log_impact_ratio`` (with the zero-cell rule of the module
-    docstring); ``hired_group, hired_reference`` (the end of the chain, on every row);
-    ``impact_ratio_funnel`` (the whole funnel's impact ratio, ``applied_to_hired``);
-    ``log_impact_ratio_sum`` (the sum of the four stage log ratios); ``funnel_loss`` (the sum is below 0);
-    ``share_of_loss`` and its bootstrap interval ``share_of_loss_ci_low/high``; ``n_boot``.
+
+def stage_decomposition(cells: pd.DataFrame, *, params: dict[str, Any], year: int, visible: pd.DataFrame | None,
+                        n_boot: int = 2000) -> pd.DataFrame:
+    """``funnel_stages``: one row per position level (and ``all``) and group: a whole decomposition.
+
+    ``visible``: the public ``funnel_disparity`` of the year. A row's figures are left missing unless
+    every count of its chain (each stage's ``n_group``/``n_reference`` and the hired counts) is
+    visible there; ``None`` fills every row (restricted use and tests only).
+
+    Columns: ``year, position_level, group, reference_group``; ``impact_ratio_funnel`` (the whole funnel's impact ratio);
+    ``log_impact_ratio_sum`` (the sum of the four stage log ratios, equal to the log of
+    ``impact_ratio_funnel`` without zero cells); ``funnel_loss`` (that sum is below 0); then for each
+    stage transition ``t`` (:data:`STAGE_COLUMNS`): ``impact_ratio_<t>``, ``log_impact_ratio_<t>``
+    (zero-cell rule of the module docstring), ``share_of_loss_<t>`` and its bootstrap interval
+    ``share_of_loss_<t>_ci_low/high``; ``n_boot``. The counts and the intervals of the stage impact
+    ratios are in ``funnel_disparity``. :func:`stages_long` gives one row per stage.
     """
     focal, reference, alpha, _, seed = params_get(params)
     cells = cells[cells["year"] == year]
@@ -104,6 +128,8 @@ def stage_decomposition(cells: pd.DataFrame, *, params: dict[str, Any], year: in
         keys = pd.MultiIndex.from_arrays([idx["position_level"], bgs])
         return by_bg.reindex(keys).fillna(0).to_numpy(dtype=np.int64)
 
+    if not len(idx):
+        return pd.DataFrame(columns=COLUMNS)
     G = chain(idx["group"])
     Rf = chain(pd.Series([reference] * len(idx)))
     S = len(STAGE_TRANSITIONS)
@@ -116,35 +142,50 @@ def stage_decomposition(cells: pd.DataFrame, *, params: dict[str, Any], year: in
     share_b = _shares(lr_b)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows (no applications) stay NaN
-        q = np.nanquantile(share_b, [alpha / 2, 1 - alpha / 2], axis=0) if n_boot else np.full((2, *share.shape), np.nan)
-    n_rows = len(idx)
-    rep = np.repeat(np.arange(n_rows), S)
-    st = np.tile(np.arange(S), n_rows)
-    ng, pg = G[rep, st], G[rep, st + 1]
-    nr, pr = Rf[rep, st], Rf[rep, st + 1]
-    ir = impact_ratio(pg, ng, pr, nr, alpha=alpha)
+        q = (np.nanquantile(share_b, [alpha / 2, 1 - alpha / 2], axis=0) if n_boot
+             else np.full((2, *share.shape), np.nan))
     with np.errstate(divide="ignore", invalid="ignore"):
         whole = (G[:, -1] / G[:, 0]) / (Rf[:, -1] / Rf[:, 0])
+        stage_ir = (G[:, 1:] / G[:, :-1]) / (Rf[:, 1:] / Rf[:, :-1])
     lsum = lr.sum(axis=1)
-    out = pd.DataFrame({
-        "year": int(year),
-        "position_level": idx["position_level"].to_numpy()[rep],
-        "group": idx["group"].to_numpy()[rep],
-        "reference_group": reference,
-        "transition": np.array(STAGE_TRANSITIONS, dtype=object)[st],
-        "n_group": ng, "passed_group": pg, "n_reference": nr, "passed_reference": pr,
-        "impact_ratio": ir["estimate"].to_numpy(),
-        "impact_ratio_ci_low": ir["ci_low"].to_numpy(),
-        "impact_ratio_ci_high": ir["ci_high"].to_numpy(),
-        "log_impact_ratio": lr[rep, st],
-        "hired_group": G[rep, -1], "hired_reference": Rf[rep, -1],
-        "impact_ratio_funnel": whole[rep],
-        "log_impact_ratio_sum": lsum[rep],
-        "funnel_loss": pd.array(np.where(np.isnan(lsum), False, lsum < 0)[rep], dtype="boolean"),
-        "share_of_loss": share[rep, st],
-        "share_of_loss_ci_low": q[0][rep, st],
-        "share_of_loss_ci_high": q[1][rep, st],
-        "n_boot": int(n_boot),
-    })
-    out.loc[np.isnan(out["log_impact_ratio_sum"].to_numpy(float)), "funnel_loss"] = pd.NA
-    return sort_rows(out, {"position_level": LEVELS_ALL, "group": tuple(groups), "transition": STAGE_TRANSITIONS})
+    out = pd.DataFrame({"year": int(year), "position_level": idx["position_level"].to_numpy(),
+                        "group": idx["group"].to_numpy(), "reference_group": reference})
+    out["impact_ratio_funnel"] = whole
+    out["log_impact_ratio_sum"] = lsum
+    out["funnel_loss"] = pd.array(np.where(np.isnan(lsum), None, lsum < 0), dtype="boolean")
+    for k, t in enumerate(STAGE_TRANSITIONS):
+        out[f"impact_ratio_{t}"] = stage_ir[:, k]
+        out[f"log_impact_ratio_{t}"] = lr[:, k]
+        out[f"share_of_loss_{t}"] = share[:, k]
+        out[f"share_of_loss_{t}_ci_low"] = q[0][:, k]
+        out[f"share_of_loss_{t}_ci_high"] = q[1][:, k]
+    out["n_boot"] = int(n_boot)
+    if visible is not None:
+        hide = ~_chain_visible(visible, idx)
+        for c in FIGURES:
+            out[c] = out[c].astype(object) if c == "funnel_loss" else out[c]
+            out.loc[hide, c] = pd.NA if c == "funnel_loss" else np.nan
+        out["funnel_loss"] = out["funnel_loss"].astype("boolean")
+    return sort_rows(out[list(COLUMNS)], {"position_level": LEVELS_ALL, "group": tuple(groups)})
+
+
+def stages_long(table: pd.DataFrame) -> pd.DataFrame:
+    """The wide ``funnel_stages`` table (restricted or public) as one row per level, group and stage:
+    ``position_level, group, transition, impact_ratio, log_impact_ratio, share_of_loss,
+    share_of_loss_ci_low, share_of_loss_ci_high, funnel_loss`` (for figures and display)."""
+    parts = []
+    for t in STAGE_TRANSITIONS:
+        p = table[["position_level", "group", "funnel_loss"]].copy()
+        p["transition"] = t
+        p["impact_ratio"] = table[f"impact_ratio_{t}"].to_numpy()
+        p["log_impact_ratio"] = table[f"log_impact_ratio_{t}"].to_numpy()
+        p["share_of_loss"] = table[f"share_of_loss_{t}"].to_numpy()
+        p["share_of_loss_ci_low"] = table[f"share_of_loss_{t}_ci_low"].to_numpy()
+        p["share_of_loss_ci_high"] = table[f"share_of_loss_{t}_ci_high"].to_numpy()
+        parts.append(p)
+    cols = ["position_level", "group", "transition", "impact_ratio", "log_impact_ratio", "share_of_loss",
+            "share_of_loss_ci_low", "share_of_loss_ci_high", "funnel_loss"]
+    if not parts or not len(table):
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True)[cols]
+    return sort_rows(out, {"position_level": LEVELS_ALL, "transition": STAGE_TRANSITIONS})

@@ -59,10 +59,23 @@ def pct(x: Any, digits: int = 1) -> str:
     return HIDDEN if math.isnan(v) else f"{100 * v:.{digits}f} %".replace(".", ",")
 
 
+def count(x: Any) -> str:
+    """A whole number with a (non-breaking) space as thousands separator; ``HIDDEN`` when missing."""
+    v = _num(x)
+    return HIDDEN if math.isnan(v) else f"{int(round(v)):,}".replace(",", "\u00a0")
+
+
+def pvalue(x: Any) -> str:
+    v = _num(x)
+    return HIDDEN if math.isnan(v) else ("p < 0,001" if v < 0.001 else f"p = {fmt(v, 3)}")
+
+
 def _ci(lo: Any, hi: Any, digits: int = 2) -> str:
     a, b = _num(lo), _num(hi)
     if math.isnan(a) or math.isnan(b):
         return "intervall ikke tilgjengelig"
+    if a < 0 or b < 0:
+        return f"95 % KI fra {fmt(a, digits)} til {fmt(b, digits)}"
     return f"95 % KI {fmt(a, digits)}–{fmt(b, digits)}"
 
 
@@ -111,11 +124,12 @@ def within_text(disp: pd.DataFrame, *, params: dict[str, Any], transition: str =
     if r is None:
         return ""
     agg, lo_a, hi_a = _num(r["or_aggregate"]), _num(r["or_aggregate_ci_low"]), _num(r["or_aggregate_ci_high"])
-    wv, lo_w, hi_w = _num(r["or_within_vacancy"]), _num(r["or_within_vacancy_ci_low"]), _num(r["or_within_vacancy_ci_high"])
+    wv = _num(r["or_within_vacancy"])
+    lo_w, hi_w = _num(r["or_within_vacancy_ci_low"]), _num(r["or_within_vacancy_ci_high"])
     nv = _num(r["n_vacancies"])
     text = (f"**{TRANSITION_NB[transition].capitalize()}.** Samlet for alle stillinger er oddsforholdet "
             f"{fmt(agg)} ({_ci(lo_a, hi_a)}). Sammenlignet innenfor samme stilling (Mantel-Haenszel over "
-            f"{'ukjent antall' if math.isnan(nv) else int(nv)} stillinger med søkere fra begge grupper) er det "
+            f"{'ukjent antall' if math.isnan(nv) else count(nv)} stillinger med søkere fra begge grupper) er det "
             f"{fmt(wv)} ({_ci(lo_w, hi_w)}).")
     if any(math.isnan(v) for v in (agg, wv, lo_w, hi_w)):
         return text
@@ -123,16 +137,19 @@ def within_text(disp: pd.DataFrame, *, params: dict[str, Any], transition: str =
         text += (" Forskjellen finnes også blant søkere til samme stilling, men den er større samlet: en del av "
                  "forskjellen henger sammen med hvilke stillinger gruppene søker på.")
     elif hi_w < 1:
-        text += (" Forskjellen finnes også blant søkere til samme stilling; den forklares ikke av hvilke stillinger "
+        text += (" Forskjellen er like stor blant søkere til samme stilling; den forklares ikke av hvilke stillinger "
                  "gruppene søker på.")
-    elif agg < 1 and lo_w <= 1 <= hi_w:
-        text += (" Innenfor samme stilling kan vi ikke påvise noen forskjell: den samlede forskjellen kan i stor grad "
-                 "skyldes hvilke stillinger gruppene søker på.")
+    elif lo_w > 1:
+        text += " Innenfor samme stilling går målgruppen oftere videre enn referansegruppen."
+    elif agg < lo_w:
+        text += (" Innenfor samme stilling kan vi ikke påvise noen forskjell, og den samlede forskjellen er tydelig "
+                 "større: den henger i stor grad sammen med hvilke stillinger gruppene søker på.")
     else:
-        text += " Innenfor samme stilling er det ikke tegn til at målgruppen kommer dårligere ut."
+        text += (" Innenfor samme stilling kan vi ikke påvise noen forskjell, men intervallet er for bredt til å avgjøre "
+                 "om den samlede forskjellen skyldes hvilke stillinger gruppene søker på, eller utvelgelsen.")
     het = _num(r["heterogeneity_p"])
     if not math.isnan(het) and het < float(params["alpha"]):
-        text += (f" Breslow-Day-testen (p = {fmt(het, 3)}) tyder på at forskjellen varierer mellom stillingene, så "
+        text += (f" Breslow-Day-testen ({pvalue(het)}) tyder på at forskjellen varierer mellom stillingene, så "
                  "det felles oddsforholdet er et gjennomsnitt over ulike situasjoner.")
     return text
 
@@ -164,7 +181,7 @@ def bounds_text(disp: pd.DataFrame, *, params: dict[str, Any]) -> str:
     if r is None:
         return ""
     return (f"Gjennom hele prosessen er rateforholdet {fmt(r['impact_ratio'])} når vi bare ser på dem som har oppgitt "
-            f"bakgrunn. Hvis alle de {fmt(r['n_undeclared'], 0)} søknadene uten oppgitt bakgrunn hørte til "
+            f"bakgrunn. Hvis alle de {count(r['n_undeclared'])} søknadene uten oppgitt bakgrunn hørte til "
             f"{GROUP_NB.get(focal, focal)}, ville det vært {fmt(r['impact_ratio_if_undeclared_group'])}; hvis alle hørte "
             f"til referansegruppen, {fmt(r['impact_ratio_if_undeclared_reference'])}. Mellom disse ytterpunktene og "
             f"punktanslaget spenner rateforholdet fra {fmt(r['impact_ratio_bound_low'])} til "
@@ -177,8 +194,9 @@ def measure23_text(m23: pd.DataFrame) -> str:
         return ""
     nreq = _num(r["n_required"])
     if nreq == 0:
-        return "Ingen stillinger hadde lavere andel med oppgitt innvandrerbakgrunn blant de innstilte enn blant de kvalifiserte."
-    text = (f"I {fmt(nreq, 0)} av {fmt(r['n_vacancies'], 0)} stillinger med innstilling ({pct(r['share_required'], 0)}) var "
+        return ("Ingen stillinger hadde lavere andel med oppgitt innvandrerbakgrunn blant de innstilte enn blant de "
+                "kvalifiserte.")
+    text = (f"I {count(nreq)} av {count(r['n_vacancies'])} stillinger med innstilling ({pct(r['share_required'], 0)}) var "
             f"andelen med oppgitt innvandrerbakgrunn lavere blant de innstilte enn blant de formelt kvalifiserte, slik at "
             f"tiltak 2.3 krevde en aktiv begrunnelse.")
     if _num(r["n_not_recorded"]) == nreq:
@@ -188,18 +206,29 @@ def measure23_text(m23: pd.DataFrame) -> str:
 
 
 def measures_text(meas: pd.DataFrame, *, params: dict[str, Any]) -> str:
-    """One sentence per measure on the focal group's interview rate with and without it."""
+    """One bullet per measure: the focal group's share of the applicants (3.2, 3.4) and its interview
+    rate among the qualified, with and without the measure."""
     out = []
     names = {"2.1_recruiter_trained": "der rekrutterende leder har tatt rekrutteringskurset (tiltak 2.1)",
              "3.2_inclusive_ad": "med inkluderende annonsemal (tiltak 3.2, lederstillinger)",
              "3.4_agency": "der et rekrutteringsbyrå bisto (tiltak 3.4, lederstillinger)"}
+
+    def diff(r) -> str:
+        return (f"forskjell {fmt(100 * _num(r['difference']), 1)} prosentpoeng, "
+                f"{_ci(100 * _num(r['difference_ci_low']), 100 * _num(r['difference_ci_high']), 1)}")
+
     for m, name in names.items():
+        parts = []
+        a = _pick(meas, measure=m, outcome="applicant_share")
+        if m != "2.1_recruiter_trained" and a is not None and not math.isnan(_num(a["rate_with"])):
+            parts.append(f"kom {pct(a['rate_with'])} av søknadene fra målgruppen, mot {pct(a['rate_without'])} "
+                         f"ellers ({diff(a)})")
         r = _pick(meas, measure=m, outcome="qualified_to_interviewed")
-        if r is None or math.isnan(_num(r["rate_with"])):
-            continue
-        out.append(f"- I stillinger {name} ble {pct(r['rate_with'])} av de kvalifiserte søkerne fra målgruppen "
-                   f"innkalt til intervju, mot {pct(r['rate_without'])} ellers (forskjell "
-                   f"{fmt(100 * _num(r['difference']), 1)} prosentpoeng, {_ci(100 * _num(r['difference_ci_low']), 100 * _num(r['difference_ci_high']), 1)}).")
+        if r is not None and not math.isnan(_num(r["rate_with"])):
+            parts.append(f"ble {pct(r['rate_with'])} av de kvalifiserte søkerne fra målgruppen innkalt til intervju, "
+                         f"mot {pct(r['rate_without'])} ellers ({diff(r)})")
+        if parts:
+            out.append(f"- I stillinger {name} " + "; og det ".join(parts) + ".")
     return "\n".join(out)
 
 

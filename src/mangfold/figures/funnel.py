@@ -47,26 +47,61 @@ def _levels(df: pd.DataFrame) -> list[str]:
     return [lv for lv in order if lv in present]
 
 
-def funnel_by_group(rep: pd.DataFrame, *, exclude: tuple[str, ...] = ("all",), title: str = ""):
-    """Each group's share of the applications at each stage, one panel per position level, with
-    Wilson intervals. ``rep``: the public ``funnel_representation`` table."""
+_LOG_TICKS = (0.1, 0.25, 0.5, 0.8, 1.0, 1.25, 2.0, 4.0, 10.0)
+
+
+def _log_axis(ax, axis: str, values: list[np.ndarray]) -> None:
+    """A log axis over the finite positive ``values`` (always showing 0.8 and 1), with plain
+    decimal-comma tick labels and no minor labels."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
+
+    v = np.concatenate([np.asarray(x, dtype=float).ravel() for x in values] + [np.array([0.8, 1.0])])
+    v = v[np.isfinite(v) & (v > 0)]
+    lo, hi = max(v.min() / 1.15, 0.05), min(v.max() * 1.15, 20.0)
+    a = ax.xaxis if axis == "x" else ax.yaxis
+    (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+    (ax.set_xlim if axis == "x" else ax.set_ylim)(lo, hi)
+    ticks = [t for t in _LOG_TICKS if lo <= t <= hi]
+    a.set_major_locator(FixedLocator(ticks))
+    a.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}".replace(".", ",")))
+    a.set_minor_locator(NullLocator())
+    a.set_minor_formatter(NullFormatter())
+
+
+def funnel_by_group(rep: pd.DataFrame, *, groups: tuple[str, ...] | None = None, title: str = ""):
+    """The funnel by group: the share of each group's applications that reached each stage (log
+    scale, so equal vertical gaps are equal ratios), one panel per position level, with Wilson
+    intervals. ``rep``: :func:`mangfold.analyses.funnel.representation` of the public disparity table
+    (columns ``position_level, stage, group, reach, reach_ci_low, reach_ci_high``)."""
     setup_style()
     levels = _levels(rep)
     fig, axes = plt.subplots(1, len(levels), figsize=(3.6 * len(levels) + 1, 3.8), sharey=True, squeeze=False)
-    groups = [g for g in dict.fromkeys(rep["group"].astype(str)) if g not in exclude]
+    groups = list(groups) if groups is not None else list(dict.fromkeys(rep["group"].astype(str)))
     x = np.arange(len(STAGE_ORDER))
+    shown = [_num(rep["reach_ci_low"]), _num(rep["reach"])]
     for ax, lv in zip(axes[0], levels):
         d = rep[rep["position_level"] == lv]
         for k, g in enumerate(groups):
             dg = d[d["group"] == g].set_index("stage").reindex(STAGE_ORDER)
-            s, lo, hi = _num(dg["share"]), _num(dg["ci_low"]), _num(dg["ci_high"])
+            s, lo, hi = _num(dg["reach"]), _num(dg["reach_ci_low"]), _num(dg["reach_ci_high"])
             off = (k - (len(groups) - 1) / 2) * 0.06
             ax.errorbar(x + off, s, yerr=[np.clip(s - lo, 0, None), np.clip(hi - s, 0, None)], marker="o",
                         ms=4, lw=1.5, capsize=2, color=PALETTE.get(g, None), label=label(g))
         ax.set_xticks(x, [label(st) for st in STAGE_ORDER], rotation=35, ha="right")
         ax.set_title(label(lv))
-        percent_axis(ax, "y")
-    axes[0][0].set_ylabel("Andel av søknadene på trinnet")
+    v = np.concatenate(shown)
+    v = v[np.isfinite(v) & (v > 0)]
+    lo = max(v.min() / 1.5, 1e-3) if v.size else 0.01
+    axes[0][0].set_yscale("log")
+    axes[0][0].set_ylim(lo, 1.3)
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
+
+    ticks = [t for t in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0) if t >= lo]
+    axes[0][0].yaxis.set_major_locator(FixedLocator(ticks))
+    axes[0][0].yaxis.set_major_formatter(FuncFormatter(lambda t, _: f"{100 * t:g} %".replace(".", ",")))
+    axes[0][0].yaxis.set_minor_locator(NullLocator())
+    axes[0][0].yaxis.set_minor_formatter(NullFormatter())
+    axes[0][0].set_ylabel("Andel av gruppens søknader som nådde trinnet")
     axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
     if title:
         fig.suptitle(title, fontweight="bold")
@@ -83,6 +118,7 @@ def forest(disp: pd.DataFrame, *, group: str, four_fifths: float = 0.8, title: s
     levels = _levels(d)
     fig, axes = plt.subplots(1, len(levels), figsize=(3.3 * len(levels) + 2, 3.4), sharey=True, squeeze=False)
     y = np.arange(len(TRANSITION_ORDER))[::-1]
+    shown = [_num(d["impact_ratio_ci_low"]), _num(d["impact_ratio_ci_high"]), _num(d["impact_ratio"])]
     for ax, lv in zip(axes[0], levels):
         dl = d[d["position_level"] == lv].set_index("transition").reindex(TRANSITION_ORDER)
         est, lo, hi = _num(dl["impact_ratio"]), _num(dl["impact_ratio_ci_low"]), _num(dl["impact_ratio_ci_high"])
@@ -95,13 +131,12 @@ def forest(disp: pd.DataFrame, *, group: str, four_fifths: float = 0.8, title: s
                         color=col, ecolor=col, capsize=3, ms=5)
         ax.axvline(1.0, color="#2c3e50", lw=1)
         ax.axvline(four_fifths, color="#2c3e50", lw=1, ls="--")
-        ax.set_xscale("log")
-        ax.set_xlim(0.2, 5)
-        ax.set_xticks([0.25, 0.5, 0.8, 1, 2, 4], ["0,25", "0,5", "0,8", "1", "2", "4"])
+        _log_axis(ax, "x", shown)
         ax.set_title(label(lv))
         ax.set_xlabel("Rateforhold")
     axes[0][0].set_yticks(y, [label(t) for t in TRANSITION_ORDER])
-    handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=VERDICT_LABELS[v]) for v, c in VERDICT_COLORS.items()]
+    handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=VERDICT_LABELS[v])
+               for v, c in VERDICT_COLORS.items()]
     axes[0][-1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
     fig.suptitle(title or f"{label(group)} mot referansegruppen: rateforhold med 95 % KI", fontweight="bold")
     fig.tight_layout()
@@ -145,6 +180,7 @@ def trend(tr: pd.DataFrame, *, group: str, position_level: str = "all", title: s
     d = tr[(tr["group"] == group) & (tr["position_level"] == position_level)]
     fig, ax = plt.subplots(figsize=(8.5, 3.8))
     years = sorted(set(pd.to_numeric(d["year"], errors="coerce").dropna().astype(int)))
+    shown = [_num(d["impact_ratio_ci_low"]), _num(d["impact_ratio_ci_high"]), _num(d["impact_ratio"])]
     for k, t in enumerate(TRANSITION_ORDER):
         dt = d[d["transition"] == t].copy()
         dt["year"] = pd.to_numeric(dt["year"], errors="coerce")
@@ -155,9 +191,7 @@ def trend(tr: pd.DataFrame, *, group: str, position_level: str = "all", title: s
         ax.errorbar(yv[ok], est[ok], yerr=[np.clip(est - lo, 0, None)[ok], np.clip(hi - est, 0, None)[ok]],
                     marker="o", ms=4, capsize=2, lw=2.2 if t == "applied_to_hired" else 1.2, label=label(t))
     ax.axhline(1.0, color="#2c3e50", lw=1)
-    ax.set_yscale("log")
-    ax.set_ylim(0.2, 5)
-    ax.set_yticks([0.25, 0.5, 0.8, 1, 2, 4], ["0,25", "0,5", "0,8", "1", "2", "4"])
+    _log_axis(ax, "y", shown)
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_ylabel("Rateforhold")
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))

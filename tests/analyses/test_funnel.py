@@ -1,0 +1,582 @@
+"""Tests for mangfold.analyses.funnel (and its funnel_* modules).
+
+The pure statistics (Wilson, Katz, Fisher, Mantel-Haenszel, Breslow-Day, Holm, MDE, coverage) have
+their reference tests in tests/stats; here the same references are pushed *through the analysis
+functions* (so the wiring is checked), plus a hand-counted folder, naive loops and the demo
+municipality's planted truths.
+
+Hand folder (HAND_APPS below), counts per vacancy and background
+(applied, qualified, interviewed, recommended, hired):
+
+    V1 leader   U1 2025  lbg2 (4,3,2,1,1)  none (6,6,4,2,1)  undeclared (2,1,1,0,0)    justification false
+    V2 employee U2 2025  lbg2 (6,4,1,1,0)  none (5,4,3,2,1)  lbg1 (2,2,1,0,0)          justification true
+    V3 employee U1 2024  lbg2 (2,1,0,0,0)  none (2,2,1,1,1)
+
+2025, all levels, lbg2 vs none:
+    qualified_to_interviewed: lbg2 3 of 7, none 7 of 10 -> rates 0.428571, 0.7, impact ratio 0.612245
+        Mantel-Haenszel over V1 (a,b,c,d = 2,1,4,2; n 9) and V2 (1,3,3,1; n 8):
+        sum ad/n = 4/9 + 1/8, sum bc/n = 4/9 + 9/8 -> OR 0.569444/1.569444 = 0.362832, 2 vacancies
+    applied_to_hired: lbg2 1 of 10, none 2 of 11 -> impact ratio 0.1 / (2/11) = 0.55
+        MH: V1 (1,3,1,5; n 10): ad/n 0.5, bc/n 0.3; V2 (0,6,1,4; n 11): 0, 6/11 -> OR 0.5/0.845455 = 0.591398
+        undeclared (2 applications, 0 hired): all lbg2 -> (1/12)/(2/11) = 0.458333;
+        all none -> 0.1/(2/13) = 0.65; bounds 0.458333 .. 0.65
+    stage impact ratios: 0.7/(10/11) = 0.77, (3/7)/(7/10) = 0.612245, (2/3)/(4/7) = 1.166667, (1/2)/(2/4) = 1
+        product 0.55; logs -0.261365, -0.490623, 0.154151, 0 (sum log 0.55 = -0.597837)
+        shares 0.437185, 0.820665, -0.257849, 0
+    representation, all levels: applied lbg2 10 of 25 (0.4); hired lbg2 1 of 3
+    measure 2.3: V1 qualified 10 (3 immigrant) share 0.3, recommended 3 (1) 0.333 -> not required;
+        V2 qualified 10 (6 immigrant: lbg2 4, lbg1 2) 0.6, recommended 3 (1) 0.333 -> required, given
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats
+from statsmodels.stats.contingency_tables import StratifiedTable
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_confint
+
+from mangfold.analyses import funnel
+from mangfold.analyses import funnel_text as ft
+from mangfold.analyses.funnel_core import STAGE_COLS, TRANSITIONS
+from mangfold.config import validate_params
+from mangfold.publish.disclosure import apply_disclosure_control
+from mangfold.store import ingest
+
+P = validate_params({})
+STAGES5 = ("applied", "qualified", "interviewed", "recommended", "hired")
+
+HAND_VACANCIES = ("vacancy_id,unit_id,posted_date,position_level,justification_given\n"
+                  "V1,U1,2025-02-01,leader,false\nV2,U2,2025-05-01,employee,true\nV3,U1,2024-03-01,employee,\n")
+HAND_UNITS = "unit_id,unit_name,sector\nU1,Etat 1,Sektor A\nU2,Etat 2,Sektor B\n"
+HAND_APPS = {
+    ("V1", "lbg2"): (4, 3, 2, 1, 1), ("V1", "none"): (6, 6, 4, 2, 1), ("V1", "undeclared"): (2, 1, 1, 0, 0),
+    ("V2", "lbg2"): (6, 4, 1, 1, 0), ("V2", "none"): (5, 4, 3, 2, 1), ("V2", "lbg1"): (2, 2, 1, 0, 0),
+    ("V3", "lbg2"): (2, 1, 0, 0, 0), ("V3", "none"): (2, 2, 1, 1, 1),
+}
+
+
+def _applications_csv(counts: dict) -> str:
+    """One row per application: the first ``qualified`` are qualified, and so on (nested stages)."""
+    lines = ["application_id,vacancy_id,applicant_id,background,gender,qualified,interviewed,recommended,hired"]
+    k = 0
+    for (vac, bg), (a, q, i, r, h) in counts.items():
+        for j in range(a):
+            k += 1
+            flags = ["true" if j < m else "false" for m in (q, i, r, h)]
+            lines.append(f"A{k},{vac},P{k},{bg},{'female' if j % 2 else 'male'},{','.join(flags)}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def hand_store(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("funnel_hand")
+    (folder / "units.csv").write_text(HAND_UNITS, encoding="utf-8")
+    (folder / "vacancies.csv").write_text(HAND_VACANCIES, encoding="utf-8")
+    (folder / "applications.csv").write_text(_applications_csv(HAND_APPS), encoding="utf-8")
+    store = folder / "s.duckdb"
+    ingest(folder, store)
+    return store
+
+
+@pytest.fixture(scope="module")
+def hand_cells(hand_store) -> pd.DataFrame:
+    return funnel.load_cells(hand_store, 2025, history=True)
+
+
+def _row(df, **eq):
+    m = np.ones(len(df), bool)
+    for k, v in eq.items():
+        m &= (df[k] == v).to_numpy()
+    assert m.sum() == 1, eq
+    return df[m].iloc[0]
+
+
+# ------------------------------------------------------------------------------------------ hand folder
+def test_load_cells_counts_from_store(hand_store, hand_cells):
+    c = hand_cells
+    assert set(c["year"]) == {2024, 2025}
+    got = c.groupby(["vacancy_id", "background"])[list(STAGE_COLS)].sum()
+    for key, counts in HAND_APPS.items():
+        assert tuple(got.loc[key]) == counts, key
+    assert set(funnel.load_cells(hand_store, 2025)["year"]) == {2025}  # without history: the year only
+    assert c.loc[c["vacancy_id"] == "V2", "sector"].eq("Sektor B").all()
+
+
+def test_disparity_hand_values(hand_cells):
+    d = funnel.disparity(hand_cells, params=P, year=2025)
+    assert list(d.columns[:len(funnel.CONTRACT_COLUMNS)]) == list(funnel.CONTRACT_COLUMNS)
+    assert set(d["year"]) == {2025}
+    assert set(d["group"]) == {"lbg2", "lbg1"}  # undeclared is never a group
+    assert set(d["reference_group"]) == {"none"}
+    assert list(dict.fromkeys(d["position_level"])) == ["leader", "employee", "all"]
+    assert len(d) == 3 * 5 * 2
+    r = _row(d, position_level="all", transition="qualified_to_interviewed", group="lbg2")
+    assert (r.n_group, r.passed_group, r.n_reference, r.passed_reference) == (7, 3, 10, 7)
+    assert_allclose([r.rate_group, r.rate_reference, r.impact_ratio], [3 / 7, 0.7, 0.612245], rtol=1e-5)
+    assert_allclose(r.or_within_vacancy, 0.362832, rtol=1e-5)
+    assert r.n_vacancies == 2
+    lo, hi = proportion_confint(3, 7, method="wilson")
+    assert_allclose([r.rate_group_ci_low, r.rate_group_ci_high], [lo, hi], rtol=1e-10)
+    assert_allclose(r.p_value, stats.fisher_exact([[3, 4], [7, 3]]).pvalue, rtol=1e-10)
+    r = _row(d, position_level="all", transition="applied_to_hired", group="lbg2")
+    assert (r.n_group, r.passed_group, r.n_reference, r.passed_reference) == (10, 1, 11, 2)
+    assert_allclose(r.impact_ratio, 0.55, rtol=1e-12)
+    assert_allclose(r.or_within_vacancy, 0.591398, rtol=1e-5)
+    assert (r.n_undeclared, r.passed_undeclared) == (2, 0)
+    assert_allclose([r.impact_ratio_if_undeclared_group, r.impact_ratio_if_undeclared_reference,
+                     r.impact_ratio_bound_low, r.impact_ratio_bound_high], [11 / 24, 0.65, 11 / 24, 0.65], rtol=1e-12)
+    # the leader level: one vacancy only, so within-vacancy OR = that vacancy's OR (1*5)/(3*1)
+    r = _row(d, position_level="leader", transition="applied_to_hired", group="lbg2")
+    assert_allclose(r.or_within_vacancy, 5 / 3, rtol=1e-12)
+    assert np.isnan(r.heterogeneity_p) and r.n_vacancies == 1
+    # lbg1 applied only at employee level: missing statistics at leader level, not an error
+    r = _row(d, position_level="leader", transition="applied_to_qualified", group="lbg1")
+    assert r.n_group == 0 and np.isnan(r.rate_group) and np.isnan(r.p_value) and r.verdict == "inconclusive"
+    # Holm over the whole year's table, NaN p-values left out of the family (statsmodels as reference)
+    p = d["p_value"].to_numpy(float)
+    ok = ~np.isnan(p)
+    assert_allclose(d["p_adjusted"].to_numpy(float)[ok], multipletests(p[ok], method="holm")[1], rtol=1e-12)
+    assert np.isnan(d["p_adjusted"].to_numpy(float)[~ok]).all()
+    assert set(d["verdict"]) <= {"disparity", "no_evidence", "inconclusive"}
+
+
+def test_representation_hand_values(hand_disparity):
+    d, pub = hand_disparity
+    rep = funnel.representation(d, params=P)
+    r = _row(rep, position_level="all", stage="applied", group="lbg2")
+    assert (r.n_stage, r.n_total) == (10, 25) and r.share == pytest.approx(0.4)
+    lo, hi = proportion_confint(10, 25, method="wilson")
+    assert_allclose([r.ci_low, r.ci_high], [lo, hi], rtol=1e-10)
+    r = _row(rep, position_level="all", stage="hired", group="lbg2")
+    assert (r.n_stage, r.n_total, r.n_applied) == (1, 3, 10) and r.reach == pytest.approx(0.1)
+    assert_allclose([r.reach_ci_low, r.reach_ci_high], proportion_confint(1, 10, method="wilson"), rtol=1e-10)
+    r = _row(rep, position_level="all", stage="hired", group="none")
+    assert r.n_stage == 2
+    assert set(rep["group"]) == {"lbg2", "lbg1", "none", "undeclared"}
+    parts = rep.groupby(["position_level", "stage"])["share"].sum()
+    assert_allclose(parts.to_numpy(), 1.0)  # the groups, the reference and the undeclared make up every stage
+    # from the public copy: a share is missing wherever a count behind it is hidden
+    rp = funnel.representation(pub, params=P)
+    hidden = pub[pub["n_group"].astype(str).isin(["<5", ":"]) & (pub["transition"] == "applied_to_qualified")]
+    for lv in set(hidden["position_level"]):
+        assert rp.loc[(rp["position_level"] == lv) & (rp["stage"] == "applied"), "share"].isna().all()
+
+
+def test_stage_decomposition_hand_values_and_identity(hand_cells):
+    st = funnel.stage_decomposition(hand_cells, params=P, year=2025, n_boot=500, visible=None)
+    w = _row(st, position_level="all", group="lbg2")
+    s = funnel.stages_long(st)
+    s = s[(s["position_level"] == "all") & (s["group"] == "lbg2")]
+    assert list(s["transition"]) == [t[0] for t in TRANSITIONS[:4]]
+    assert_allclose(s["impact_ratio"], [0.77, 3 / 7 / 0.7, (2 / 3) / (4 / 7), 1.0], rtol=1e-10)
+    assert_allclose(s["log_impact_ratio"], np.log([0.77, 3 / 7 / 0.7, (2 / 3) / (4 / 7), 1.0]), rtol=1e-10, atol=1e-12)
+    assert_allclose(s["log_impact_ratio"].sum(), np.log(0.55), rtol=1e-12)  # product of stages = whole funnel
+    assert_allclose(w.impact_ratio_funnel, 0.55, rtol=1e-12)
+    assert_allclose(w.log_impact_ratio_sum, np.log(0.55), rtol=1e-12)
+    assert_allclose(s["share_of_loss"], [0.437185, 0.820665, -0.257849, 0.0], atol=2e-6)
+    assert_allclose(s["share_of_loss"].sum(), 1.0)
+    assert s["funnel_loss"].all()
+    assert (s["share_of_loss_ci_low"] <= s["share_of_loss"] + 1e-12).all()
+    assert (s["share_of_loss_ci_high"] >= s["share_of_loss"] - 1e-12).all()
+    # seeded: the same seed gives the same intervals, another seed different ones
+    again = funnel.stage_decomposition(hand_cells, params=P, year=2025, n_boot=500, visible=None)
+    pd.testing.assert_frame_equal(st, again)
+    other = funnel.stage_decomposition(hand_cells, params={**P, "seed": 1}, year=2025, n_boot=500, visible=None)
+    c = "share_of_loss_applied_to_qualified_ci_low"
+    assert not np.allclose(other[c].to_numpy(float), st[c].to_numpy(float), equal_nan=True)
+
+
+def test_stage_bootstrap_interval_coverage():
+    """Seeded simulation: data drawn from a known chain; the bootstrap interval of the share of the loss
+    at the interview stage covers the true share in roughly 95 % of the data sets."""
+    rng = np.random.default_rng(11)
+    p_group, p_ref = np.array([0.5, 0.2, 0.4, 0.5]), np.array([0.6, 0.3, 0.5, 0.55])
+    lr = np.log(p_group / p_ref)
+    truth = lr[1] / lr.sum()
+    covered, sims = 0, 200
+    for _ in range(sims):
+        rows = []
+        for bg, p in (("lbg2", p_group), ("none", p_ref)):
+            chain = [3000]
+            for q in p:
+                chain.append(int(rng.binomial(chain[-1], q)))
+            rows.append(("V", "employee", bg, *chain))
+        st = funnel.stage_decomposition(_cells(rows), params=P, year=2025, n_boot=400, visible=None)
+        r = _row(st, position_level="all", group="lbg2")
+        lo, hi = r["share_of_loss_qualified_to_interviewed_ci_low"], r["share_of_loss_qualified_to_interviewed_ci_high"]
+        covered += lo <= truth <= hi
+    assert 0.90 <= covered / sims <= 0.99
+
+
+def test_measure_23_hand_values(hand_cells):
+    v = funnel.measure_23_vacancies(hand_cells, year=2025)
+    assert list(v["vacancy_id"]) == ["V1", "V2"]
+    v1, v2 = v.iloc[0], v.iloc[1]
+    assert (v1.qualified, v1.immigrant_qualified, v1.recommended, v1.immigrant_recommended) == (10, 3, 3, 1)
+    assert not v1.justification_required
+    assert (v2.qualified, v2.immigrant_qualified, v2.recommended, v2.immigrant_recommended) == (10, 6, 3, 1)
+    assert v2.justification_required and bool(v2.justification_given)
+    m = funnel.measure_23(v, params=P, year=2025)
+    r = _row(m, position_level="all")
+    assert (r.n_vacancies, r.n_required, r.n_justified, r.n_not_recorded) == (2, 1, 1, 0)
+    assert r.compliance_rate == 1.0
+    assert_allclose([r.ci_low, r.ci_high], proportion_confint(1, 1, method="wilson"), rtol=1e-10)
+
+
+def test_breakdowns_and_trend_on_hand_folder(hand_cells):
+    g = funnel.by_gender(hand_cells, params=P, year=2025)
+    tot = g[(g["gender"] == "all")].set_index(["transition", "group"])
+    assert set(g["group"]) == {"lbg2"}
+    d = funnel.disparity(hand_cells, params=P, year=2025)
+    d_all = d[(d["position_level"] == "all") & (d["group"] == "lbg2")].set_index(["transition", "group"])
+    assert_allclose(tot.loc[d_all.index, "impact_ratio"], d_all["impact_ratio"])
+    parts = g[g["gender"] != "all"].groupby(["transition", "group"])["n_group"].sum()
+    assert (parts.loc[tot.index] == tot["n_group"]).all()
+    tr = funnel.trend(hand_cells, params=P, year=2025)
+    assert sorted(set(tr["year"])) == [2024, 2025] and set(tr["position_level"]) == {"all"}
+    r24 = _row(tr, year=2024, position_level="all", transition="applied_to_qualified", group="lbg2")
+    assert (r24.n_group, r24.passed_group, r24.n_reference, r24.passed_reference) == (2, 1, 2, 2)
+    r25 = tr[tr["year"] == 2025].set_index(["transition", "group"])
+    d_all2 = d[d["position_level"] == "all"].set_index(["transition", "group"])
+    assert_allclose(r25.loc[d_all2.index, "impact_ratio"], d_all2["impact_ratio"])
+    p25 = r25["p_value"].to_numpy(float)  # Holm within the year
+    ok = ~np.isnan(p25)
+    assert_allclose(r25["p_adjusted"].to_numpy(float)[ok], multipletests(p25[ok], method="holm")[1])
+    # the trend of a year's report never looks past that year
+    assert set(funnel.trend(hand_cells, params=P, year=2024)["year"]) == {2024}
+    tt = funnel.trend_test(hand_cells, params=P, year=2025)
+    assert list(tt["transition"]) == [t[0] for t in TRANSITIONS] and (tt["n_years"] == 2).all()
+
+
+# ------------------------------------------------------------------------------------------ disclosure
+SPECS = {
+    "disparity": funnel.DISPARITY_SPEC,
+    "stage_decomposition": funnel.STAGES_SPEC, "measure_associations": funnel.MEASURES_SPEC,
+    "by_gender": funnel.GENDER_SPEC, "by_sector": funnel.SECTOR_SPEC, "trend": funnel.TREND_SPEC,
+    "trend_test": funnel.TREND_TEST_SPEC,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_every_spec_names_real_columns(hand_cells, name):
+    spec = SPECS[name]
+    extra = {"visible": None} if name == "stage_decomposition" else {}
+    df = getattr(funnel, name)(hand_cells, params=P, year=2025, **extra)
+    cols = set(df.columns)
+    assert set(spec.counts) <= cols
+    for c, derived in spec.derived.items():
+        assert c in spec.counts and set(derived) <= cols, (c, set(derived) - cols)
+    assert set(spec.dims) <= cols and set(spec.not_counts) <= cols | {"year"}
+    for dim, total in spec.margins:
+        assert total in set(df[dim])
+    # every integer column is either a person count or declared as not one
+    ints = {c for c in df.columns if pd.api.types.is_integer_dtype(df[c])}
+    assert ints <= set(spec.counts) | set(spec.not_counts), ints - set(spec.counts) - set(spec.not_counts)
+    assert not spec.restricted_only and spec.name.startswith("funnel_")
+
+
+def test_measure23_spec_and_disclosure(hand_cells):
+    m = funnel.measure_23(funnel.measure_23_vacancies(hand_cells, year=2025), params=P, year=2025)
+    spec = funnel.MEASURE23_SPEC
+    ints = {c for c in m.columns if pd.api.types.is_integer_dtype(m[c])}
+    assert ints <= set(spec.not_counts)
+
+
+@pytest.fixture(scope="module")
+def hand_disparity(hand_cells) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The hand folder's disparity table and its public copy (disclosure control runs once)."""
+    d = funnel.disparity(hand_cells, params=P, year=2025)
+    return d, apply_disclosure_control(d, funnel.DISPARITY_SPEC, min_cell=5)
+
+
+def test_small_counts_blank_rates_ratios_and_tests(hand_disparity):
+    d, pub = hand_disparity
+    i = d.index[(d["position_level"] == "leader") & (d["transition"] == "qualified_to_interviewed")
+                & (d["group"] == "lbg2")][0]  # n_group 3
+    assert pub.at[i, "n_group"] == "<5"
+    for c in ("rate_group", "impact_ratio", "impact_ratio_ci_low", "p_value", "p_adjusted", "or_within_vacancy",
+              "verdict", "mde", "impact_ratio_bound_low"):
+        assert pub.at[i, c] is None or pd.isna(pub.at[i, c]), c
+
+
+
+def test_large_counts_keep_their_statistics():
+    """UCBAdmissions-sized cells (no count of 1-4 anywhere): the public copy keeps every statistic."""
+    rows = []
+    for dept, (ma, mr, fa, fr) in UCB.items():
+        rows += [(dept, "employee", "lbg2", ma + mr, ma, ma, ma, ma), (dept, "employee", "none", fa + fr, fa, fa, fa, fa)]
+    d = funnel.disparity(_cells(rows), params=P, year=2025)
+    pub = apply_disclosure_control(d, funnel.DISPARITY_SPEC, min_cell=5)
+    for c in ("n_group", "impact_ratio", "impact_ratio_ci_low", "p_adjusted", "or_within_vacancy", "verdict"):
+        assert pub[c].notna().sum() == d[c].notna().sum(), c
+
+
+# ------------------------------------------------------------------------------------------ references
+def _cells(rows: list[tuple], year: int = 2025) -> pd.DataFrame:
+    """Cells from (vacancy_id, position_level, background, applied, qualified[, ...]) tuples."""
+    recs = []
+    for r in rows:
+        vac, lvl, bg, *counts = r
+        counts = list(counts) + [0] * (5 - len(counts))
+        recs.append({"year": year, "vacancy_id": vac, "unit_id": f"U{vac}", "sector": "S", "position_level": lvl,
+                     "recruiter_trained": pd.NA, "ad_template": None, "agency": pd.NA, "justification_given": pd.NA,
+                     "background": bg, "gender": "undeclared", **dict(zip(STAGES5, counts))})
+    df = pd.DataFrame(recs)
+    for c in ("recruiter_trained", "agency", "justification_given"):
+        df[c] = df[c].astype("boolean")
+    return df
+
+
+# UCBAdmissions (R datasets): Dept -> (male admitted, male rejected, female admitted, female rejected)
+UCB = {"A": (512, 313, 89, 19), "B": (353, 207, 17, 8), "C": (120, 205, 202, 391),
+       "D": (138, 279, 131, 244), "E": (53, 138, 94, 299), "F": (22, 351, 24, 317)}
+
+
+def test_ucb_admissions_through_disparity():
+    """Departments as vacancies, men as the 'group', admission as 'qualified'. R:
+    mantelhaen.test(UCBAdmissions): OR 0.9047, 95 % CI 0.7719-1.0603, X-squared 1.4269, p 0.2323;
+    DescTools::BreslowDayTest: X-squared 18.83, df 5, p 0.0021. Crude: men 1198/2691, women 557/1835,
+    crude OR 1.841 (the textbook Simpson's paradox: the aggregate favours men, within departments not)."""
+    rows = []
+    for dept, (ma, mr, fa, fr) in UCB.items():
+        rows += [(dept, "employee", "lbg2", ma + mr, ma), (dept, "employee", "none", fa + fr, fa)]
+    d = funnel.disparity(_cells(rows), params=P, year=2025)
+    r = _row(d, position_level="all", transition="applied_to_qualified", group="lbg2")
+    assert_allclose([r.or_within_vacancy, r.or_within_vacancy_ci_low, r.or_within_vacancy_ci_high],
+                    [0.9047, 0.7719, 1.0603], atol=6e-5)
+    assert_allclose(r.p_within_vacancy, 0.2323, atol=6e-5)
+    assert_allclose(r.heterogeneity_p, 0.0021, atol=6e-5)
+    assert r.n_vacancies == 6
+    assert_allclose([r.rate_group, r.rate_reference], [1198 / 2691, 557 / 1835])
+    assert_allclose(r.or_aggregate, 1.841, atol=5e-4)
+    assert r.impact_ratio > 1 and r.or_within_vacancy < 1  # Simpson's paradox
+
+
+def test_bertrand_mullainathan_through_disparity():
+    """Bertrand & Mullainathan (2004): callbacks 9.65 % of 2435 white-named CVs (235) vs 6.45 % of 2435
+    African-American-named (157); Fisher two-sided p about 4.8e-05; impact ratio 157/235 = 0.668."""
+    d = funnel.disparity(_cells([("BM", "employee", "lbg2", 2435, 157), ("BM", "employee", "none", 2435, 235)]),
+                         params=P, year=2025)
+    r = _row(d, position_level="all", transition="applied_to_qualified", group="lbg2")
+    assert_allclose([r.rate_group, r.rate_reference], [0.0645, 0.0965], atol=5e-5)
+    assert_allclose(r.impact_ratio, 157 / 235)
+    assert_allclose(r.p_value, 4.8e-05, rtol=0.05)
+    assert r.impact_ratio_ci_high < 1
+    assert r.four_fifths_flag
+    # Wilson score interval (what R prop.test(157, 2435, correct = FALSE) reports), by hand from the formula
+    # centre (x + z^2/2)/(n + z^2) -/+ z sqrt(x(n-x)/n + z^2/4)/(n + z^2), z = 1.959964: 0.055391, 0.074934
+    assert_allclose([r.rate_group_ci_low, r.rate_group_ci_high], [0.055391, 0.074934], atol=1e-6)
+    assert r.verdict == "disparity"  # 10 non-missing tests in the family, p_adjusted still tiny
+    assert r.p_adjusted < 1e-3
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_grouped_results_equal_naive_loop():
+    """Random cells (many vacancies, three levels) -> every row of the disparity table against a plain
+    Python loop over the cells, with statsmodels StratifiedTable as the independent MH implementation."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for v in range(60):
+        lvl = ("top_leader", "leader", "employee")[v % 3]
+        for bg in ("none", "lbg2", "lbg1", "undeclared"):
+            a = int(rng.integers(0, 12))
+            q = int(rng.binomial(a, 0.6))
+            i = int(rng.binomial(q, 0.5 if bg == "none" else 0.35))
+            r = int(rng.binomial(i, 0.5))
+            h = int(rng.binomial(r, 0.6))
+            rows.append((f"V{v}", lvl, bg, a, q, i, r, h))
+    cells = _cells(rows)
+    d = funnel.disparity(cells, params=P, year=2025)
+    checked = 0
+    for rec in d.itertuples():
+        frm, to = {t[0]: t[1:] for t in TRANSITIONS}[rec.transition]
+        sel = cells if rec.position_level == "all" else cells[cells["position_level"] == rec.position_level]
+        ng = pg = nr = pr = 0
+        tables = []
+        for vac in sorted(set(sel["vacancy_id"])):
+            sv = sel[sel["vacancy_id"] == vac]
+            g = sv[sv["background"] == rec.group]
+            ref = sv[sv["background"] == "none"]
+            a, n1 = int(g[to].sum()), int(g[frm].sum())
+            c, n0 = int(ref[to].sum()), int(ref[frm].sum())
+            ng, pg, nr, pr = ng + n1, pg + a, nr + n0, pr + c
+            if n1 > 0 and n0 > 0 and 0 < a + c < n1 + n0:
+                tables.append([[a, n1 - a], [c, n0 - c]])
+        assert (rec.n_group, rec.passed_group, rec.n_reference, rec.passed_reference) == (ng, pg, nr, pr)
+        assert rec.n_vacancies == len(tables)
+        if ng and nr:
+            assert_allclose(rec.rate_group, pg / ng)
+            if pr:
+                assert_allclose(rec.impact_ratio, (pg / ng) / (pr / nr))
+            assert_allclose(rec.p_value, stats.fisher_exact([[pg, ng - pg], [pr, nr - pr]]).pvalue, rtol=1e-9)
+        if len(tables) >= 2:
+            st = StratifiedTable(np.array(tables, dtype=float).transpose(1, 2, 0))
+            assert_allclose(rec.or_within_vacancy, st.oddsratio_pooled, rtol=1e-9)
+            lo, hi = st.oddsratio_pooled_confint()
+            assert_allclose([rec.or_within_vacancy_ci_low, rec.or_within_vacancy_ci_high], [lo, hi], rtol=1e-9)
+            # MH test written out as R mantelhaen.test does it (statsmodels subtracts the 0.5 continuity
+            # correction even when |sum(a - E a)| < 0.5; R does not)
+            t = np.array(tables, dtype=float)
+            n = t.sum(axis=(1, 2))
+            r1, r0, c1, c0 = t[:, 0].sum(1), t[:, 1].sum(1), t[:, :, 0].sum(1), t[:, :, 1].sum(1)
+            delta = abs((t[:, 0, 0] - r1 * c1 / n).sum())
+            x2 = (delta - (0.5 if delta >= 0.5 else 0.0)) ** 2 / (r1 * r0 * c1 * c0 / (n**2 * (n - 1))).sum()
+            assert_allclose(rec.p_within_vacancy, stats.chi2.sf(x2, 1), rtol=1e-9)
+            assert_allclose(rec.heterogeneity_p, st.test_equal_odds(adjust=False).pvalue, rtol=1e-7)
+            checked += 1
+    assert checked >= 30
+
+
+def test_undeclared_bounds_bracket_every_split():
+    """The bounds are the extremes over 'undeclared all in the group' / 'all in the reference' and the
+    point estimate; splitting them proportionally gives the point estimate (inside the bounds)."""
+    cells = _cells([("V", "employee", "lbg2", 40, 10), ("V", "employee", "none", 60, 30),
+                    ("V", "employee", "undeclared", 20, 4)])
+    r = _row(funnel.disparity(cells, params=P, year=2025), position_level="all", transition="applied_to_qualified",
+             group="lbg2")
+    assert_allclose(r.impact_ratio_if_undeclared_group, (14 / 60) / 0.5)
+    assert_allclose(r.impact_ratio_if_undeclared_reference, 0.25 / (34 / 80))
+    assert r.impact_ratio_bound_low <= r.impact_ratio <= r.impact_ratio_bound_high
+
+
+def test_verdicts_and_mde_on_clear_cases():
+    big_gap = _cells([("V", "employee", "lbg2", 2000, 400), ("V", "employee", "none", 2000, 800)])
+    no_gap = _cells([("V", "employee", "lbg2", 4000, 1600), ("V", "employee", "none", 4000, 1610)])
+    tiny = _cells([("V", "employee", "lbg2", 6, 2), ("V", "employee", "none", 6, 3)])
+    for cells, expected in ((big_gap, "disparity"), (no_gap, "no_evidence"), (tiny, "inconclusive")):
+        r = _row(funnel.disparity(cells, params=P, year=2025), position_level="all",
+                 transition="applied_to_qualified", group="lbg2")
+        assert r.verdict == expected
+        assert np.isnan(r.mde) or 0 < r.mde < r.rate_reference
+    r = _row(funnel.disparity(no_gap, params=P, year=2025), position_level="all", transition="applied_to_qualified",
+             group="lbg2")
+    assert r.mde_ratio >= 0.8 and r.impact_ratio_ci_low >= 0.8
+
+
+def test_empty_year_does_not_fail(hand_cells):
+    empty = hand_cells.iloc[0:0]
+    d = funnel.disparity(empty, params=P, year=2025)
+    assert list(d.columns[:21]) == list(funnel.CONTRACT_COLUMNS)
+    assert d["p_value"].isna().all()
+    assert len(funnel.stage_decomposition(empty, params=P, year=2025, visible=d)) == 0
+    assert len(funnel.stages_long(funnel.stage_decomposition(empty, params=P, year=2025, visible=None))) == 0
+    assert funnel.representation(d, params=P)["share"].isna().all()
+
+
+def test_text_never_shows_suppressed_numbers(hand_disparity):
+    d, pub = hand_disparity
+    text = ft.headline(pub, params=P) + ft.within_text(pub, params=P) + ft.bounds_text(pub, params=P)
+    assert "skjult" in text or "ikke tilgjengelig" in text
+    assert "0,55" not in ft.headline(pub, params=P)  # the whole-funnel ratio rests on 1 hire: hidden
+    assert "0,55" in ft.headline(d, params=P)
+
+
+# ------------------------------------------------------------------------------------------ demo truths
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory) -> Path:
+    from mangfold.demo.generate import write_demo
+
+    base = tmp_path_factory.mktemp("funnel_demo")
+    write_demo(base / "data", years=(2021, 2025), scale="small")
+    ingest(base / "data", base / "s.duckdb")
+    return base / "s.duckdb"
+
+
+def test_demo_planted_interview_gap_recovered(demo_store):
+    """The planted within-vacancy interview gap (Midtbøen & Rogstad 2012: rate ratio 1.25 for an untrained
+    recruiter) as a Mantel-Haenszel OR: truths.expected_interview_gap("employee")["within_odds_ratio"].
+    Small scale, so the five years are pooled, and only the vacancies the planted ratio applies to are
+    kept: untrained recruiter, unit not in the min_two_interviews pilot (job analysis, ad template and
+    agency change who applies and who qualifies, not the interview ratio among the qualified)."""
+    from mangfold.demo.truths import expected_interview_gap
+    from mangfold.store import query
+
+    cells = funnel.load_cells(demo_store, 2025, history=True)
+    pilot_units = set(query(demo_store, "SELECT unit_id FROM pilots WHERE pilot = 'min_two_interviews'")["unit_id"])
+    keep = (cells["recruiter_trained"] == False) & ~cells["unit_id"].isin(pilot_units)  # noqa: E712
+    pooled = cells[keep.fillna(False).to_numpy(bool)].assign(year=2025)
+    d = funnel.disparity(pooled, params=P, year=2025)
+    r = _row(d, position_level="employee", transition="qualified_to_interviewed", group="lbg2")
+    truth = expected_interview_gap("employee")["within_odds_ratio"]
+    assert r.or_within_vacancy_ci_low <= truth <= r.or_within_vacancy_ci_high
+    assert r.or_within_vacancy < 1 and r.n_vacancies >= 50
+    # lbg2 sort into crowded vacancies: the pooled (aggregate) odds ratio is further below 1
+    assert r.or_aggregate < r.or_within_vacancy
+
+
+def test_demo_measure23_compliance_recovered(demo_store):
+    """truths.justification_compliance: 0.70 from 2023 (the years 2023-2025 pooled)."""
+    from mangfold.demo.truths import TRUTHS, by_year
+
+    cells = funnel.load_cells(demo_store, 2025, history=True)
+    pooled = cells[cells["year"] >= 2023].assign(year=2025)
+    m = funnel.measure_23(funnel.measure_23_vacancies(pooled, year=2025), params=P, year=2025)
+    r = _row(m, position_level="all")
+    assert r.n_required >= 30
+    assert r.ci_low <= by_year(TRUTHS.justification_compliance, 2025) <= r.ci_high
+
+
+def test_demo_runs_everything_fast(demo_store):
+    cells = funnel.load_cells(demo_store, 2025, history=True)
+    t0 = time.perf_counter()
+    for name in SPECS:
+        extra = {"visible": None} if name == "stage_decomposition" else {}
+        out = getattr(funnel, name)(cells, params=P, year=2025, **extra)
+        assert len(out)
+    assert time.perf_counter() - t0 < 10
+    meas = funnel.measure_associations(cells, params=P, year=2025)
+    assert (meas["note"] == "").any()
+
+
+def test_summary_reads_the_public_disparity_table():
+    """The summary's funnel block reads the contract columns and shows the verdict in bokmål."""
+    from mangfold.analyses.summary import key_figures
+
+    rows = [("BM", "employee", "lbg2", 2435, 157, 157, 157, 157), ("BM", "employee", "none", 2435, 235, 235, 235, 235)]
+    d = funnel.disparity(_cells(rows), params=P, year=2025)
+    pub = apply_disclosure_control(d, funnel.DISPARITY_SPEC, min_cell=5)
+    key = key_figures({"funnel_disparity": pub}, P, 2025)
+    r = key[key["indicator"].str.contains("hele prosessen")].iloc[0]
+    assert r["value"].startswith("0,67 (") and r["status"] == "forskjell påvist"
+
+
+@pytest.mark.parametrize("agg, lo, hi, expected", [
+    (0.5, 0.6, 0.8, "større samlet"),          # gap within, larger in aggregate
+    (0.7, 0.6, 0.8, "forklares ikke"),         # gap within as large as in aggregate
+    (0.5, 0.8, 1.3, "i stor grad sammen"),     # no gap within, aggregate clearly lower
+    (0.85, 0.8, 1.3, "for bredt"),             # cannot tell
+    (0.9, 1.1, 1.4, "oftere videre"),          # advantage within
+])
+def test_within_text_readings(agg, lo, hi, expected):
+    row = {"position_level": "all", "transition": "qualified_to_interviewed", "group": "lbg2", "or_aggregate": agg,
+           "or_aggregate_ci_low": agg * 0.9, "or_aggregate_ci_high": agg * 1.1, "or_within_vacancy": (lo + hi) / 2,
+           "or_within_vacancy_ci_low": lo, "or_within_vacancy_ci_high": hi, "n_vacancies": 40, "heterogeneity_p": 0.5}
+    assert expected in ft.within_text(pd.DataFrame([row]), params=P)
+
+
+def test_stage_figures_only_where_the_public_chain_is_visible(hand_cells, hand_disparity):
+    d, pub = hand_disparity
+    full = funnel.stage_decomposition(hand_cells, params=P, year=2025, n_boot=200, visible=None)
+    shown = funnel.stage_decomposition(hand_cells, params=P, year=2025, n_boot=200, visible=pub)
+    assert list(shown.columns) == list(full.columns)
+    assert not {f"{st}_{who}" for st in STAGES5 for who in ("group", "reference")} & set(shown.columns)  # no counts
+    # all levels, lbg2: 1 hire (hidden in the public table) -> no figures
+    assert np.isnan(_row(shown, position_level="all", group="lbg2")["share_of_loss_applied_to_qualified"])
+    assert not np.isnan(_row(full, position_level="all", group="lbg2")["share_of_loss_applied_to_qualified"])
+    # with every count visible (large counts) nothing is masked
+    rows = []
+    for dept, (ma, mr, fa, fr) in UCB.items():
+        rows += [(dept, "employee", "lbg2", ma + mr, ma, ma // 2, ma // 4, ma // 8),
+                 (dept, "employee", "none", fa + fr, fa, fa // 2, fa // 4, fa // 8)]
+    big = _cells(rows)
+    big_pub = apply_disclosure_control(funnel.disparity(big, params=P, year=2025), funnel.DISPARITY_SPEC, min_cell=5)
+    a = funnel.stage_decomposition(big, params=P, year=2025, n_boot=200, visible=big_pub)
+    b = funnel.stage_decomposition(big, params=P, year=2025, n_boot=200, visible=None)
+    pd.testing.assert_frame_equal(a, b)

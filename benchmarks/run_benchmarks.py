@@ -2,6 +2,7 @@
 
     python benchmarks/run_benchmarks.py ingest     # oslo scale, five years: goal < 30 s and < 2 GB
     python benchmarks/run_benchmarks.py pipeline   # oslo scale: run/floor <= 1.5 (one year), 5y/1y <= 3
+    python benchmarks/run_benchmarks.py national   # national scale, one year, --municipality all: <= 4x oslo, < 4 GB
     python benchmarks/run_benchmarks.py all
 
 Every step runs in a subprocess; peak memory is that subprocess's maximum resident set size.
@@ -111,7 +112,10 @@ def bench_pipeline(jobs: int = 2) -> dict:
     store = WORK / "pipeline.duckdb"
     subprocess.run([*MANGFOLD, "ingest", str(d), "--store", str(store)], check=True, cwd=ROOT,
                    stdout=subprocess.DEVNULL)
-    n_nb = len(list((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")))
+    sys.path.insert(0, str(ROOT / "src"))
+    from mangfold.pipeline import list_notebooks
+
+    n_nb = len(list_notebooks(ROOT / "notebooks", "municipality"))  # a one-municipality run skips national ones
     floor = _floor_seconds(n_nb, jobs)
     out = WORK / "out"
     shutil.rmtree(out, ignore_errors=True)
@@ -130,9 +134,107 @@ def bench_pipeline(jobs: int = 2) -> dict:
     return res
 
 
+def _tree_rss_mb(root_pid: int) -> tuple[float, float]:
+    """(sum, largest) resident set size in MB of ``root_pid`` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, float] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            kb = next((int(x.split()[1]) for x in (d / "status").read_text().splitlines() if x.startswith("VmRSS:")), 0)
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(d.name))
+        rss[int(d.name)] = kb / 1024
+    todo, seen = [root_pid], []
+    while todo:
+        pid = todo.pop()
+        seen.append(pid)
+        todo += children.get(pid, [])
+    vals = [rss.get(p, 0.0) for p in seen]
+    return sum(vals), max(vals, default=0.0)
+
+
+def sampled(cmd: list[str], every: float = 0.2, ok: tuple[int, ...] = (0,)) -> tuple[float, float, float]:
+    """Seconds, peak memory of the whole process tree (sum of RSS, sampled every ``every`` s) and of its
+    largest process, in MB. A run with worker processes and kernels needs the sum. An exit status not in
+    ``ok`` raises."""
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:  # a file, not a pipe: a long log cannot block
+        p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, text=True)
+        tree = largest = 0.0
+        while p.poll() is None:
+            s, m = _tree_rss_mb(p.pid)
+            tree, largest = max(tree, s), max(largest, m)
+            time.sleep(every)
+        log.seek(0)
+        err = log.read()
+    if p.returncode not in ok:
+        raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}:\n{err[-3000:]}")
+    return time.perf_counter() - t0, tree, largest
+
+
+def bench_national(jobs: int = 2) -> dict:
+    """National scale (about ten times oslo, many municipalities), one year, against the ordinary oslo run
+    of the same year: ``mangfold run --municipality all`` (every municipality's report and the national
+    one, partitions cut from scratch) and the ordinary run over the whole national store. Goal: at most
+    4x the oslo run's time, peak memory < 4 GB."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from mangfold.partition import partitions_root
+
+    stores = {}
+    ingest_res = {}
+    for scale in ("oslo", "national"):
+        d = demo(scale, "2021-2025")
+        stores[scale] = WORK / f"national-bench-{scale}.duckdb"
+        if not stores[scale].is_file():
+            secs, tree, big = sampled([*MANGFOLD, "ingest", str(d), "--store", str(stores[scale])])
+            ingest_res[scale] = {"seconds": round(secs, 1), "peak_memory_mb": round(big)}
+            print(f"ingest {scale}: {secs:.1f} s, peak {big:.0f} MB")
+    shutil.rmtree(partitions_root(stores["national"]), ignore_errors=True)  # time the cut too
+    out = WORK / "national-out"
+    shutil.rmtree(out, ignore_errors=True)
+    oslo_s, oslo_tree, oslo_big = sampled([*MANGFOLD, "run", "--year", "2025", "--store", str(stores["oslo"]),
+                                           "--out", str(out / "oslo"), "--jobs", str(jobs)])
+    # the ordinary run over the whole national store (one report, all notebooks incl. the national one)
+    whole_s, whole_tree, _ = sampled([*MANGFOLD, "run", "--year", "2025", "--store", str(stores["national"]),
+                                      "--out", str(out / "whole"), "--jobs", str(jobs)], ok=(0, 1))
+    # every municipality's report and the national report (exit 1 when some report fails its audit)
+    nat_s, nat_tree, nat_big = sampled([*MANGFOLD, "run", "--year", "2025", "--store", str(stores["national"]),
+                                        "--out", str(out / "national"), "--jobs", str(jobs), "--municipality", "all"],
+                                       ok=(0, 1))
+    n_munis = len(json.loads((partitions_root(stores["national"]) / "manifest.json").read_text())["municipalities"])
+    reports = sorted(out.glob("national/*/2025/provenance.json"))
+    per_nb: dict[str, float] = {}
+    for prov in reports:
+        for nb, secs in json.loads(prov.read_text(encoding="utf-8"))["notebook_seconds"].items():
+            per_nb[nb] = per_nb.get(nb, 0.0) + secs
+    ratio = nat_s / oslo_s
+    res = {"scale": "national vs oslo", "year": 2025, "jobs": jobs, "cpus": os.cpu_count(),
+           "municipalities": n_munis, "reports_expected": n_munis + 1, "reports_published": len(reports),
+           "oslo_run_seconds": round(oslo_s, 1), "national_all_run_seconds": round(nat_s, 1),
+           "ratio_national_all_to_oslo": round(ratio, 2),
+           "national_whole_store_run_seconds": round(whole_s, 1),
+           "ratio_national_whole_store_to_oslo": round(whole_s / oslo_s, 2),
+           "oslo_peak_memory_mb": round(oslo_tree), "national_all_peak_memory_mb": round(nat_tree),
+           "national_all_largest_process_mb": round(nat_big), "national_whole_store_peak_memory_mb": round(whole_tree),
+           "memory": "sum of RSS over the run's process tree, sampled every 0.2 s",
+           "goal": "national / oslo <= 4 and national peak memory < 4096 MB",
+           "met_all": ratio <= 4 and nat_tree < 4096,
+           "met_whole_store": whole_s / oslo_s <= 4 and whole_tree < 4096,
+           "mean_notebook_seconds_per_published_report": {
+               k: round(v / max(1, len(reports)), 2) for k, v in sorted(per_nb.items())},
+           "ingest": ingest_res, "load_average_1min_at_end": round(os.getloadavg()[0], 2)}
+    save("national", res)
+    return res
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=("ingest", "pipeline", "all"), nargs="?", default="all")
+    ap.add_argument("what", choices=("ingest", "pipeline", "national", "all"), nargs="?", default="all")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     a = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
@@ -140,6 +242,8 @@ def main() -> int:
         bench_ingest()
     if a.what in ("pipeline", "all"):
         bench_pipeline(a.jobs)
+    if a.what in ("national", "all"):
+        bench_national(a.jobs)
     return 0
 
 

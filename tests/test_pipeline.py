@@ -49,7 +49,7 @@ def test_demo_run_publishes_the_layout(demo_run):
     assert list((y / "public" / "tables").glob("*.csv"))
     assert (y / "restricted" / "quarantine.csv").is_file()
     executed = sorted(p.name for p in (y / "restricted" / "notebooks").glob("*.ipynb"))
-    assert executed == [p.name for p in list_notebooks(NOTEBOOKS)]
+    assert executed == [p.name for p in list_notebooks(NOTEBOOKS, "municipality")]  # one municipality: no national
     prov = json.loads((y / "provenance.json").read_text(encoding="utf-8"))
     for key in ("inputs", "params", "packages", "git_commit", "seed", "started", "finished"):
         assert key in prov

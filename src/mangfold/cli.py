@@ -79,13 +79,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="notebooks executed in parallel (default: number of cores)")
     r.add_argument("--pdf", action="store_true", help="also print report.pdf with headless Chromium")
     r.add_argument("--notebooks", type=Path, default=None, help="notebook folder (default notebooks/)")
+    r.add_argument("--municipality", default=None, metavar="NAME|all",
+                   help="one report per municipality of a store with several: NAME (e.g. '0301 Oslo', 0301 or "
+                        "Oslo) publishes OUT/<kommune>/<year>/; 'all' does every municipality and the national "
+                        "report OUT/national/<year>/ (default: the ordinary report OUT/<year>/ over the whole "
+                        "store)")
+    r.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local: --jobs processes on this machine (default); dask: a dask.distributed cluster "
+                        "(pip install -e .[dask])")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask; default: a "
+                        "local cluster of --jobs workers)")
 
     a = sub.add_parser("audit", help="check a published folder for disclosure faults",
-                       description="Check OUT/<year>/public for person keys, counts of 1 to min_cell-1 and "
-                                   "cells recoverable by subtraction. Exit 1 with a list when it finds any.")
+                       description="Check OUT/<year>/public (its tables and report.html) for person-key "
+                                   "columns and values, counts of 1 to min_cell-1, figures derived from hidden "
+                                   "counts, and hidden cells that the tables' totals give away (also across "
+                                   "tables). Exit 1 with a list when it finds any.")
     a.add_argument("folder", type=Path, help="a public folder, e.g. outputs/2025/public")
-    a.add_argument("--min-cell", type=int, default=None, help="smallest publishable count (default from params: 5)")
+    a.add_argument("--min-cell", type=int, default=None,
+                   help="smallest publishable count (default: the one the year was published with, from "
+                        "provenance.json; else from --params; else 5)")
     a.add_argument("--params", type=Path, default=None, help="params YAML (for min_cell)")
+    a.add_argument("--store", type=Path, default=None,
+                   help="store to look person-key values up in (default: the one provenance.json names)")
     return p
 
 
@@ -119,23 +136,36 @@ def _cmd_ingest(args) -> int:
 def _cmd_run(args) -> int:
     from .pipeline import run
 
+    from .executors import ExecutorError
+
     yr = args.year or args.years
-    return run(years=yr.years, data=args.data, store=args.store, params_file=args.params, out=args.out,
-               jobs=args.jobs, pdf=args.pdf, notebooks=args.notebooks)
+    if args.scheduler and args.executor != "dask":
+        print("mangfold run: --scheduler needs --executor dask", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return run(years=yr.years, data=args.data, store=args.store, params_file=args.params, out=args.out,
+                   jobs=args.jobs, pdf=args.pdf, notebooks=args.notebooks, municipality=args.municipality,
+                   executor=args.executor, scheduler=args.scheduler)
+    except ExecutorError as exc:
+        print(f"mangfold run: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def _cmd_audit(args) -> int:
     from .config import load_params
-    from .publish.audit import audit_folder
+    from .publish.audit import audit, min_cell_from_provenance
 
-    min_cell = args.min_cell or load_params(args.params)["min_cell"]
-    problems = audit_folder(args.folder, min_cell=min_cell)
-    if problems:
-        print(f"Audit of {args.folder} FAILED: {len(problems)} disclosure fault(s):")
-        for p in problems:
+    min_cell = args.min_cell or (None if args.params else min_cell_from_provenance(args.folder)) \
+        or load_params(args.params)["min_cell"]
+    result = audit(args.folder, min_cell=int(min_cell), store=args.store)
+    for note in result.notes:
+        print(f"  note: {note}", file=sys.stderr)
+    if result.problems:
+        print(f"Audit of {args.folder} FAILED: {len(result.problems)} disclosure fault(s):")
+        for p in result.problems:
             print(f"  - {p}")
         return EXIT_FAILED
-    print(f"Audit of {args.folder}: no disclosure faults found.")
+    print(f"Audit of {args.folder}: no disclosure faults found (min_cell {min_cell}).")
     return EXIT_OK
 
 

@@ -1,97 +1,109 @@
 """``mangfold audit``: check a public folder for disclosure faults.
 
-Checks every ``tables/*.csv`` and ``report.html`` for
+A public folder (``OUT/<year>/public``) may hold ``report.html``, ``report.pdf``,
+``tables/<name>.csv`` with ``tables/<name>.spec.json`` (written together by ``ctx.table``) and
+``figures/*.png``. The audit checks
 
-* person-key columns (``applicant_id``, ``person_id``, ...),
-* person-key values anywhere in a cell or in the report text (looked up in the store named by
-  ``../provenance.json``),
-* counts of 1 to ``min_cell - 1`` persons (count columns from the table's ``.spec.json``, and any
-  whole-number column that the spec does not declare a non-count),
-* suppressed cells recoverable by subtraction: a total (an ``all`` row, or a total column) minus
-  the visible parts.
+* files: anything else, and any table without its spec (so not written by ``ctx.table``);
+* person keys: key columns (``applicant_id``, ``person_id``, ...; vacancy-level lists by a
+  ``vacancy_id`` column), the key column names in the report, and key *values* anywhere in a
+  cell, a column name or the report (looked up in the store that ``../provenance.json`` names, or
+  ``store=``; quarantined rows included);
+* every table with the checks that disclosure control itself runs
+  (:func:`mangfold.publish.disclosure.table_findings`): counts of 1 to ``min_cell - 1``, figures
+  derived from hidden counts, rates whose hidden numerator is small, and hidden cells that the
+  table's totals and repeated cells give away exactly or narrow to one value. The identities are
+  found from the unsuppressed copy in ``../restricted/tables`` when it is there (else from the
+  public copy); whole-number columns that the spec does not name are treated as counts;
+* the report's tables (``<table>`` in ``report.html``): a table or column that is not one of the
+  public tables may not show a count of 1 to ``min_cell - 1``;
+* counts that several tables share (with the unsuppressed copies): hidden in one table, they must
+  not be shown or recoverable from another;
+* the report's images: every embedded figure must be one of ``figures/*.png`` (saved by
+  ``ctx.figure``).
+
+:func:`plan_folder` is the pipeline's step between two runs of a year's notebooks: it names the
+cells that tables of different notebooks must hide for them to be safe together.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
+from collections import Counter
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..contract.schemas import PERSON_KEYS
+from .disclosure import (VISIBLE, View, build_model, global_findings, key_columns, link_tables, merge_views,
+                         parse_column, table_findings)
 
-_TOKEN = re.compile(r"[A-Za-z0-9_\-]{3,}")
-_IMG = re.compile(r'data:image/[a-z]+;base64,[A-Za-z0-9+/=\s]+')
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*")
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
+_IMG = re.compile(r"data:image/([a-z+]+);base64,([A-Za-z0-9+/=\s]+)")
 _TAG = re.compile(r"<[^>]+>")
 _INT = re.compile(r"^-?\d+(\.0+)?$")
+_SMALL_INT = re.compile(r"^[1-9]\d*$")
+ALLOWED_FILES = ("report.html", "report.pdf")
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf", ".jpg", ".jpeg")
+LIST_COLUMNS = ("vacancy_id",)
 
 
-def _read(path: Path) -> pd.DataFrame:
+@dataclass
+class AuditResult:
+    """``problems``: disclosure faults (the audit fails if there are any); ``notes``: what the
+    audit could not check."""
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# ------------------------------------------------------------------ reading
+def _read_public(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
-def _spec(path: Path) -> dict:
+def _read_spec(path: Path) -> dict | None:
     sp = path.with_name(path.stem + ".spec.json")
-    if sp.is_file():
-        try:
-            return json.loads(sp.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            return {}
-    return {}
+    if not sp.is_file():
+        return None
+    try:
+        spec = json.loads(sp.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return spec if isinstance(spec, dict) else None
 
 
-def _count_columns(df: pd.DataFrame, spec: dict) -> list[str]:
-    declared = set(spec.get("counts", []))
-    not_counts = set(spec.get("not_counts", ["year"])) | {"year"}
-    dims = set(spec.get("dims", []))
-    cols = []
-    for c in df.columns:
-        if c in declared:
-            cols.append(c)
-            continue
-        if c in not_counts or c in dims:
-            continue
-        vals = df[c][(df[c] != "") & ~df[c].str.startswith("<")]
-        if len(vals) and vals.str.match(_INT).all():
-            cols.append(c)
-    return cols
-
-
-def _num(s: pd.Series) -> np.ndarray:
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
-
-
-def _recoverable(df: pd.DataFrame, spec: dict, name: str) -> list[str]:
-    out = []
-    sup = {c: df[c].str.startswith("<").to_numpy() for c in spec.get("counts", []) if c in df.columns}
-    dims = [d for d in spec.get("dims", []) if d in df.columns]
-    for dim, total_label in spec.get("margins", []):
-        if dim not in df.columns:
-            continue
-        others = [d for d in dims if d != dim]
-        groups = df.groupby(others, sort=False).indices if others else {(): np.arange(len(df))}
-        is_total = (df[dim] == total_label).to_numpy()
-        for key, idx in groups.items():
-            idx = np.asarray(idx)
-            if is_total[idx].sum() != 1 or (~is_total[idx]).sum() == 0:
-                continue
-            for c, s in sup.items():
-                if s[idx].sum() == 1:
-                    r = idx[s[idx]][0]
-                    out.append(f"tables/{name}.csv: row {r + 2}, column {c}: suppressed cell can be recovered from "
-                               f"the '{total_label}' total over {dim} minus the visible parts")
-    for total_col, parts in spec.get("row_sums", []):
-        cols = [total_col, *parts]
-        if not all(c in sup for c in cols):
-            continue
-        stacked = np.vstack([sup[c] for c in cols])
-        for r in np.flatnonzero(stacked.sum(axis=0) == 1):
-            c = cols[int(np.argmax(stacked[:, r]))]
-            out.append(f"tables/{name}.csv: row {r + 2}, column {c}: suppressed cell can be recovered from "
-                       f"{total_col} = {' + '.join(parts)}")
-    return out
+def _read_truth(restricted: Path | None, name: str, public: pd.DataFrame, spec: dict) -> pd.DataFrame | None:
+    """The unsuppressed copy of a table, if it matches the public one row for row."""
+    if restricted is None:
+        return None
+    path = restricted / "tables" / f"{name}.csv"
+    if not path.is_file():
+        return None
+    try:
+        truth = pd.read_csv(path, encoding="utf-8-sig")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError):
+        return None
+    truth = truth.drop(columns=key_columns(truth.columns, spec))
+    if len(truth) != len(public) or [c for c in public.columns if c not in truth.columns]:
+        return None
+    truth = truth[list(public.columns)]
+    for d in spec.get("dims", []):
+        if d in public.columns:
+            a = truth[d].astype(str).where(truth[d].notna(), "")
+            if not (a.to_numpy() == public[d].to_numpy()).all():
+                return None
+    return truth
 
 
 def _store_from_provenance(folder: Path) -> Path | None:
@@ -99,76 +111,405 @@ def _store_from_provenance(folder: Path) -> Path | None:
     if prov.is_file():
         try:
             store = json.loads(prov.read_text(encoding="utf-8")).get("store")
-            if store and Path(store).is_file():
-                return Path(store)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, UnicodeDecodeError):
             return None
+        if store and Path(store).is_file():
+            return Path(store)
     return None
 
 
-def _plausible_key(token: str) -> bool:
-    """Person keys are opaque ids: at least 5 characters; a plain number only from 8 digits
-    (so that counts and years in the report are not mistaken for keys)."""
-    if len(token) < 5:
+def min_cell_from_provenance(folder: str | Path) -> int | None:
+    """The ``min_cell`` the year was published with (``../provenance.json``), if recorded."""
+    prov = Path(folder).parent / "provenance.json"
+    try:
+        v = json.loads(prov.read_text(encoding="utf-8")).get("params", {}).get("min_cell")
+        return int(v) if v is not None else None
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, TypeError, ValueError, AttributeError):
+        return None
+
+
+# ------------------------------------------------------------------ tables
+def _undeclared_counts(df: pd.DataFrame, spec: dict, model) -> list[str]:
+    """Whole-number columns that the spec names neither as counts nor as anything else."""
+    known = (set(model.counts) | set(spec.get("not_counts", ["year"])) | {"year"} | set(spec.get("dims", []))
+             | {c for s in model.closure.values() for c in s} | {r.column for r in model.rates})
+    cols = []
+    for c in df.columns:
+        if c in known:
+            continue
+        vals = df[c][(df[c] != "") & ~df[c].str.startswith("<")]
+        if len(vals) and vals.str.match(_INT).all():
+            cols.append(c)
+    return cols
+
+
+@dataclass
+class _Checked:
+    name: str
+    spec: dict
+    truth: pd.DataFrame | None
+    public: pd.DataFrame
+    model: object
+
+
+def audit_table(path: Path, *, min_cell: int, restricted: Path | None = None,
+                checked: list | None = None) -> tuple[list[str], list[str]]:
+    """(problems, notes) of one public CSV (``checked``: collects what the check across tables needs)."""
+    rel = f"tables/{path.name}"
+    problems, notes = [], []
+    df = _read_public(path)
+    spec = _read_spec(path)
+    if spec is None:
+        problems.append(f"{rel}: no {path.stem}.spec.json beside it, so it was not written by ctx.table "
+                        "(publish every table with ctx.table and a TableSpec)")
+        spec = {}
+    for c in key_columns(df.columns, spec):
+        problems.append(f"{rel}: column {c!r} is a person key")
+    for c in df.columns:
+        if str(c).strip().lower() in LIST_COLUMNS:
+            problems.append(f"{rel}: column {c!r} makes this a vacancy-level list (publish it with "
+                            "ctx.restricted_table)")
+    df = df.drop(columns=key_columns(df.columns, spec))
+    truth = _read_truth(restricted, path.stem, df, spec)
+    if restricted is not None and truth is None:
+        notes.append(f"{rel}: no matching unsuppressed copy in restricted/tables; identities found from the "
+                     "public copy")
+    model = build_model(spec, truth if truth is not None else df)
+    if checked is not None:
+        checked.append(_Checked(path.stem, spec, truth, df, model))
+    for f in table_findings(df, spec, min_cell=min_cell, model=model):
+        problems.append(f"{rel}: {f.where()}: {f.message}")
+    for c in _undeclared_counts(df, spec, model):
+        v, st = parse_column(df[c])
+        for r in np.flatnonzero((st == VISIBLE) & (v >= 1) & (v < min_cell)):
+            problems.append(f"{rel}: row {r + 2}, column {c}: count {v[r]:g} is below {min_cell} (the spec "
+                            "names this whole-number column neither a count nor a non-count)")
+    return problems, notes
+
+
+def audit_across_tables(checked: list[_Checked], *, min_cell: int) -> list[str]:
+    """Hidden counts that another table gives away: counts that two tables share (found from the
+    unsuppressed copies, :func:`~mangfold.publish.identities.link_tables`) are checked together
+    with both tables' totals; reported where more than one table is involved (the rest is the
+    tables' own check)."""
+    from .disclosure import _units
+
+    items = [(c.name, c.spec, c.truth, c.model) for c in checked if c.truth is not None and c.model.counts]
+    cross, _ = link_tables(items)
+    if not cross:
+        return []
+    names = {c.name: c for c in checked}
+    merged = merge_views([(n, View(names[n].public, m)) for n, _, _, m in items], cross)
+    u = _units(merged.model)
+    out = []
+    for g in global_findings(merged, min_cell=min_cell):
+        cells = u.cells(g.unit) if g.unit is not None else \
+            {v for k in g.eq_ids for v, _ in merged.model.equations[k]}
+        tables = sorted({c[0].split("::", 1)[0] for x in cells for c in u.cells(u.unit(x))})
+        if len(tables) < 2:
+            continue
+        for f in g.findings:
+            table, col = f.column.split("::", 1)
+            others = ", ".join(f"{t}.csv" for t in tables if t != table)
+            out.append(f"tables/{table}.csv: row {f.row + 2}, column {col}: {f.message.replace('::', '.csv: ')}; "
+                       f"with {others}, which share counts with it")
+    return out
+
+
+HINTS_FILE = "disclosure_hints.json"
+
+
+def plan_folder(out: str | Path, *, min_cell: int) -> bool:
+    """Before a report is rendered: the cells to hide so that the tables of all its notebooks are
+    safe together (:func:`~mangfold.publish.disclosure.plan_across_tables`), added to
+    ``restricted/disclosure_hints.json`` of the year folder ``out``. True if there were any: then
+    the notebooks must run again (``ctx.table`` hides them)."""
+    from .disclosure import Published, plan_across_tables
+
+    out = Path(out)
+    try:
+        tables = []
+        for path in sorted((out / "public" / "tables").glob("*.csv")):
+            spec = _read_spec(path)
+            if spec is None:
+                continue
+            public = _read_public(path)
+            public = public.drop(columns=key_columns(public.columns, spec))
+            truth = _read_truth(out / "restricted", path.stem, public, spec)
+            if truth is not None:
+                tables.append(Published(spec, truth, public))
+        plan = plan_across_tables(tables, min_cell=min_cell)
+    except Exception as exc:  # the audit still checks the tables together
+        import warnings
+
+        warnings.warn(f"{out}: the tables were not planned together ({type(exc).__name__}: {exc})", stacklevel=2)
         return False
-    return not token.isdigit() or len(token) >= 8
+    if not plan:
+        return False
+    path = out / "restricted" / HINTS_FILE
+    old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    for name, cells in plan.items():
+        old.setdefault(name, []).extend(cells)
+    path.write_text(json.dumps(old, ensure_ascii=False, indent=0), encoding="utf-8")
+    return True
 
 
-def _key_hits(tokens: dict[str, str], store: Path | None) -> list[str]:
-    """Tokens (token -> where) that are person-key values in the store."""
-    tokens = {t: w for t, w in tokens.items() if _plausible_key(t)}
-    if not tokens or store is None:
+# ------------------------------------------------------------------ the report
+class _Tables(HTMLParser):
+    """The ``<table>`` elements of a page: header texts and body rows of cell texts."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[dict] = []
+        self._stack: list[dict] = []
+        self._cell: list[str] | None = None
+        self._row: list[str] | None = None
+        self._in_head = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            t = {"cls": dict(attrs).get("class", "") or "", "head": [], "rows": []}
+            self._stack.append(t)
+        elif not self._stack:
+            return
+        elif tag == "thead":
+            self._in_head = True
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if not self._stack:
+            return
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            t = self._stack[-1]
+            (t["head"] if self._in_head else t["rows"]).append(self._row)
+            self._row = None
+        elif tag == "thead":
+            self._in_head = False
+        elif tag == "table":
+            self.tables.append(self._stack.pop())
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _display(s: str) -> str:
+    """A public CSV cell as ``show_table`` shows it."""
+    from .context import _fmt
+
+    if s == "":
+        return _fmt(None)
+    if s in ("True", "False"):
+        return _fmt(s == "True")
+    if _INT.match(s):
+        try:
+            return _fmt(int(float(s)))
+        except (ValueError, OverflowError):
+            return s
+    try:
+        return _fmt(float(s))
+    except ValueError:
+        return s
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[\s\u00a0\u202f]+", " ", s).strip()
+
+
+def _small_int(s: str, min_cell: int) -> int | None:
+    t = re.sub(r"[\s\u00a0\u202f]", "", s)
+    if _SMALL_INT.match(t):
+        v = int(t)
+        if 1 <= v < min_cell:
+            return v
+    return None
+
+
+def _within(shown: Counter, public: Counter) -> bool:
+    """Every value of a report column, as often as it appears, is in the public column (a report
+    table shows a public table, or some of its rows)."""
+    return all(public.get(v, 0) >= k for v, k in shown.items())
+
+
+def audit_report_tables(html_text: str, public_tables: dict[str, pd.DataFrame], *, min_cell: int) -> list[str]:
+    """Small counts in report tables (or columns) that are not public tables. A report column
+    whose values are all in one public table's column (as ``show_table`` formats them, as often
+    as they appear there) shows that column; a table most of whose columns do so shows that table.
+    Other columns (translated labels, computed text, or a table that is not public) may not hold
+    a count of 1 to ``min_cell - 1``."""
+    parser = _Tables()
+    parser.feed(html_text)
+    shown = {name: {c: Counter(_norm(_display(x)) for x in df[c]) for c in df.columns}
+             for name, df in public_tables.items()}
+    problems = []
+    for ti, t in enumerate(parser.tables, start=1):
+        rows = [r for r in t["rows"] if r]
+        if not rows:
+            continue
+        width = max(len(r) for r in rows)
+        cols = [[_norm(r[j]) if j < len(r) else "" for r in rows] for j in range(width)]
+        best, best_cover = None, set()
+        for name, colsets in shown.items():
+            cover = {j for j, col in enumerate(cols) if any(_within(Counter(col), vals) for vals in colsets.values())}
+            if len(cover) > len(best_cover):
+                best, best_cover = name, cover
+        if best is not None and len(best_cover) * 2 < width:
+            best, best_cover = None, set()
+        head = t["head"][-1] if t["head"] else []
+        for j, col in enumerate(cols):
+            if j in best_cover:
+                continue
+            for i, cell in enumerate(col):
+                v = _small_int(cell, min_cell)
+                if v is not None:
+                    label = head[j] if j < len(head) else f"column {j + 1}"
+                    src = f" (the rest of the table is tables/{best}.csv)" if best else ""
+                    problems.append(f"report.html: table {ti}, row {i + 1}, column {label!r}: count {v} is below "
+                                    f"{min_cell}, and this column is not a public table{src}")
+    return problems
+
+
+def audit_report_images(html_text: str, figures: Path) -> list[str]:
+    digests = set()
+    if figures.is_dir():
+        digests = {hashlib.sha256(p.read_bytes()).hexdigest() for p in figures.iterdir() if p.is_file()}
+    problems = []
+    for k, (kind, data) in enumerate(_IMG.findall(html_text), start=1):
+        try:
+            raw = base64.b64decode(re.sub(r"\s+", "", data), validate=False)
+        except (ValueError, base64.binascii.Error):
+            raw = b""
+        if hashlib.sha256(raw).hexdigest() not in digests:
+            problems.append(f"report.html: image {k} ({kind}) is not one of figures/*: it was not saved with "
+                            "ctx.figure (draw figures from public tables and save them with ctx.figure)")
+    return problems
+
+
+# ------------------------------------------------------------------ person-key values
+def _tokens(text: str) -> set[str]:
+    return set(_TOKEN.findall(text)) | set(_ALNUM.findall(text))
+
+
+def _reportable(token: str) -> bool:
+    """Short plain numbers are counts and years far more often than keys: not reported."""
+    return len(token) >= 3 and (not token.isdigit() or len(token) >= 6)
+
+
+def key_value_hits(tokens: dict[str, str], store: Path) -> list[str]:
+    """Tokens (token -> where) that are person-key values in the store (quarantined rows included)."""
+    tokens = {t: w for t, w in tokens.items() if _reportable(t)}
+    if not tokens:
         return []
     import duckdb
 
     con = duckdb.connect(str(store), read_only=True)
     try:
-        present = set(con.execute("SELECT table_name FROM information_schema.tables").df()["table_name"])
         cols = con.execute("SELECT table_name, column_name FROM information_schema.columns").df()
-        tok = pd.DataFrame({"token": list(tokens)})
-        con.register("_tokens", tok)
+        con.register("_tokens", pd.DataFrame({"token": list(tokens)}))
         hits: set[str] = set()
         for t, c in cols.itertuples(index=False):
-            if t in present and c in PERSON_KEYS:
-                found = con.execute(f'SELECT DISTINCT token FROM _tokens JOIN "{t}" ON token = CAST("{c}" AS VARCHAR)').df()
+            if c in PERSON_KEYS:
+                found = con.execute(f'SELECT DISTINCT token FROM _tokens JOIN "{t}" '
+                                    f'ON token = trim(CAST("{c}" AS VARCHAR))').df()
                 hits |= set(found["token"])
+        if {"_quarantine"} <= set(cols["table_name"]) and "record" in set(cols.loc[cols["table_name"] == "_quarantine",
+                                                                                "column_name"]):
+            pattern = "(?:" + "|".join(PERSON_KEYS) + r")=([^;]*)"
+            found = con.execute(
+                "SELECT DISTINCT token FROM _tokens JOIN (SELECT trim(unnest(regexp_extract_all(record, ?, 1))) AS k "
+                "FROM _quarantine) q ON token = q.k", [pattern]).df()
+            hits |= set(found["token"])
     finally:
         con.close()
     return [f"{tokens[h]}: contains the person key value {h!r}" for h in sorted(hits)]
 
 
-def audit_folder(folder: str | Path, *, min_cell: int = 5, store: str | Path | None = None) -> list[str]:
-    """Disclosure faults in a public folder (empty list = clean)."""
+# ------------------------------------------------------------------ the folder
+def audit(folder: str | Path, *, min_cell: int = 5, store: str | Path | None = None,
+          restricted: str | Path | None = None) -> AuditResult:
+    """Audit a public folder. ``store``: where person-key values are looked up (default: the store
+    named in ``../provenance.json``); ``restricted``: the unsuppressed tables' folder (default
+    ``../restricted`` when it exists)."""
     folder = Path(folder)
-    problems: list[str] = []
+    res = AuditResult()
     if not folder.is_dir():
-        return [f"{folder}: not a folder"]
+        res.problems.append(f"{folder}: not a folder")
+        return res
+    restricted = Path(restricted) if restricted else folder.parent / "restricted"
+    if not restricted.is_dir():
+        res.notes.append(f"{restricted}: not found; identities of tables found from the public copies")
+        restricted = None
+
+    # files ------------------------------------------------------------------------------------
+    for p in sorted(folder.rglob("*")):
+        if p.is_dir():
+            continue
+        rel = p.relative_to(folder).as_posix()
+        ok = (rel in ALLOWED_FILES
+              or (rel.startswith("tables/") and rel.count("/") == 1 and rel.endswith((".csv", ".spec.json")))
+              or (rel.startswith("figures/") and rel.count("/") == 1 and rel.lower().endswith(FIGURE_SUFFIXES)))
+        if not ok:
+            res.problems.append(f"{rel}: not a file the public folder may hold (report.html, report.pdf, "
+                                "tables/*.csv with their .spec.json, figures/*.png)")
+
+    # tables -----------------------------------------------------------------------------------
     tokens: dict[str, str] = {}
-    for path in sorted((folder / "tables").glob("*.csv")) if (folder / "tables").is_dir() else []:
-        name = path.stem
-        df = _read(path)
-        spec = _spec(path)
+    public_tables: dict[str, pd.DataFrame] = {}
+    checked: list[_Checked] = []
+    tables = folder / "tables"
+    for path in sorted(tables.glob("*.csv")) if tables.is_dir() else []:
+        try:
+            problems, notes = audit_table(path, min_cell=min_cell, restricted=restricted, checked=checked)
+        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+            res.problems.append(f"tables/{path.name}: cannot be read ({exc})")
+            continue
+        res.problems.extend(problems)
+        res.notes.extend(notes)
+        df = _read_public(path)
+        public_tables[path.stem] = df
         for c in df.columns:
-            if c.strip().lower() in PERSON_KEYS:
-                problems.append(f"tables/{path.name}: column {c!r} is a person key")
-        for c in _count_columns(df, spec):
-            v = _num(df[c])
-            bad = np.flatnonzero((v >= 1) & (v < min_cell))
-            for r in bad:
-                problems.append(f"tables/{path.name}: row {r + 2}, column {c}: count {int(v[r])} is below {min_cell}")
-        problems.extend(_recoverable(df, spec, name))
-        for c in df.columns:
+            for t in _tokens(str(c)):
+                tokens.setdefault(t, f"tables/{path.name}: column name {c!r}")
             for r, cell in enumerate(df[c]):
-                for t in _TOKEN.findall(cell):
+                for t in _tokens(cell):
                     tokens.setdefault(t, f"tables/{path.name}: row {r + 2}, column {c}")
+
+    if restricted is not None:
+        res.problems.extend(audit_across_tables(checked, min_cell=min_cell))
+    else:
+        res.notes.append("counts shared between tables not checked: no restricted/tables")
+
+    # the report -------------------------------------------------------------------------------
     report = folder / "report.html"
     if report.is_file():
-        text = _TAG.sub(" ", _IMG.sub(" ", report.read_text(encoding="utf-8", errors="replace")))
+        raw = report.read_text(encoding="utf-8", errors="replace")
+        res.problems.extend(audit_report_images(raw, folder / "figures"))
+        no_img = _IMG.sub(" ", raw)
+        res.problems.extend(audit_report_tables(no_img, public_tables, min_cell=min_cell))
+        text = _TAG.sub(" ", no_img)
         for key in PERSON_KEYS:
             if re.search(rf"\b{key}\b", text):
-                problems.append(f"report.html: mentions the person-key column {key!r}")
-        for t in _TOKEN.findall(text):
+                res.problems.append(f"report.html: mentions the person-key column {key!r}")
+        for t in _tokens(no_img):
             tokens.setdefault(t, "report.html")
+
+    # person-key values --------------------------------------------------------------------------
     store_path = Path(store) if store else _store_from_provenance(folder)
-    problems.extend(_key_hits(tokens, store_path))
-    return problems
+    if store_path is None or not store_path.is_file():
+        res.notes.append("person-key values not checked: no store (give --store, or keep the store that "
+                         "provenance.json names)")
+    else:
+        res.problems.extend(key_value_hits(tokens, store_path))
+    return res
+
+
+def audit_folder(folder: str | Path, *, min_cell: int = 5, store: str | Path | None = None,
+                 restricted: str | Path | None = None) -> list[str]:
+    """Disclosure faults in a public folder (empty list = clean); see :func:`audit`."""
+    return audit(folder, min_cell=min_cell, store=store, restricted=restricted).problems

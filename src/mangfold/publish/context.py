@@ -9,7 +9,7 @@ tables into ``public/figures``. Nothing else writes under ``public/``.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..config import default_out, default_store, load_params, project_root
 from ..tablespec import TableSpec
-from .disclosure import apply_disclosure_control, mark
+from .disclosure import Published, apply_disclosure_control, mark
 
 CSV_ENCODING = "utf-8-sig"  # BOM: Excel then reads æ, ø, å correctly
 
@@ -38,6 +38,8 @@ class Context:
     params: dict[str, Any]
     out: Path
     params_file: Path | None = None
+    # tables published through this context, so that a count two tables share is hidden in both
+    _published: list = field(default_factory=list, repr=False)
 
     # folders --------------------------------------------------------------
     @property
@@ -63,13 +65,24 @@ class Context:
                 _display_markdown(f"*{caption or spec.title or spec.name}: {len(df)} rader i den "
                                   "skjermede tabellen (ikke publisert).*")
             return df.iloc[0:0]
-        public = apply_disclosure_control(df, spec, min_cell=self.min_cell)
+        public = apply_disclosure_control(df, spec, min_cell=self.min_cell, published=self._published,
+                                          hidden=self._hints().get(spec.name, []))
+        self._published.append(Published(spec.to_json(), df, public))
         write_csv(public, self.public / "tables" / f"{spec.name}.csv")
         spec_path = self.public / "tables" / f"{spec.name}.spec.json"
         spec_path.write_text(json.dumps(spec.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
         if show:
             show_table(public, caption=caption or spec.title, columns=columns)
         return public
+
+    def _hints(self) -> dict:
+        """Cells that the pipeline found must be hidden for the tables of all notebooks to be safe
+        together (``restricted/disclosure_hints.json``, written between two runs of the notebooks)."""
+        path = self.restricted / "disclosure_hints.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        except (OSError, json.JSONDecodeError):
+            return {}
 
     def restricted_table(self, df: pd.DataFrame, name: str) -> None:
         """A vacancy- or person-level list: restricted/tables only, never public."""

@@ -1,0 +1,391 @@
+"""Where the units of work run: local worker processes or a Dask cluster.
+
+A *report* is one (municipality or national, year): its notebooks (:class:`mangfold.pipeline.Job`),
+then its summary notebook, then publishing (render, audit, provenance, atomic swap). Every notebook is
+an independent unit of work; a report's summary is submitted when its other notebooks are done, and its
+publishing when the summary is. :func:`execute_reports` schedules any number of reports on
+
+* ``local``: ``jobs`` worker processes on this machine (:class:`concurrent.futures.ProcessPoolExecutor`);
+* ``dask``: a dask.distributed cluster (``Client(scheduler).submit`` of the same task function; without
+  a scheduler address a ``LocalCluster`` with ``jobs`` single-threaded worker processes). Workers must
+  see the store, its partitions and the output folder at the same paths (a shared file system);
+  install with ``pip install -e .[dask]``.
+
+Warm kernels. Starting a Jupyter kernel and importing the scientific stack costs about 4 s per
+notebook, which dominates when a national run executes a thousand small notebooks. Each worker
+therefore keeps one kernel and executes notebook after notebook in it with papermill (the same
+parameter injection, outputs and errors as :func:`mangfold.pipeline.execute_job`); before each
+notebook the kernel's namespace is cleared (``%reset -f``), open figures are closed and the working
+directory is set to the notebook's folder, so a notebook sees only its own variables. Imported modules
+stay loaded (that is the saving). A kernel is replaced after a failure that is not a cell error, after
+:data:`MAX_NOTEBOOKS_PER_KERNEL` notebooks, and when a new run starts on a long-lived Dask worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Literal
+
+from .pipeline import Job, JobResult
+
+Executor = Literal["local", "dask"]
+EXECUTORS: tuple[str, ...] = ("local", "dask")
+MAX_NOTEBOOKS_PER_KERNEL = 250
+ENGINE = "mangfold-warm"
+MSG_NO_DASK = ("--executor dask needs dask.distributed, which is not installed: "
+               "pip install -e .[dask]  (or: pip install 'dask[distributed]')")
+
+
+class ExecutorError(RuntimeError):
+    """The executor cannot start (dask missing, scheduler unreachable): exit status 2."""
+
+
+# ------------------------------------------------------------------ reports
+@dataclass(frozen=True)
+class Published:
+    """What publishing one report gave: ``ok`` and the lines to print."""
+
+    key: str
+    ok: bool
+    messages: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+
+@dataclass
+class Report:
+    """One report: ``jobs`` run in any order, then ``summary``, then ``publish(results)``.
+
+    ``publish`` must be picklable (a module-level function or a ``functools.partial`` of one)
+    because it runs on a worker; it receives the report's :class:`JobResult` list.
+    """
+
+    key: str
+    jobs: list[Job]
+    summary: Job | None = None
+    publish: Callable[[list[JobResult]], Published] | None = None
+
+
+@dataclass
+class ReportOutcome:
+    key: str
+    results: list[JobResult] = field(default_factory=list)
+    published: Published | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results) and (self.published is None or self.published.ok)
+
+
+# ------------------------------------------------------------------ warm kernels (in the worker)
+_local = threading.local()        # the kernel of this worker thread
+_all_kernels: list = []           # every kernel of this process (for shutdown from any thread)
+_all_lock = threading.Lock()
+_finalizer_registered = False
+
+
+@dataclass
+class _Kernel:
+    client: Any  # an nbclient.NotebookClient that owns km and kc
+    token: str
+    runs: int = 0
+
+
+def _start_kernel(cwd: str, token: str) -> _Kernel:
+    import nbformat
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nbformat.v4.new_notebook(), kernel_name="python3", startup_timeout=120)
+    client.km = client.create_kernel_manager()
+    client.start_new_kernel(cwd=cwd)
+    client.start_new_kernel_client()
+    k = _Kernel(client, token)
+    global _finalizer_registered
+    with _all_lock:
+        if not _finalizer_registered:
+            _finalizer_registered = True
+            multiprocessing.util.Finalize(None, shutdown_kernels, exitpriority=100)  # worker processes skip atexit
+            import atexit
+
+            atexit.register(shutdown_kernels)
+        _all_kernels.append(k)
+    return k
+
+
+def _shutdown(k: _Kernel | None) -> None:
+    if k is None:
+        return
+    proc = getattr(getattr(k.client.km, "provisioner", None), "process", None)
+    try:
+        k.client._cleanup_kernel()
+    except Exception:  # noqa: BLE001 - a dead kernel is already shut down
+        pass
+    if proc is not None and proc.poll() is None:  # e.g. shut down from another thread's event loop
+        proc.kill()
+        proc.wait(timeout=10)
+    with _all_lock:
+        if k in _all_kernels:
+            _all_kernels.remove(k)
+
+
+def shutdown_kernels() -> int:
+    """Shut down every warm kernel of this process (Dask: ``client.run(shutdown_kernels)``); returns
+    how many there were. A worker thread whose kernel is gone starts a new one on its next notebook."""
+    with _all_lock:
+        ks = list(_all_kernels)
+    for k in ks:
+        _shutdown(k)
+    _local.kernel = None
+    return len(ks)
+
+
+def _alive(k: _Kernel | None) -> bool:
+    if k is None or k.client.km is None:
+        return False
+    from jupyter_core.utils import ensure_async, run_sync
+
+    async def check():
+        return await ensure_async(k.client.km.is_alive())
+
+    return bool(run_sync(check)())
+
+
+def _kernel(cwd: str, token: str) -> _Kernel:
+    k = getattr(_local, "kernel", None)
+    alive = _alive(k)
+    if alive and k.token == token and k.runs < MAX_NOTEBOOKS_PER_KERNEL:
+        return k
+    _shutdown(k)
+    _local.kernel = _start_kernel(cwd, token)
+    return _local.kernel
+
+
+_RESET = """get_ipython().run_line_magic("reset", "-f")
+import gc as _gc, os as _os, sys as _sys
+_os.chdir({cwd!r})
+if "matplotlib.pyplot" in _sys.modules:
+    _sys.modules["matplotlib.pyplot"].close("all")
+_gc.collect()
+del _gc, _os, _sys
+get_ipython().execution_count = 1
+"""
+
+
+def _reset(k: _Kernel, cwd: str) -> None:
+    from jupyter_core.utils import run_sync
+
+    reply = run_sync(k.client.kc.execute_interactive)(_RESET.format(cwd=cwd), store_history=False,
+                                                      timeout=120, output_hook=lambda msg: None)
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"could not reset the kernel: {reply['content'].get('evalue', '')}")
+
+
+def _register_engine() -> None:
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    if ENGINE in papermill_engines._engines:
+        return
+
+    class WarmEngine(NBClientEngine):
+        """papermill's nbclient engine on the worker's warm kernel (see the module docstring)."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+            from papermill.clientwrap import PapermillNotebookClient
+            from papermill.log import logger
+            from papermill.utils import merge_kwargs, remove_args
+
+            k: _Kernel = kwargs.pop("warm_kernel")
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                                 kernel_name=kernel_name, log=logger, log_output=log_output,
+                                 stdout_file=stdout_file, stderr_file=stderr_file)
+            client = PapermillNotebookClient(nb_man, km=k.client.km, **final)
+            client.kc = k.client.kc
+            return client.execute(cleanup_kc=False)
+
+    papermill_engines.register(ENGINE, WarmEngine)
+
+
+def execute_job_warm(job: Job, token: str = "") -> JobResult:
+    """Run one notebook with papermill on this worker's warm kernel (same result as
+    :func:`mangfold.pipeline.execute_job`)."""
+    import papermill as pm
+
+    t0 = time.perf_counter()
+    job.output.parent.mkdir(parents=True, exist_ok=True)
+    cwd = str(job.notebook.parent)
+    k = None
+    try:
+        _register_engine()
+        k = _kernel(cwd, token)
+        k.runs += 1
+        _reset(k, cwd)
+        pm.execute_notebook(
+            str(job.notebook), str(job.output), parameters=job.parameters, kernel_name="python3",
+            engine_name=ENGINE, progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            warm_kernel=k,
+        )
+        return JobResult(job, True, time.perf_counter() - t0)
+    except pm.PapermillExecutionError as exc:
+        msg = (f"{job.notebook.name} ({job.year}) failed in cell {exc.exec_count or exc.cell_index}: "
+               f"{exc.ename}: {exc.evalue}")
+        return JobResult(job, False, time.perf_counter() - t0, msg)
+    except Exception as exc:  # kernel death, bad notebook JSON, ...: start afresh next time
+        _shutdown(k)
+        _local.kernel = None
+        return JobResult(job, False, time.perf_counter() - t0,
+                         f"{job.notebook.name} ({job.year}) could not run: {type(exc).__name__}: {exc}")
+
+
+def run_task(task: Job | Callable[[], Published], token: str = "") -> JobResult | Published:
+    """The one function every worker runs: a notebook job, or a publishing task."""
+    if isinstance(task, Job):
+        return execute_job_warm(task, token)
+    return task()
+
+
+# ------------------------------------------------------------------ pools
+class _LocalPool:
+    def __init__(self, jobs: int):
+        self.pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, fn, *args):
+        return self.pool.submit(fn, *args)
+
+    def wait_any(self, futures):
+        done, _ = wait(futures, return_when=FIRST_COMPLETED)
+        return done
+
+    def close(self):
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _DaskPool:
+    def __init__(self, jobs: int, scheduler: str | None):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise ExecutorError(MSG_NO_DASK) from exc
+        self.cluster = None
+        try:
+            if scheduler:
+                self.client = Client(scheduler, timeout="30s")
+            else:
+                self.cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
+                                            dashboard_address=None)
+                self.client = Client(self.cluster)
+        except OSError as exc:
+            if self.cluster is not None:
+                self.cluster.close()
+            raise ExecutorError(f"--scheduler {scheduler}: cannot reach the Dask scheduler: {exc}") from exc
+
+    def submit(self, fn, *args):
+        return self.client.submit(fn, *args, pure=False, key=f"mangfold-{uuid.uuid4().hex}")
+
+    def wait_any(self, futures):
+        from distributed import wait as dwait
+
+        return dwait(list(futures), return_when="FIRST_COMPLETED").done
+
+    def close(self):
+        try:  # leave no kernels behind on a long-lived cluster
+            self.client.run(shutdown_kernels)
+        except Exception:  # noqa: BLE001 - a worker that is gone has no kernels
+            pass
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+@contextmanager
+def pool(executor: Executor, jobs: int, scheduler: str | None = None) -> Iterator[_LocalPool | _DaskPool]:
+    if executor not in EXECUTORS:
+        raise ExecutorError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
+    p = _DaskPool(jobs, scheduler) if executor == "dask" else _LocalPool(jobs)
+    try:
+        yield p
+    finally:
+        p.close()
+
+
+def _progress(total: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="notebooks", unit="nb", file=sys.stderr, disable=None, dynamic_ncols=True)
+
+
+def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs: int = 1,
+                    scheduler: str | None = None) -> dict[str, ReportOutcome]:
+    """Run every report's notebooks, then its summary, then its publishing; returns the outcome per
+    report key. A report whose notebook fails is not published (its summary does not run)."""
+    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    outcomes = {r.key: ReportOutcome(r.key) for r in reports}
+    by_key = {r.key: r for r in reports}
+    remaining = {r.key: len(r.jobs) for r in reports}
+    total = sum(len(r.jobs) + (r.summary is not None) for r in reports)
+    with pool(executor, jobs, scheduler) as p, _progress(total) as bar:
+        pending: dict[Any, tuple[str, str, Any]] = {}
+
+        def submit(kind: str, key: str, task) -> None:
+            pending[p.submit(run_task, task, token)] = (kind, key, task)
+
+        def notebooks_done(r: Report) -> None:
+            if not all(x.ok for x in outcomes[r.key].results):
+                return
+            if r.summary is not None:
+                submit("summary", r.key, r.summary)
+            elif r.publish is not None:
+                submit("publish", r.key, _Publish(r.publish, list(outcomes[r.key].results)))
+
+        for r in reports:
+            for j in r.jobs:
+                submit("notebook", r.key, j)
+            if not r.jobs:
+                notebooks_done(r)
+        while pending:
+            for f in p.wait_any(list(pending)):
+                kind, key, task = pending.pop(f)
+                r = by_key[key]
+                try:
+                    res = f.result()
+                except Exception as exc:  # a worker died
+                    if kind == "publish":
+                        res = Published(key, False, (f"mangfold run: publishing {key} failed: "
+                                                     f"{type(exc).__name__}: {exc}",))
+                    else:
+                        res = JobResult(task, False, 0.0, f"{task.notebook.name} ({task.year}) could not run: "
+                                                          f"{type(exc).__name__}: {exc}")
+                if kind == "publish":
+                    outcomes[key].published = res
+                    continue
+                outcomes[key].results.append(res)
+                bar.update(1)
+                if not res.ok:
+                    bar.write(f"FAILED: {key}: {res.error}")
+                if kind == "notebook":
+                    remaining[key] -= 1
+                    if remaining[key] == 0:
+                        notebooks_done(r)
+                elif res.ok and r.publish is not None:
+                    submit("publish", key, _Publish(r.publish, list(outcomes[key].results)))
+    return outcomes
+
+
+@dataclass(frozen=True)
+class _Publish:
+    """A publishing task: ``fn(results)`` on a worker (picklable)."""
+
+    fn: Callable[[list[JobResult]], Published]
+    results: list[JobResult]
+
+    def __call__(self) -> Published:
+        return self.fn(self.results)

@@ -1,0 +1,212 @@
+"""``mangfold run --municipality NAME|all`` and the executors (mangfold.municipal, mangfold.executors):
+a tiny two-municipality folder gives one report per municipality and a national report; warm kernels
+keep notebooks apart; the same units of work run on a Dask LocalCluster (slow)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mangfold.cli import main
+from mangfold.executors import Published, Report, execute_reports
+from mangfold.pipeline import Job, list_notebooks, notebook_scope, run
+from mangfold.publish.context import read_csv
+from mangfold.store import ingest
+from tests.helpers import VACANCIES, applications_csv
+from tools.nb import code, md, params_cell, write_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The pipeline's own notebooks and the national one: stable, quick, and enough to show the wiring.
+CORE = ("00-sammendrag.ipynb", "10-datakvalitet.ipynb", "70-ks.ipynb", "95-om-rapporten.ipynb")
+OSLO, BERGEN = "0301 Oslo", "4601 Bergen"
+
+UNITS = f"""unit_id,unit_name,sector,municipality
+U1,Bydel Grünerløkka,Byrådsavdeling for oppvekst,{OSLO}
+U2,Bergen helse,Helse,{BERGEN}
+"""
+MATURITY = f"""municipality,year,political_anchoring,employer_strategy,admin_resources,leadership_development,role_models,top_level_readiness
+{OSLO},2025,2,2,1,1,1,0
+{BERGEN},2025,1,0,0,1,0,0
+"""
+POPULATION = f"""year,area,background,persons
+2025,{OSLO},none,560000
+2025,{OSLO},lbg2,140000
+2025,{BERGEN},none,270000
+2025,{BERGEN},lbg2,30000
+"""
+
+
+def _workforce() -> str:
+    rows = ["person_id,year,unit_id,position_level,background"]
+    for unit, spec in (("U1", [("leader", "lbg2", 6), ("leader", "none", 20), ("employee", "none", 30)]),
+                       ("U2", [("leader", "none", 12), ("employee", "lbg2", 8)])):
+        for level, bg, n in spec:
+            rows += [f"{unit}-{level}-{bg}-{i},2025,{unit},{level},{bg}" for i in range(n)]
+    return "\n".join(rows) + "\n"
+
+
+def write_two(folder: Path) -> Path:
+    """tests.helpers' tiny folder with its two units in two municipalities (Oslo: V1, V2 in 2025;
+    Bergen: V3 in 2025, V4 in 2024), plus maturity, population and workforce."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in (("units.csv", UNITS), ("vacancies.csv", VACANCIES), ("applications.csv", applications_csv()),
+                       ("maturity.csv", MATURITY), ("population.csv", POPULATION), ("workforce.csv", _workforce())):
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def core_notebooks(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("nbs")
+    for name in CORE:
+        shutil.copy(ROOT / "notebooks" / name, d / name)
+    return d
+
+
+@pytest.fixture(scope="module")
+def two_notebooks(tmp_path_factory) -> Path:
+    """One municipality notebook and the national one: the quickest folder that shows the scopes."""
+    d = tmp_path_factory.mktemp("nbs2")
+    for name in ("10-datakvalitet.ipynb", "70-ks.ipynb"):
+        shutil.copy(ROOT / "notebooks" / name, d / name)
+    return d
+
+
+@pytest.fixture(scope="module")
+def two_store(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("two")
+    store = base / "s.duckdb"
+    ingest(write_two(base / "data"), store, municipality=OSLO)
+    return store
+
+
+@pytest.fixture(scope="module")
+def all_run(tmp_path_factory, two_store, core_notebooks):
+    out = tmp_path_factory.mktemp("all") / "out"
+    status = run(years=[2025], store=two_store, out=out, jobs=2, notebooks=core_notebooks, municipality="all")
+    return out, status
+
+
+def _executed(folder: Path) -> list[str]:
+    return sorted(p.name for p in (folder / "restricted" / "notebooks").glob("*.ipynb"))
+
+
+# ------------------------------------------------------------------ scopes
+def test_notebook_scope_is_read_from_metadata(core_notebooks):
+    assert notebook_scope(core_notebooks / "70-ks.ipynb") == "national"
+    assert notebook_scope(core_notebooks / "10-datakvalitet.ipynb") == "municipality"  # the default
+    assert [p.name for p in list_notebooks(core_notebooks, "national")] == ["70-ks.ipynb"]
+    assert "70-ks.ipynb" not in [p.name for p in list_notebooks(core_notebooks, "municipality")]
+    assert len(list_notebooks(core_notebooks)) == len(CORE)
+
+
+# ------------------------------------------------------------------ --municipality all
+def test_all_publishes_every_municipality_and_the_national_report(all_run):
+    out, status = all_run
+    assert status == 0
+    assert sorted(p.name for p in out.iterdir()) == ["0301-oslo", "4601-bergen", "national"]
+    for slug, name in (("0301-oslo", OSLO), ("4601-bergen", BERGEN)):
+        y = out / slug / "2025"
+        html = (y / "public" / "report.html").read_text(encoding="utf-8")
+        assert name in html and "Mangfold i ledelse i kommunene" not in html
+        assert _executed(y) == ["00-sammendrag.ipynb", "10-datakvalitet.ipynb", "95-om-rapporten.ipynb"]
+        prov = json.loads((y / "provenance.json").read_text(encoding="utf-8"))
+        assert prov["municipality"] == name and prov["scope"] == "municipality"
+    nat = out / "national" / "2025"
+    assert _executed(nat) == ["70-ks.ipynb"]
+    html = (nat / "public" / "report.html").read_text(encoding="utf-8")
+    assert "Mangfold i ledelse i kommunene (KS)" in html and "data:image/png;base64," in html
+    assert "Traceback" not in html
+    assert {"ks_checkpoints.csv", "ks_indicators.csv", "ks_leader_representation.csv"} <= {
+        p.name for p in (nat / "public" / "tables").glob("*.csv")}
+    assert (nat / "public" / "figures" / "ks_trakt.png").is_file()
+    assert not [p for p in out.rglob(".*building*")], "staging folders left behind"
+
+
+def test_each_municipality_report_counts_only_its_own_rows(all_run):
+    out, _ = all_run
+    rows = {slug: read_csv(out / slug / "2025" / "restricted" / "tables" / "data_rows.csv").set_index("table")
+            for slug in ("0301-oslo", "4601-bergen")}
+    # tests.helpers: 12 applications per vacancy; Oslo has V1, V2 and Bergen V3, V4
+    assert rows["0301-oslo"].loc["applications", "rows_used"] == 24
+    assert rows["4601-bergen"].loc["applications", "rows_used"] == 24
+    assert rows["0301-oslo"].loc["units", "rows_read"] == 1
+    nat = read_csv(out / "national" / "2025" / "restricted" / "tables" / "ks_indicators.csv").set_index("indicator")
+    assert nat.loc["lbg2_in_leader_post", "municipalities"] == 1 and nat.loc["lbg2_in_leader_post", "n_municipalities"] == 2
+
+
+def test_one_municipality_by_number_and_an_unknown_name(tmp_path, two_store, two_notebooks, capsys):
+    out = tmp_path / "out"
+    args = ["run", "--store", str(two_store), "--out", str(out), "--notebooks", str(two_notebooks), "--jobs", "1"]
+    assert main([*args, "--years", "2024-2025", "--municipality", "4601"]) == 0
+    assert [p.name for p in out.iterdir()] == ["4601-bergen"]
+    assert sorted(p.name for p in (out / "4601-bergen").iterdir()) == ["2024", "2025"]
+    assert _executed(out / "4601-bergen" / "2024") == ["10-datakvalitet.ipynb"]  # no national notebook
+    assert main([*args, "--year", "2025", "--municipality", "Tromsø"]) == 2
+    assert "no municipality matches 'Tromsø'" in capsys.readouterr().err
+    assert main([*args, "--year", "2024", "--municipality", "Oslo"]) == 2  # Oslo has no 2024 vacancies
+    assert "0301 Oslo has no vacancies in year(s) 2024" in capsys.readouterr().err
+    assert main([*args, "--year", "2025", "--scheduler", "tcp://127.0.0.1:1"]) == 2  # needs --executor dask
+
+
+def test_default_run_adds_the_national_notebook_only_to_a_store_with_several_municipalities(
+        tmp_path, two_store, two_notebooks):
+    out = tmp_path / "out"
+    assert run(years=[2025], store=two_store, out=out, jobs=2, notebooks=two_notebooks) == 0
+    assert _executed(out / "2025") == ["10-datakvalitet.ipynb", "70-ks.ipynb"]  # OUT/<year>/, whole store
+    # one municipality: tests/test_pipeline.py checks that 70-ks is left out of the demo run
+
+
+# ------------------------------------------------------------------ warm kernels
+def _published(results, *, key):
+    return Published(key, True, (f"{key}: {len(results)} notebooks",))
+
+
+def test_warm_kernels_keep_notebooks_apart_and_a_failure_stops_only_its_report(tmp_path):
+    import functools
+
+    d = tmp_path / "nbs"
+    d.mkdir()
+    write_notebook(str(d / "10-a.ipynb"), [params_cell(), code("secret = 41\nimport os\nprint(os.getcwd())")])
+    write_notebook(str(d / "20-b.ipynb"), [params_cell(), code("assert 'secret' not in globals(), 'leaked'\n"
+                                                               "import os\nassert os.getcwd() == %r" % str(d))])
+    write_notebook(str(d / "30-broken.ipynb"), [params_cell(), md("## x"), code("raise RuntimeError('planted')")])
+    job = lambda name, key: Job(2025, d / name, tmp_path / key / name, {"year": 2025})  # noqa: E731
+    reports = [
+        Report("ok", [job("10-a.ipynb", "ok"), job("20-b.ipynb", "ok")], None,
+               functools.partial(_published, key="ok")),
+        Report("broken", [job("30-broken.ipynb", "broken")], job("10-a.ipynb", "broken"),
+               functools.partial(_published, key="broken")),
+    ]
+    got = execute_reports(reports, executor="local", jobs=1)  # one worker: one kernel for all
+    assert got["ok"].ok and got["ok"].published.messages == ("ok: 2 notebooks",)
+    assert not got["broken"].ok and got["broken"].published is None
+    assert len(got["broken"].results) == 1  # the summary did not run after the failure
+    assert "30-broken.ipynb (2025) failed in cell" in got["broken"].results[0].error
+    assert "planted" in got["broken"].results[0].error
+
+
+# ------------------------------------------------------------------ dask
+@pytest.mark.slow
+def test_dask_local_cluster_runs_the_same_units_of_work(tmp_path, two_store, two_notebooks):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  dashboard_address=None) as cluster:
+        out = tmp_path / "out"
+        rc = main(["run", "--year", "2025", "--store", str(two_store), "--out", str(out), "--notebooks",
+                   str(two_notebooks), "--municipality", "all", "--executor", "dask",
+                   "--scheduler", cluster.scheduler_address])
+        assert rc == 0
+        for slug in ("0301-oslo", "4601-bergen", "national"):
+            assert (out / slug / "2025" / "public" / "report.html").is_file()
+        whole = tmp_path / "whole"  # without --municipality: the ordinary report, on Dask
+        assert main(["run", "--year", "2025", "--store", str(two_store), "--out", str(whole), "--notebooks",
+                     str(two_notebooks), "--executor", "dask", "--scheduler", cluster.scheduler_address]) == 0
+        assert _executed(whole / "2025") == ["10-datakvalitet.ipynb", "70-ks.ipynb"]
+        with distributed.Client(cluster) as client:  # the run shut its kernels down
+            from mangfold.executors import shutdown_kernels
+
+            assert sum(client.run(shutdown_kernels).values()) == 0

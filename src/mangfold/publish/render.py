@@ -28,8 +28,9 @@ header.mf-head p { margin: 0; opacity: .85; }
 nav.mf-toc { flex: 0 0 250px; position: sticky; top: 12px; align-self: flex-start; font-size: 14px;
              max-height: 95vh; overflow-y: auto; border-right: 1px solid var(--line); padding-right: 16px; }
 nav.mf-toc h2 { font-size: 15px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); }
-nav.mf-toc ol { padding-left: 18px; margin: 0; } nav.mf-toc li { margin: 3px 0; }
-nav.mf-toc li.lvl3 { margin-left: 14px; list-style: circle; font-size: 13px; }
+nav.mf-toc ul { padding-left: 0; margin: 0; list-style: none; } nav.mf-toc li { margin: 3px 0; }
+nav.mf-toc li.lvl2 { font-weight: 600; margin-top: 8px; }
+nav.mf-toc li.lvl3 { margin-left: 14px; font-size: 13px; font-weight: 400; }
 nav.mf-toc a { color: var(--accent); text-decoration: none; }
 main.mf-main { flex: 1 1 auto; min-width: 0; }
 main h2 { border-bottom: 2px solid var(--accent); padding-bottom: 4px; margin-top: 44px; }
@@ -104,7 +105,7 @@ def _toc(body_html: str) -> str:
     for lvl, anchor, inner in _HEADING.findall(body_html):
         text = re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip()
         items.append(f'<li class="lvl{lvl}"><a href="#{anchor}">{html.escape(text)}</a></li>')
-    return '<nav class="mf-toc"><h2>Innhold</h2><ol>' + "".join(items) + "</ol></nav>"
+    return '<nav class="mf-toc"><h2>Innhold</h2><ul>' + "".join(items) + "</ul></nav>"
 
 
 def render_report(paths: list[Path], target: Path, *, title: str, subtitle: str, footer: str = "") -> Path:

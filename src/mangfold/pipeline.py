@@ -105,7 +105,14 @@ def execute_all(jobs_by_year: dict[int, list[Job]], summaries: dict[int, Job | N
     results: list[JobResult] = []
     pending_per_year = {y: len(js) for y, js in jobs_by_year.items()}
     total = sum(pending_per_year.values()) + sum(1 for s in summaries.values() if s)
-    with ProcessPoolExecutor(max_workers=max(1, n_jobs)) as pool, _progress(total) as bar:
+    # Each worker keeps one warm kernel and runs notebook after notebook in it (namespace reset
+    # between notebooks; see mangfold.executors): kernel start-up and imports are paid once per worker.
+    import multiprocessing
+
+    from .executors import execute_job_warm as execute_job
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, n_jobs), mp_context=ctx) as pool, _progress(total) as bar:
         futures = {pool.submit(execute_job, j): j for js in jobs_by_year.values() for j in js}
         for y, n in pending_per_year.items():
             if n == 0 and summaries.get(y):

@@ -65,10 +65,11 @@ ctx = open_context(year, store, params, out)"""),
     md("""**Personvern og skjulte tall.** Innvandrerbakgrunn er en særlig kategori personopplysninger. Den publiserte
 rapporten inneholder derfor ingen personnøkler og ingen lister over enkeltstillinger. Alle antall fra 1 til 4 personer
 (grensen er `min_cell` i parameterfilen, standard 5) er skjult og vist som «<5», sammen med alle tall som er regnet ut
-fra dem (andeler, rater, intervaller, forholdstall og tester). Der et skjult tall ellers kunne vært regnet ut ved å trekke
-de synlige delene fra en sum, er også den minste andre delen skjult (komplementær skjuling). Figurene er tegnet fra de
-publiserte tabellene, slik at heller ikke de viser skjulte tall. De uskjulte tabellene ligger i den skjermede delen av
-resultatene og publiseres aldri.""", "metode"),
+fra dem – også en andel som sammen med et synlig antall ville gitt et lite antall. Der et skjult tall ellers kunne vært
+regnet ut fra summer, fra tall som står flere steder eller fra andre tabeller i rapporten, er også andre tall skjult og
+vist som «:». Før rapporten publiseres, kontrolleres dette automatisk; ellers publiseres ingenting. Figurene er tegnet
+fra de publiserte tabellene, slik at heller ikke de viser skjulte tall. De uskjulte tabellene ligger i den skjermede
+delen av resultatene og publiseres aldri.""", "metode"),
     code("""display(Markdown(
     f"**Reproduserbarhet.** Rapporten er laget av `mangfold` fra parameterfilen og datagrunnlaget som er beskrevet i "
     f"`provenance.json` (sjekksummer for hver inndatafil, parametere, pakkeversjoner, git-versjon, frø "

@@ -10,7 +10,7 @@ A public folder (``OUT/<year>/public``) may hold ``report.html``, ``report.pdf``
   cell, a column name or the report (looked up in the store that ``../provenance.json`` names, or
   ``store=``; quarantined rows included);
 * every table with the checks that disclosure control itself runs
-  (:func:`mangfold.publish.disclosure.table_findings`): counts of 1 to ``min_cell - 1``, figures
+  (:func:`mangfold.publish.checks.table_findings`): counts of 1 to ``min_cell - 1``, figures
   derived from hidden counts, rates whose hidden numerator is small, and hidden cells that the
   table's totals and repeated cells give away exactly or narrow to one value. The identities are
   found from the unsuppressed copy in ``../restricted/tables`` when it is there (else from the
@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from ..contract.schemas import PERSON_KEYS
-from .disclosure import (VISIBLE, View, build_model, global_findings, key_columns, link_tables, merge_views,
-                         parse_column, table_findings)
+from .checks import View, _units, global_findings, merge_views, table_findings
+from .identities import VISIBLE, build_model, key_columns, link_tables, parse_column
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*")
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
@@ -192,8 +192,6 @@ def audit_across_tables(checked: list[_Checked], *, min_cell: int) -> list[str]:
     unsuppressed copies, :func:`~mangfold.publish.identities.link_tables`) are checked together
     with both tables' totals; reported where more than one table is involved (the rest is the
     tables' own check)."""
-    from .disclosure import _units
-
     items = [(c.name, c.spec, c.truth, c.model) for c in checked if c.truth is not None and c.model.counts]
     cross, _ = link_tables(items)
     if not cross:

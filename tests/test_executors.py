@@ -63,6 +63,9 @@ def core_notebooks(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("nbs")
     for name in CORE:
         shutil.copy(ROOT / "notebooks" / name, d / name)
+    # about data no municipality of the two has: left out of their reports, never run
+    write_notebook(str(d / "45-styrer.ipynb"), [params_cell(), md("## Styrer"), code("raise RuntimeError('ran')")],
+                   mangfold={"requires": ["boards", "vacancies.no_such_column"], "topic": "styrene"})
     return d
 
 
@@ -100,7 +103,7 @@ def test_notebook_scope_is_read_from_metadata(core_notebooks):
     assert notebook_scope(core_notebooks / "10-datakvalitet.ipynb") == "municipality"  # the default
     assert [p.name for p in list_notebooks(core_notebooks, "national")] == ["70-ks.ipynb"]
     assert "70-ks.ipynb" not in [p.name for p in list_notebooks(core_notebooks, "municipality")]
-    assert len(list_notebooks(core_notebooks)) == len(CORE)
+    assert len(list_notebooks(core_notebooks)) == len(CORE) + 1
 
 
 # ------------------------------------------------------------------ --municipality all
@@ -115,6 +118,8 @@ def test_all_publishes_every_municipality_and_the_national_report(all_run):
         assert _executed(y) == ["00-sammendrag.ipynb", "10-datakvalitet.ipynb", "95-om-rapporten.ipynb"]
         prov = json.loads((y / "provenance.json").read_text(encoding="utf-8"))
         assert prov["municipality"] == name and prov["scope"] == "municipality"
+        assert prov["notebooks_left_out"] == ["45-styrer.ipynb"]
+        assert "Kapittelet om styrene er ikke med, fordi kommunen ikke har levert data om det." in html
     nat = out / "national" / "2025"
     assert _executed(nat) == ["70-ks.ipynb"]
     html = (nat / "public" / "report.html").read_text(encoding="utf-8")
@@ -124,6 +129,14 @@ def test_all_publishes_every_municipality_and_the_national_report(all_run):
         p.name for p in (nat / "public" / "tables").glob("*.csv")}
     assert (nat / "public" / "figures" / "ks_trakt.png").is_file()
     assert not [p for p in out.rglob(".*building*")], "staging folders left behind"
+
+
+def test_a_notebook_runs_when_the_store_has_any_of_the_data_it_requires(two_store):
+    from mangfold.pipeline import has_any
+
+    assert has_any(two_store, ("units",)) and has_any(two_store, ("boards", "units.sector"))
+    assert not has_any(two_store, ("boards", "mentoring", "vacancies.no_such_column"))
+    assert not has_any(two_store, ())
 
 
 def test_each_municipality_report_counts_only_its_own_rows(all_run):
@@ -187,6 +200,32 @@ def test_warm_kernels_keep_notebooks_apart_and_a_failure_stops_only_its_report(t
     assert len(got["broken"].results) == 1  # the summary did not run after the failure
     assert "30-broken.ipynb (2025) failed in cell" in got["broken"].results[0].error
     assert "planted" in got["broken"].results[0].error
+
+
+def _plan_once(flag: str) -> bool:
+    """A plan that asks for one more pass (as disclosure planning does when tables share counts)."""
+    path = Path(flag)
+    if path.exists():
+        return False
+    path.write_text("planned", encoding="utf-8")
+    return True
+
+
+def test_a_plan_sends_the_notebooks_round_again_before_publishing(tmp_path):
+    import functools
+
+    d = tmp_path / "nbs"
+    d.mkdir()
+    log = tmp_path / "runs.txt"
+    write_notebook(str(d / "10-a.ipynb"), [params_cell(), code(f"open({str(log)!r}, 'a').write('a')")])
+    write_notebook(str(d / "00-s.ipynb"), [params_cell(), code(f"open({str(log)!r}, 'a').write('s')")])
+    job = lambda name: Job(2025, d / name, tmp_path / "out" / name, {"year": 2025})  # noqa: E731
+    report = Report("r", [job("10-a.ipynb")], job("00-s.ipynb"), functools.partial(_published, key="r"),
+                    functools.partial(_plan_once, str(tmp_path / "flag")), max_passes=3)
+    got = execute_reports([report], executor="local", jobs=1)["r"]
+    assert got.ok and got.passes == 2
+    assert log.read_text() == "asas"  # notebooks, summary, plan -> again, then publish (no third plan)
+    assert got.published.messages == ("r: 2 notebooks",)  # the results of the last pass only
 
 
 # ------------------------------------------------------------------ dask

@@ -5,8 +5,6 @@
 The notebook's metadata ``mangfold.scope = "national"`` makes the pipeline run it only in the national
 report (``mangfold run --municipality all``, or a plain run on a store with several municipalities).
 """
-import nbformat
-
 from tools.nb import code, md, params_cell, write_notebook
 
 PATH = "notebooks/70-ks.ipynb"
@@ -131,10 +129,7 @@ Funnel plots for comparing institutional performance. *Statistics in Medicine* 2
 
 
 def build() -> None:
-    write_notebook(PATH, CELLS)
-    nb = nbformat.read(PATH, as_version=4)
-    nb.metadata["mangfold"] = {"scope": "national"}
-    nbformat.write(nb, PATH)
+    write_notebook(PATH, CELLS, mangfold={"scope": "national"})
 
 
 if __name__ == "__main__":

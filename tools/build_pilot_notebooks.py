@@ -164,7 +164,7 @@ Effekten av å være med i piloten måles med de samme fire metodene som pilot 4
 deltakerne med inntil fem tilfeldig trukne nyansatte (samme år, sektor, stillingsnivå og landbakgrunn, som ikke
 deltok), med Mantel-Haenszel over de matchede gruppene. Deltakerne er ikke trukket tilfeldig, så dette er
 sammenhenger, ikke effekter.""", "metode"),
-])
+], mangfold={"requires": ["pilots", "training", "vacancies.job_analysis"], "topic": "pilotene"})
 
 write_notebook("notebooks/60-mentorordning.ipynb", [
     params_cell(),
@@ -223,5 +223,5 @@ samme landbakgrunn som aldri har vært mentorer. Kaplan-Meier-kurver viser andel
 som har blitt leder (blant dem som ikke var ledere ved start), år for år, med 95 % intervall; log-rank-testen
 sammenligner kurvene. Personer som fortsatt er ansatt ved siste registeråret, teller med så lenge de er fulgt.""",
        "metode"),
-])
+], mangfold={"requires": ["mentoring"], "topic": "den omvendte mentorordningen"})
 print("ok")

@@ -220,5 +220,5 @@ sittende, blant plassene som løper ut før første 31. desember kravet måles (
 styremedlemmer per 31. desember teller, også de som ikke er utnevnt av kommunen; varamedlemmer teller ikke. Medlemmer
 med kjønn «annet» eller ukjent er vist for seg. Reglene for ansattevalgte og for varamedlemmer er ikke vurdert
 særskilt.""", "metode"),
-])
+], mangfold={"requires": ["boards"], "topic": "styrer i kommunalt eide selskaper"})
 print("ok")

@@ -40,11 +40,15 @@ def params_cell():
     return code(PARAMS_SOURCE, "parameters")
 
 
-def write_notebook(path: str, cells: list) -> None:
+def write_notebook(path: str, cells: list, *, mangfold: dict | None = None) -> None:
+    """Write ``cells`` as a notebook; ``mangfold`` is its ``metadata.mangfold`` (``scope``,
+    ``requires``, ``topic``: see :mod:`mangfold.pipeline`)."""
     nb = nbformat.v4.new_notebook()
     nb.cells = cells
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
+    if mangfold:
+        nb.metadata["mangfold"] = mangfold
     for i, c in enumerate(nb.cells):
         c["id"] = f"c{i:02d}"
     nbformat.write(nb, path)

@@ -14,10 +14,13 @@ publishing when the summary is. :func:`execute_reports` schedules any number of 
 Warm kernels. Starting a Jupyter kernel and importing the scientific stack costs about 4 s per
 notebook, which dominates when a national run executes a thousand small notebooks. Each worker
 therefore keeps one kernel and executes notebook after notebook in it with papermill (the same
-parameter injection, outputs and errors as :func:`mangfold.pipeline.execute_job`); before each
+parameter injection, outputs and errors as ``papermill.execute_notebook``); before each
 notebook the kernel's namespace is cleared (``%reset -f``), open figures are closed and the working
 directory is set to the notebook's folder, so a notebook sees only its own variables. Imported modules
-stay loaded (that is the saving). A kernel is replaced after a failure that is not a cell error, after
+stay loaded (that is the saving). After the reset the surviving objects (mostly the imported modules)
+are frozen (:func:`gc.freeze`), so that the garbage collections of the next notebook need not scan
+them again: that took about 0.27 s per notebook; a full collection runs every
+:data:`FULL_COLLECT_EVERY` notebooks. A kernel is replaced after a failure that is not a cell error, after
 :data:`MAX_NOTEBOOKS_PER_KERNEL` notebooks, and when a new run starts on a long-lived Dask worker.
 """
 
@@ -34,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Literal
 
-from .pipeline import Job, JobResult
+from .pipeline import THREAD_VARS, Job, JobResult
 
 Executor = Literal["local", "dask"]
 EXECUTORS: tuple[str, ...] = ("local", "dask")
@@ -61,16 +64,21 @@ class Published:
 
 @dataclass
 class Report:
-    """One report: ``jobs`` run in any order, then ``summary``, then ``publish(results)``.
+    """One report: ``jobs`` run in any order, then ``summary``, then ``plan()``, then ``publish(results)``.
 
-    ``publish`` must be picklable (a module-level function or a ``functools.partial`` of one)
-    because it runs on a worker; it receives the report's :class:`JobResult` list.
+    ``plan`` (optional) decides whether the notebooks must run again: it returns True after it has
+    prepared that (for disclosure control: written the cells to hide and emptied the outputs), and
+    the jobs and summary then run again, at most ``max_passes`` times in all. ``plan`` and ``publish``
+    must be picklable (module-level functions or ``functools.partial`` of one) because they run on a
+    worker; ``publish`` receives the report's :class:`JobResult` list of the last pass.
     """
 
     key: str
     jobs: list[Job]
     summary: Job | None = None
     publish: Callable[[list[JobResult]], Published] | None = None
+    plan: Callable[[], bool] | None = None
+    max_passes: int = 1
 
 
 @dataclass
@@ -78,6 +86,7 @@ class ReportOutcome:
     key: str
     results: list[JobResult] = field(default_factory=list)
     published: Published | None = None
+    passes: int = 1
 
     @property
     def ok(self) -> bool:
@@ -102,6 +111,10 @@ def _start_kernel(cwd: str, token: str) -> _Kernel:
     import nbformat
     from nbclient import NotebookClient
 
+    # One notebook per core already runs in parallel: a multi-threaded maths library in every
+    # kernel only oversubscribes the cores (small SVDs became ~100x slower). Kernels inherit this.
+    for var in THREAD_VARS:
+        os.environ.setdefault(var, "1")
     client = NotebookClient(nbformat.v4.new_notebook(), kernel_name="python3", startup_timeout=120)
     client.km = client.create_kernel_manager()
     client.start_new_kernel(cwd=cwd)
@@ -172,16 +185,22 @@ import gc as _gc, os as _os, sys as _sys
 _os.chdir({cwd!r})
 if "matplotlib.pyplot" in _sys.modules:
     _sys.modules["matplotlib.pyplot"].close("all")
+if {full_collect}:
+    _gc.unfreeze()
 _gc.collect()
+_gc.freeze()
 del _gc, _os, _sys
 get_ipython().execution_count = 1
 """
+#: a full garbage collection (frozen objects included) every this many notebooks per kernel
+FULL_COLLECT_EVERY = 25
 
 
 def _reset(k: _Kernel, cwd: str) -> None:
     from jupyter_core.utils import run_sync
 
-    reply = run_sync(k.client.kc.execute_interactive)(_RESET.format(cwd=cwd), store_history=False,
+    code = _RESET.format(cwd=cwd, full_collect=k.runs % FULL_COLLECT_EVERY == 0)
+    reply = run_sync(k.client.kc.execute_interactive)(code, store_history=False,
                                                       timeout=120, output_hook=lambda msg: None)
     if reply["content"]["status"] != "ok":
         raise RuntimeError(f"could not reset the kernel: {reply['content'].get('evalue', '')}")
@@ -216,8 +235,8 @@ def _register_engine() -> None:
 
 
 def execute_job_warm(job: Job, token: str = "") -> JobResult:
-    """Run one notebook with papermill on this worker's warm kernel (same result as
-    :func:`mangfold.pipeline.execute_job`)."""
+    """Run one notebook with papermill on this worker's warm kernel (the same result as
+    ``papermill.execute_notebook`` with a fresh kernel)."""
     import papermill as pm
 
     t0 = time.perf_counter()
@@ -249,8 +268,19 @@ def execute_job_warm(job: Job, token: str = "") -> JobResult:
 def run_task(task: Job | Callable[[], Published], token: str = "") -> JobResult | Published:
     """The one function every worker runs: a notebook job, or a publishing task."""
     if isinstance(task, Job):
+        if task.requires and not _has_data(task):
+            return JobResult(task, True, 0.0, skipped=True)
         return execute_job_warm(task, token)
     return task()
+
+
+def _has_data(job: Job) -> bool:
+    from .pipeline import has_any
+
+    try:
+        return has_any(job.parameters["store"], job.requires)
+    except Exception:  # noqa: BLE001 - cannot tell: run the notebook, which reports the problem
+        return True
 
 
 # ------------------------------------------------------------------ pools
@@ -325,8 +355,9 @@ def _progress(total: int):
 
 def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs: int = 1,
                     scheduler: str | None = None) -> dict[str, ReportOutcome]:
-    """Run every report's notebooks, then its summary, then its publishing; returns the outcome per
-    report key. A report whose notebook fails is not published (its summary does not run)."""
+    """Run every report's notebooks, then its summary, its plan (which may send the notebooks round
+    again) and its publishing; returns the outcome per report key. A report whose notebook fails is
+    not published (its summary does not run)."""
     token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
     outcomes = {r.key: ReportOutcome(r.key) for r in reports}
     by_key = {r.key: r for r in reports}
@@ -338,19 +369,29 @@ def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs
         def submit(kind: str, key: str, task) -> None:
             pending[p.submit(run_task, task, token)] = (kind, key, task)
 
+        def start(r: Report) -> None:
+            remaining[r.key] = len(r.jobs)
+            for j in r.jobs:
+                submit("notebook", r.key, j)
+            if not r.jobs:
+                notebooks_done(r)
+
         def notebooks_done(r: Report) -> None:
             if not all(x.ok for x in outcomes[r.key].results):
                 return
             if r.summary is not None:
                 submit("summary", r.key, r.summary)
+            else:
+                summary_done(r)
+
+        def summary_done(r: Report) -> None:
+            if r.plan is not None and outcomes[r.key].passes < r.max_passes:
+                submit("plan", r.key, r.plan)
             elif r.publish is not None:
                 submit("publish", r.key, _Publish(r.publish, list(outcomes[r.key].results)))
 
         for r in reports:
-            for j in r.jobs:
-                submit("notebook", r.key, j)
-            if not r.jobs:
-                notebooks_done(r)
+            start(r)
         while pending:
             for f in p.wait_any(list(pending)):
                 kind, key, task = pending.pop(f)
@@ -358,14 +399,24 @@ def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs
                 try:
                     res = f.result()
                 except Exception as exc:  # a worker died
-                    if kind == "publish":
-                        res = Published(key, False, (f"mangfold run: publishing {key} failed: "
-                                                     f"{type(exc).__name__}: {exc}",))
+                    if kind in ("plan", "publish"):
+                        res = Published(key, False, (f"mangfold run: {'planning' if kind == 'plan' else 'publishing'}"
+                                                     f" {key} failed: {type(exc).__name__}: {exc}",))
                     else:
                         res = JobResult(task, False, 0.0, f"{task.notebook.name} ({task.year}) could not run: "
                                                           f"{type(exc).__name__}: {exc}")
-                if kind == "publish":
+                if kind == "publish" or (kind == "plan" and isinstance(res, Published)):
                     outcomes[key].published = res
+                    continue
+                if kind == "plan":
+                    if res:  # run the report's notebooks again
+                        outcomes[key].passes += 1
+                        outcomes[key].results = []
+                        bar.total += len(r.jobs) + (r.summary is not None)
+                        bar.refresh()
+                        start(r)
+                    elif r.publish is not None:
+                        submit("publish", key, _Publish(r.publish, list(outcomes[key].results)))
                     continue
                 outcomes[key].results.append(res)
                 bar.update(1)
@@ -375,8 +426,8 @@ def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs
                     remaining[key] -= 1
                     if remaining[key] == 0:
                         notebooks_done(r)
-                elif res.ok and r.publish is not None:
-                    submit("publish", key, _Publish(r.publish, list(outcomes[key].results)))
+                elif res.ok:
+                    summary_done(r)
     return outcomes
 
 

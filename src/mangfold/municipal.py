@@ -27,7 +27,8 @@ import yaml
 
 from .executors import Published, Report, execute_reports
 from .partition import Municipality, list_municipalities, partition_store, resolve
-from .pipeline import EXIT_FAILED, EXIT_OK, SUMMARY_PREFIX, Job, JobResult, list_notebooks, publish_report
+from .pipeline import (EXIT_FAILED, EXIT_OK, MAX_DISCLOSURE_PASSES, SUMMARY_PREFIX, Job, JobResult, list_notebooks,
+                       notebook_requires, plan_report, publish_report)
 from .store import StoreError, query
 
 NATIONAL = "national"
@@ -48,6 +49,7 @@ class _Target:
     title: str | None = None
     subtitle: str | None = None
     scope: str = "municipality"
+    skip_empty: bool = False  # leave out notebooks about data the store lacks (pipeline.notebook_requires)
 
 
 def _years_by_municipality(store: Path) -> dict[str, set[int]]:
@@ -85,8 +87,8 @@ def _targets(*, store: Path, params: dict, out: Path, nb_dir: Path, municipality
                   f"({r.reason}); they are in the national report only.", file=sys.stderr)
     else:
         stores = {munis[0].slug: store}
-    targets = [_Target(m.slug, m.name, stores[m.slug], {**params, "municipality": m.name}, muni_nbs, out / m.slug)
-               for m in wanted]
+    targets = [_Target(m.slug, m.name, stores[m.slug], {**params, "municipality": m.name}, muni_nbs, out / m.slug,
+                       skip_empty=multi) for m in wanted]
     national = municipality.strip().lower() == ALL
     if national:
         nat_nbs = tuple(list_notebooks(nb_dir, "national"))
@@ -126,6 +128,7 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
 
     root = project_root()
     packages, commit = package_versions(), git_commit(root)
+    requires = {nb: notebook_requires(nb) for nb in {nb for t in targets for nb in t.notebooks}}
     reports: list[Report] = []
     staging: dict[str, tuple[Path, Path, str]] = {}
     skipped = []
@@ -144,7 +147,8 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
             jobs_, summary = [], None
             for nb in t.notebooks:
                 j = Job(y, nb, st / "restricted" / "notebooks" / nb.name,
-                        {"year": y, "store": str(t.store), "params": str(params_copy), "out": str(st)})
+                        {"year": y, "store": str(t.store), "params": str(params_copy), "out": str(st)},
+                        requires=requires[nb] if t.skip_empty else ())
                 if nb.name.startswith(SUMMARY_PREFIX):
                     summary = j
                 else:
@@ -155,7 +159,8 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
                 title=t.title.format(year=y) if t.title else None, subtitle=t.subtitle,
                 label=key, extra_provenance={"scope": t.scope if t.key else "whole store", "full_store": str(store)},
                 packages=packages, commit=commit)
-            reports.append(Report(key, jobs_, summary, publish))
+            plan = functools.partial(plan_report, st, min_cell=int(t.params["min_cell"]))
+            reports.append(Report(key, jobs_, summary, publish, plan, MAX_DISCLOSURE_PASSES))
             staging[key] = (st, t.out / str(y), t.label)
     if skipped:
         print(f"mangfold run: no vacancies, so no report, for {len(skipped)} municipality-year(s): "
@@ -191,7 +196,12 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
         print(f"Published {len(published)} of {len(reports)} reports in {out}: "
               f"{len(published) - n_nat} municipality report(s) in {out}/<kommune>/<year>/"
               + (f" and the national report in {out / NATIONAL}/<year>/" if n_nat else "") + ".", file=sys.stderr)
-    n_nb = sum(len(o.results) for o in outcomes.values())
+    n_nb = sum(not r.skipped for o in outcomes.values() for r in o.results)
+    n_left = sum(r.skipped for o in outcomes.values() for r in o.results)
+    reruns = sum(o.passes > 1 for o in outcomes.values())
     print(f"Executed {n_nb} notebook runs for {len(reports)} report(s) in {seconds:.1f} s with {jobs} "
-          f"{'Dask' if executor == 'dask' else 'parallel'} worker(s).", file=sys.stderr)
+          f"{'Dask' if executor == 'dask' else 'parallel'} worker(s)"
+          + (f"; {n_left} left out for lack of data" if n_left else "")
+          + (f"; {reruns} report(s) ran again to hide counts shared between tables" if reruns else "") + ".",
+          file=sys.stderr)
     return status

@@ -14,7 +14,6 @@ import os
 import shutil
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,10 +29,14 @@ MAX_DISCLOSURE_PASSES = 3
 
 @dataclass(frozen=True)
 class Job:
+    """One (report, year, notebook). With ``requires`` (see :func:`notebook_requires`) the notebook
+    is skipped, not run, when the store has none of the data it names."""
+
     year: int
     notebook: Path
     output: Path
     parameters: dict
+    requires: tuple[str, ...] = ()
 
 
 @dataclass
@@ -42,22 +45,72 @@ class JobResult:
     ok: bool
     seconds: float
     error: str = ""
+    skipped: bool = False
 
 
 SCOPES = ("municipality", "national", "both")
 
 
-def notebook_scope(path: Path) -> str:
-    """A notebook's ``metadata.mangfold.scope``: ``municipality`` (the default: one municipality's
-    report), ``national`` (only the national report, on the store of all municipalities) or ``both``."""
+def _meta(path: Path) -> dict:
+    """A notebook's ``metadata.mangfold`` (empty when unreadable)."""
     import json
 
     try:
-        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-    except (OSError, ValueError):
-        return "municipality"
-    scope = (meta.get("mangfold") or {}).get("scope", "municipality")
+        return json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("mangfold") or {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def notebook_scope(path: Path) -> str:
+    """A notebook's ``metadata.mangfold.scope``: ``municipality`` (the default: one municipality's
+    report), ``national`` (only the national report, on the store of all municipalities) or ``both``."""
+    scope = _meta(path).get("scope", "municipality")
     return scope if scope in SCOPES else "municipality"
+
+
+def notebook_requires(path: Path) -> tuple[str, ...]:
+    """A notebook's ``metadata.mangfold.requires``: the data it is about, as ``table`` or
+    ``table.column`` entries. In the reports of single municipalities cut from a national store
+    (``--municipality``) the notebook is left out when the store has none of them (no rows in any
+    such table, no value in any such column); the report then says so. Empty: always run."""
+    return tuple(str(x) for x in _meta(path).get("requires", ()))
+
+
+def notebook_topic(path: Path) -> str:
+    """What a notebook is about, for sentences like "the chapter on ... is left out": its
+    ``metadata.mangfold.topic``, else the text of its first ``## `` heading."""
+    import json
+
+    topic = _meta(path).get("topic")
+    if topic:
+        return str(topic)
+    try:
+        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+            src = "".join(cell.get("source", ""))
+            if cell.get("cell_type") == "markdown" and src.startswith("## "):
+                return src[3:].splitlines()[0].strip()
+    except (OSError, ValueError):
+        pass
+    return path.stem
+
+
+def has_any(store: Path | str, requires: tuple[str, ...]) -> bool:
+    """True when ``store`` has rows in one of the ``table`` entries or a value in one of the
+    ``table.column`` entries of ``requires``."""
+    from .store import connect
+
+    with connect(store) as con:
+        columns = set(con.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall())
+        tables = {t for t, _ in columns}
+        for req in requires:
+            table, _, column = req.partition(".")
+            if (table, column) not in columns if column else table not in tables:
+                continue
+            sql = (f'SELECT count("{column}") FROM "{table}"' if column
+                   else f'SELECT count(*) FROM (SELECT 1 FROM "{table}" LIMIT 1)')
+            if con.execute(sql).fetchone()[0] > 0:
+                return True
+    return False
 
 
 def list_notebooks(folder: Path, scope: str | None = None) -> list[Path]:
@@ -67,71 +120,6 @@ def list_notebooks(folder: Path, scope: str | None = None) -> list[Path]:
     if scope is None:
         return nbs
     return [p for p in nbs if notebook_scope(p) in (scope, "both")]
-
-
-def execute_job(job: Job) -> JobResult:
-    """Run one notebook with papermill (in a worker process)."""
-    import papermill as pm
-
-    # One notebook per core already runs in parallel: a multi-threaded maths library in every
-    # kernel only oversubscribes the cores (small SVDs became ~100x slower). Kernels inherit this.
-    for var in THREAD_VARS:
-        os.environ.setdefault(var, "1")
-    t0 = time.perf_counter()
-    job.output.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        pm.execute_notebook(
-            str(job.notebook), str(job.output), parameters=job.parameters, kernel_name="python3",
-            progress_bar=False, log_output=False, cwd=str(job.notebook.parent), request_save_on_cell_execute=False,
-        )
-        return JobResult(job, True, time.perf_counter() - t0)
-    except pm.PapermillExecutionError as exc:
-        msg = (f"{job.notebook.name} ({job.year}) failed in cell {exc.exec_count or exc.cell_index}: "
-               f"{exc.ename}: {exc.evalue}")
-        return JobResult(job, False, time.perf_counter() - t0, msg)
-    except Exception as exc:  # kernel death, bad notebook JSON, ...
-        return JobResult(job, False, time.perf_counter() - t0,
-                         f"{job.notebook.name} ({job.year}) could not run: {type(exc).__name__}: {exc}")
-
-
-def _progress(total: int):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="notebooks", unit="nb", file=sys.stderr, disable=None, dynamic_ncols=True)
-
-
-def execute_all(jobs_by_year: dict[int, list[Job]], summaries: dict[int, Job | None], n_jobs: int) -> list[JobResult]:
-    """Execute analysis notebooks in parallel; a year's summary starts when its others are done."""
-    results: list[JobResult] = []
-    pending_per_year = {y: len(js) for y, js in jobs_by_year.items()}
-    total = sum(pending_per_year.values()) + sum(1 for s in summaries.values() if s)
-    # Each worker keeps one warm kernel and runs notebook after notebook in it (namespace reset
-    # between notebooks; see mangfold.executors): kernel start-up and imports are paid once per worker.
-    import multiprocessing
-
-    from .executors import execute_job_warm as execute_job
-
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, n_jobs), mp_context=ctx) as pool, _progress(total) as bar:
-        futures = {pool.submit(execute_job, j): j for js in jobs_by_year.values() for j in js}
-        for y, n in pending_per_year.items():
-            if n == 0 and summaries.get(y):
-                futures[pool.submit(execute_job, summaries[y])] = summaries[y]
-        while futures:
-            done, _ = wait(futures, return_when=FIRST_COMPLETED)
-            for f in done:
-                job = futures.pop(f)
-                res = f.result()
-                results.append(res)
-                bar.update(1)
-                if not res.ok:
-                    bar.write(f"FAILED: {res.error}")
-                if not job.notebook.name.startswith(SUMMARY_PREFIX):
-                    pending_per_year[job.year] -= 1
-                    if pending_per_year[job.year] == 0 and summaries.get(job.year):
-                        s = summaries[job.year]
-                        futures[pool.submit(execute_job, s)] = s
-    return results
 
 
 def _swap_in(staging: Path, target: Path) -> None:
@@ -154,7 +142,7 @@ def run(*, years: list[int], data: Path | None = None, store: Path | None = None
     With ``municipality`` (a name or ``all``) or ``executor="dask"``: :func:`mangfold.municipal.run`.
     """
     from .publish.render import BrowserMissing, chromium_path
-    from .store import file_counts, ingest, input_hashes, query
+    from .store import connect, ingest
 
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     root = project_root()
@@ -170,92 +158,13 @@ def run(*, years: list[int], data: Path | None = None, store: Path | None = None
         d = ingest(data, store, municipality=params["municipality"])
         print(f"Ingested {data}: " + ", ".join(f"{r.table} {r.rows_used:,}" for r in d.files.itertuples()),
               file=sys.stderr)
-    from .store import StoreError, connect
-
     with connect(store):
         pass
-    if municipality is not None or executor != "local":
-        from .municipal import run as run_municipalities
+    from .municipal import run as run_reports
 
-        return run_municipalities(years=years, store=store, params=params, out=out, nb_dir=nb_dir,
-                                  jobs=jobs or os.cpu_count() or 1, pdf=pdf, data=data, municipality=municipality,
-                                  executor=executor, scheduler=scheduler, started=started)
-    from .partition import list_municipalities
-
-    notebooks = list_notebooks(nb_dir, None if len(list_municipalities(store)) > 1 else "municipality")
-    if not notebooks:
-        raise StoreError(f"{nb_dir}: no notebooks found")
-    available = set(int(y) for y in query(store, "SELECT DISTINCT year FROM vacancies")["year"])
-    missing_years = [y for y in years if y not in available]
-    if missing_years:
-        raise StoreError(f"{store}: no vacancies in year(s) {', '.join(map(str, missing_years))}; "
-                         f"the store has {', '.join(map(str, sorted(available))) or 'none'}")
-    out.mkdir(parents=True, exist_ok=True)
-    staging: dict[int, Path] = {}
-    jobs_by_year: dict[int, list[Job]] = {}
-    summaries: dict[int, Job | None] = {}
-    for y in years:
-        st = out / f".{y}.building-{os.getpid()}"
-        if st.exists():
-            shutil.rmtree(st)
-        for sub in ("public/tables", "public/figures", "restricted/tables", "restricted/notebooks"):
-            (st / sub).mkdir(parents=True, exist_ok=True)
-        staging[y] = st
-        params_copy = st / "restricted" / "params.yaml"
-        import yaml
-
-        params_copy.write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=True), encoding="utf-8")
-        jobs_by_year[y] = []
-        summaries[y] = None
-        for nb in notebooks:
-            j = Job(y, nb, st / "restricted" / "notebooks" / nb.name,
-                    {"year": y, "store": str(store), "params": str(params_copy), "out": str(st)})
-            if nb.name.startswith(SUMMARY_PREFIX):
-                summaries[y] = j
-            else:
-                jobs_by_year[y].append(j)
-    n_jobs = jobs or os.cpu_count() or 1
-    t0 = time.perf_counter()
-    results = execute_all(jobs_by_year, summaries, n_jobs)
-    # tables of different notebooks that share counts: the cells to hide so that they are safe
-    # together are written to restricted/disclosure_hints.json, and the year's notebooks run again
-    from .publish.audit import plan_folder
-
-    for _ in range(MAX_DISCLOSURE_PASSES - 1):
-        again = [y for y in years if y not in {r.job.year for r in results if not r.ok}
-                 and plan_folder(staging[y], min_cell=int(params["min_cell"]))]
-        if not again:
-            break
-        for y in again:
-            _clear_outputs(staging[y])
-        results = [r for r in results if r.job.year not in again] + execute_all(
-            {y: jobs_by_year[y] for y in again}, {y: summaries[y] for y in again}, n_jobs)
-    exec_seconds = time.perf_counter() - t0
-    failed_years = {r.job.year for r in results if not r.ok}
-    status = EXIT_OK
-    hashes = input_hashes(store)
-    counts = file_counts(store)
-    for y in years:
-        st = staging[y]
-        if y in failed_years:
-            for r in results:
-                if r.job.year == y and not r.ok:
-                    print(f"mangfold run: {r.error}", file=sys.stderr)
-            print(f"mangfold run: {y} not published; the previous {out / str(y)} is unchanged.", file=sys.stderr)
-            shutil.rmtree(st, ignore_errors=True)
-            status = EXIT_FAILED
-            continue
-        ok, messages = publish_report(
-            st, out / str(y), year=y, store=store, params=params, notebooks=notebooks,
-            results=[r for r in results if r.job.year == y], data=data, started=started, pdf=pdf,
-            hashes=hashes, counts=counts, root=root)
-        for m in messages:
-            print(m, file=sys.stderr)
-        if not ok:
-            status = EXIT_FAILED
-    print(f"Executed {len(results)} notebook runs in {exec_seconds:.1f} s with {n_jobs} parallel jobs.",
-          file=sys.stderr)
-    return status
+    return run_reports(years=years, store=store, params=params, out=out, nb_dir=nb_dir,
+                       jobs=jobs or os.cpu_count() or 1, pdf=pdf, data=data, municipality=municipality,
+                       executor=executor, scheduler=scheduler, started=started)
 
 
 def publish_report(st: Path, target: Path, *, year: int, store: Path, params: dict, notebooks: list[Path],
@@ -280,9 +189,11 @@ def publish_report(st: Path, target: Path, *, year: int, store: Path, params: di
         hashes = input_hashes(store) if hashes is None else hashes
         counts = file_counts(store) if counts is None else counts
         _write_quarantine(store, st)
-        executed = [st / "restricted" / "notebooks" / nb.name for nb in notebooks]
+        skipped = {r.job.notebook.name for r in results if r.skipped}
+        executed = [st / "restricted" / "notebooks" / nb.name for nb in notebooks if nb.name not in skipped]
+        left_out = [notebook_topic(nb) for nb in notebooks if nb.name in skipped]
         report = render_report(
-            executed, st / "public" / "report.html",
+            executed, st / "public" / "report.html", note=_left_out_note(left_out),
             title=title or f"Mangfold i ledelse, rekruttering og styrer {y}",
             subtitle=subtitle or f"{params['municipality']} – årsrapport for {y} (landbakgrunnsgruppe 2)",
             footer=f"Laget med mangfold {__import__('mangfold').__version__}. Tabeller: tables/*.csv. "
@@ -301,10 +212,11 @@ def publish_report(st: Path, target: Path, *, year: int, store: Path, params: di
             data=str(Path(data).resolve()) if data else None,
             inputs=hashes,
             rows=counts[["table", "rows_read", "rows_used", "rows_quarantined"]].to_dict(orient="records"),
-            params=params, seed=params["seed"], notebooks=[nb.name for nb in notebooks],
+            params=params, seed=params["seed"], notebooks=[nb.name for nb in notebooks if nb.name not in skipped],
+            notebooks_left_out=sorted(skipped),
             packages=packages or package_versions(), git_commit=commit or git_commit(root),
             started=started, finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            notebook_seconds={r.job.notebook.name: round(r.seconds, 2) for r in results},
+            notebook_seconds={r.job.notebook.name: round(r.seconds, 2) for r in results if not r.skipped},
             **(extra_provenance or {}),
         )
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -316,6 +228,28 @@ def publish_report(st: Path, target: Path, *, year: int, store: Path, params: di
     except Exception as exc:
         shutil.rmtree(st, ignore_errors=True)
         return False, [f"mangfold run: rendering {label} failed: {type(exc).__name__}: {exc}; nothing published."]
+
+
+def _left_out_note(topics: list[str]) -> str:
+    """The report's sentence on the chapters left out because the municipality has no such data."""
+    if not topics:
+        return ""
+    if len(topics) == 1:
+        return f"Kapittelet om {topics[0]} er ikke med, fordi kommunen ikke har levert data om det."
+    listed = ", ".join(topics[:-1]) + " og " + topics[-1]
+    return f"Kapitlene om {listed} er ikke med, fordi kommunen ikke har levert data om dem."
+
+
+def plan_report(staging: Path, *, min_cell: int) -> bool:
+    """Between two runs of a report's notebooks: the cells to hide so that the tables of all its
+    notebooks are safe together (:func:`mangfold.publish.audit.plan_folder`). True when there were
+    any; then the staging folder's outputs are emptied and the notebooks must run again."""
+    from .publish.audit import plan_folder
+
+    if not plan_folder(staging, min_cell=min_cell):
+        return False
+    _clear_outputs(staging)
+    return True
 
 
 def _clear_outputs(staging: Path) -> None:

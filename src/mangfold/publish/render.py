@@ -24,6 +24,7 @@ body { font-family: "Segoe UI", "Helvetica Neue", Arial, sans-serif; color: var(
 header.mf-head { background: #12355b; color: #fff; padding: 28px 40px 20px; }
 header.mf-head h1 { margin: 0 0 6px; font-size: 28px; }
 header.mf-head p { margin: 0; opacity: .85; }
+header.mf-head p.mf-note { margin-top: 8px; font-style: italic; }
 .mf-wrap { display: flex; gap: 32px; max-width: 1280px; margin: 0 auto; padding: 24px 40px 60px; }
 nav.mf-toc { flex: 0 0 250px; position: sticky; top: 12px; align-self: flex-start; font-size: 14px;
              max-height: 95vh; overflow-y: auto; border-right: 1px solid var(--line); padding-right: 16px; }
@@ -108,8 +109,10 @@ def _toc(body_html: str) -> str:
     return '<nav class="mf-toc"><h2>Innhold</h2><ul>' + "".join(items) + "</ul></nav>"
 
 
-def render_report(paths: list[Path], target: Path, *, title: str, subtitle: str, footer: str = "") -> Path:
-    """Render executed notebooks (in report order) to one self-contained HTML file."""
+def render_report(paths: list[Path], target: Path, *, title: str, subtitle: str, footer: str = "",
+                  note: str = "") -> Path:
+    """Render executed notebooks (in report order) to one self-contained HTML file; ``note`` is a
+    sentence shown under the subtitle (e.g. which chapters are left out and why)."""
     from nbconvert import HTMLExporter
 
     merged = merge_notebooks(paths)
@@ -120,6 +123,7 @@ def render_report(paths: list[Path], target: Path, *, title: str, subtitle: str,
     body, _ = exporter.from_notebook_node(merged)
     body = _EXTERNAL.sub("", body)
     body = body.replace('<h2 id="Metode">', '<section class="mf-method"></section><h2 id="Metode">')
+    note_html = f'<p class="mf-note">{html.escape(note)}</p>' if note else ""
     page = f"""<!DOCTYPE html>
 <html lang="nb">
 <head>
@@ -129,7 +133,7 @@ def render_report(paths: list[Path], target: Path, *, title: str, subtitle: str,
 <style>{CSS}</style>
 </head>
 <body>
-<header class="mf-head"><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header>
+<header class="mf-head"><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p>{note_html}</header>
 <div class="mf-wrap">
 {_toc(body)}
 <main class="mf-main">

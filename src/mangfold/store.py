@@ -41,8 +41,38 @@ def _version() -> str:
         return "0+unknown"
 
 
-def write_store(data: ValidatedData, store: str | Path, *, municipality: str = "0301 Oslo") -> Path:
-    """Write validated data into ``store`` atomically (temporary file, then rename)."""
+class _StoreSink:
+    """Appends typed chunks to the store's tables, creating each table from its first chunk.
+
+    ``units`` gets the default ``municipality`` where it is empty, ``vacancies`` a ``year`` column.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, municipality: str) -> None:
+        self.con, self.municipality = con, municipality
+        self.created: set[str] = set()
+
+    def append(self, table: str, frame: pd.DataFrame) -> None:
+        if table == "units":
+            frame = frame.assign(municipality=frame["municipality"].fillna(self.municipality))
+        if table == "vacancies":
+            frame = frame.assign(year=frame["posted_date"].dt.year.astype("int32"))
+        sql = f'INSERT INTO "{table}" SELECT * FROM _df' if table in self.created else \
+            f'CREATE TABLE "{table}" AS SELECT * FROM _df'
+        _load(self.con, sql, frame)
+        self.created.add(table)
+
+
+def _load(con: duckdb.DuckDBPyConnection, sql: str, frame: pd.DataFrame) -> None:
+    con.register("_df", frame)
+    try:
+        con.execute(sql)
+    finally:
+        con.unregister("_df")
+
+
+@contextmanager
+def _new_store(store: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a temporary file that replaces ``store`` only if the block completes."""
     store = Path(store)
     store.parent.mkdir(parents=True, exist_ok=True)
     tmp = store.with_name(f".{store.name}.{os.getpid()}.tmp")
@@ -51,28 +81,7 @@ def write_store(data: ValidatedData, store: str | Path, *, municipality: str = "
     try:
         con = duckdb.connect(str(tmp))
         try:
-            for name, df in data.tables.items():
-                df = df.copy()
-                if name == "units":
-                    df["municipality"] = df["municipality"].fillna(municipality)
-                if name == "vacancies":
-                    df["year"] = df["posted_date"].dt.year.astype("int32")
-                con.register("_df", df)
-                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _df')
-                con.unregister("_df")
-            for name, df in (("_files", data.files), ("_quarantine", data.quarantine),
-                             ("_missing_tables", pd.DataFrame({"table": pd.Series(data.missing_optional, dtype="string")}))):
-                con.register("_df", df)
-                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _df')
-                con.unregister("_df")
-            meta = pd.DataFrame({
-                "key": ["mangfold_version", "source", "ingested_at"],
-                "value": [_version(), str(Path(data.directory).resolve()),
-                          time.strftime("%Y-%m-%dT%H:%M:%S%z")],
-            })
-            con.register("_df", meta)
-            con.execute('CREATE TABLE "_meta" AS SELECT * FROM _df')
-            con.unregister("_df")
+            yield con
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -83,16 +92,41 @@ def write_store(data: ValidatedData, store: str | Path, *, municipality: str = "
         wal = tmp.with_name(tmp.name + ".wal")
         if wal.exists():
             wal.unlink()
-    return store
+
+
+def _write_bookkeeping(con: duckdb.DuckDBPyConnection, data: ValidatedData) -> None:
+    """``_files``, ``_quarantine``, ``_missing_tables`` and ``_meta``."""
+    missing = pd.DataFrame({"table": pd.Series(data.missing_optional, dtype="string")})
+    meta = pd.DataFrame({
+        "key": ["mangfold_version", "source", "ingested_at"],
+        "value": [_version(), str(Path(data.directory).resolve()), time.strftime("%Y-%m-%dT%H:%M:%S%z")],
+    })
+    for name, df in (("_files", data.files), ("_quarantine", data.quarantine), ("_missing_tables", missing),
+                     ("_meta", meta)):
+        _load(con, f'CREATE TABLE "{name}" AS SELECT * FROM _df', df)
+
+
+def write_store(data: ValidatedData, store: str | Path, *, municipality: str = "0301 Oslo") -> Path:
+    """Write validated data (with its ``tables``) into ``store`` atomically (temporary file, then rename)."""
+    with _new_store(store) as con:
+        sink = _StoreSink(con, municipality)
+        for name, df in data.tables.items():
+            sink.append(name, df)
+        _write_bookkeeping(con, data)
+    return Path(store)
 
 
 def ingest(directory: str | Path, store: str | Path | None = None, *, municipality: str = "0301 Oslo") -> ValidatedData:
     """Validate ``directory`` and load it into ``store`` (default ``outputs/mangfold.duckdb``).
 
-    Raises :class:`mangfold.contract.validate.ContractError` before anything is written.
+    The files are read in chunks that go straight into a temporary copy of the store, so
+    memory stays bounded by a chunk, not by the folder (the returned ``tables`` is empty).
+    Raises :class:`mangfold.contract.validate.ContractError` and writes nothing: the
+    temporary copy is removed and an existing store stays byte-identical.
     """
-    data = validate_folder(directory)
-    write_store(data, store or default_store(), municipality=municipality)
+    with _new_store(store or default_store()) as con:
+        data = validate_folder(directory, sink=_StoreSink(con, municipality))
+        _write_bookkeeping(con, data)
     return data
 
 

@@ -42,6 +42,16 @@ def test_encodings_and_delimiters_keep_norwegian_letters(tmp_path, encoding, sep
     assert names.loc["U1", "sector"] == "Byrådsavdeling for æøå ÆØÅ"
 
 
+def test_spaces_around_cells_and_headers_are_ignored(tmp_path):
+    d = write_tiny(tmp_path / "d")
+    lines = applications_csv().splitlines()
+    padded = [", ".join(f" {c} " for c in line.split(",")) for line in lines]  # as exported by hand
+    (d / "applications.csv").write_text("\n".join(padded) + "\n", encoding="utf-8")
+    data = validate_folder(d)
+    ref = validate_folder(write_tiny(tmp_path / "ref")).tables["applications"]
+    pd.testing.assert_frame_equal(data.tables["applications"], ref)
+
+
 @pytest.mark.parametrize("true_word,false_word", [("true", "false"), ("1", "0"), ("Yes", "No"), ("JA", "nei")])
 def test_boolean_spellings(tmp_path, true_word, false_word):
     d = write_tiny(tmp_path / "d")

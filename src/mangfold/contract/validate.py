@@ -7,40 +7,44 @@ Two kinds of bad input (data contract, "Bad input"):
   for every file and raised together as one :class:`ContractError`; nothing is written.
 * **Logical inconsistencies** in well-formed rows go to quarantine with a reason; they are
   left out of the analyses. For every table ``rows_read = rows_used + rows_quarantined``.
+
+Files are read in chunks of rows (:func:`mangfold.contract.readers.iter_table_text`), so a
+national export never sits in memory whole: each chunk is parsed, checked and, while the
+folder is still free of faults, split into quarantine and typed rows that go to a *sink*
+(a list of frames here, the store being written in :func:`mangfold.store.ingest`). The
+checks that span rows work across chunks: duplicate keys through a hash of every row's key
+(rows whose hash repeats are compared as text in a second read), references against the
+keys of the referenced table (always validated earlier, see ``TABLE_ORDER``), quarantined
+parents through their quarantined keys. Faults and quarantine come out exactly as if
+each file were read whole.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import reduce
 from pathlib import Path
+from typing import Iterator, Protocol
 
 import numpy as np
 import pandas as pd
 
-from .readers import find_table_file, read_table_text, sha256_file
-from .schemas import TABLE_ORDER, TABLES, Column, Table
+# The cell rules live with the parser; re-exported (``__all__``) so that ``validate.RULE_*`` names every rule.
+from .parse import RULE_BOOL, RULE_CODE, RULE_DATE, RULE_EMPTY, RULE_FLOAT, RULE_INT, RULE_MAX, RULE_MIN, parse_column
+from .readers import CHUNK_ROWS, find_table_file, iter_table_text, sha256_file
+from .schemas import TABLE_ORDER, TABLES, Table
 
 #: At most this many rows are listed per (file, column, rule); the rest are counted.
 MAX_LISTED_PER_RULE = 50
-
-TRUE_WORDS = frozenset({"true", "1", "yes", "ja", "sant"})
-FALSE_WORDS = frozenset({"false", "0", "no", "nei", "usant"})
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]00:00(?::00)?)?$")
-_NOR = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$")
+#: Tables read in one piece: a quarantine rule compares their rows across the whole table.
+WHOLE_TABLES = frozenset({"mentoring_survey"})
+#: (table, column) pairs that foreign keys point at: their values are kept for the check.
+REFERENCED = frozenset((fk.table, fk.ref_columns[0]) for t in TABLES.values() for fk in t.foreign_keys)
 
 # Rule texts (one place, matched by the tests).
 RULE_MISSING_FILE = "required table missing: no {table}.csv or {table}.xlsx"
 RULE_MISSING_COLUMN = "required column missing"
-RULE_EMPTY = "value required (cell is empty)"
-RULE_INT = "must be a whole number"
-RULE_FLOAT = "must be a number"
-RULE_DATE = "must be a date (YYYY-MM-DD or DD.MM.YYYY)"
-RULE_BOOL = "must be true/false, 1/0, yes/no or ja/nei"
-RULE_CODE = "unknown code; allowed: {codes}"
-RULE_MIN = "must be >= {minimum:g}"
-RULE_MAX = "must be <= {maximum:g}"
 RULE_DUPLICATE = "duplicate key ({key}); each must be unique"
 RULE_REFERENCE = "refers to a {ref_table}.{ref_col} that does not exist"
 RULE_EMPTY_FILE = "file has a header but no rows"
@@ -98,9 +102,18 @@ class ContractError(Exception):
         return "\n".join(lines)
 
 
+class TableSink(Protocol):
+    """Receives the typed, quarantine-free rows of each table, chunk by chunk, in file order."""
+
+    def append(self, table: str, frame: pd.DataFrame) -> None: ...
+
+
 @dataclass
 class ValidatedData:
-    """The typed tables, the quarantine and per-file bookkeeping."""
+    """The typed tables, the quarantine and per-file bookkeeping.
+
+    ``tables`` is empty when :func:`validate_folder` streamed the rows into a ``sink``.
+    """
 
     directory: Path
     tables: dict[str, pd.DataFrame]
@@ -109,131 +122,108 @@ class ValidatedData:
     missing_optional: list[str] = field(default_factory=list)
 
 
-# ------------------------------------------------------------------ parsing
-def parse_bool(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    low = s.str.lower()
-    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
-    out[low.isin(TRUE_WORDS)] = True
-    out[low.isin(FALSE_WORDS)] = False
-    bad = (s != "") & out.isna()
-    return out, bad.to_numpy()
-
-
-def parse_date(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    iso = s.str.match(_ISO)
-    nor = s.str.match(_NOR)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    if iso.any():
-        out[iso] = pd.to_datetime(s[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    if nor.any():
-        out[nor] = pd.to_datetime(s[nor], format="%d.%m.%Y", errors="coerce")
-    bad = (s != "") & out.isna()
-    return out, bad.to_numpy()
-
-
-def parse_number(s: pd.Series, integer: bool) -> tuple[pd.Series, np.ndarray]:
-    num = pd.to_numeric(s.str.replace(",", ".", regex=False).where(s != ""), errors="coerce")
-    bad = (s != "") & num.isna()
-    if integer:
-        frac = num.notna() & (num != np.floor(num.fillna(0)))
-        bad = bad | frac
-        num = num.where(~frac)
-        return num.astype("Int64"), bad.to_numpy()
-    return num.astype("Float64"), bad.to_numpy()
-
-
-def parse_column(s: pd.Series, col: Column) -> tuple[pd.Series, list[tuple[np.ndarray, str]]]:
-    """Typed column and a list of (bad-row mask, rule) pairs."""
-    problems: list[tuple[np.ndarray, str]] = []
-    empty = (s == "").to_numpy()
-    if col.type == "bool":
-        out, bad = parse_bool(s)
-        problems.append((bad, RULE_BOOL))
-    elif col.type == "date":
-        out, bad = parse_date(s)
-        problems.append((bad, RULE_DATE))
-    elif col.type in ("int", "float"):
-        out, bad = parse_number(s, integer=col.type == "int")
-        problems.append((bad, RULE_INT if col.type == "int" else RULE_FLOAT))
-        vals = out.astype("Float64")
-        if col.minimum is not None:
-            problems.append(((vals < col.minimum).fillna(False).to_numpy(), RULE_MIN.format(minimum=col.minimum)))
-        if col.maximum is not None:
-            problems.append(((vals > col.maximum).fillna(False).to_numpy(), RULE_MAX.format(maximum=col.maximum)))
-    elif col.type == "code":
-        assert col.codes is not None
-        out = s.where(s != "", None).astype(object)
-        bad = (~empty) & ~s.isin(col.codes).to_numpy()
-        problems.append((bad, RULE_CODE.format(codes=", ".join(col.codes))))
-        out = out.astype("string")
-    else:
-        out = s.where(s != "", None).astype("string")
-    if col.default is not None:
-        out = out.fillna(col.default)
-    elif not col.nullable:
-        problems.append((empty, RULE_EMPTY))
-    return out, problems
-
-
 # --------------------------------------------------------------- validation
 class _Collector:
-    def __init__(self) -> None:
-        self.faults: list[Fault] = []
-        self.omitted: dict[tuple[str, str | None, str], int] = {}
+    """Faults in the order a whole-file read finds them; at most MAX_LISTED_PER_RULE rows per rule.
 
-    def add_mask(self, file: str, column: str, rule: str, mask: np.ndarray, raw: pd.Series) -> None:
-        idx = np.flatnonzero(mask)
-        if idx.size == 0:
-            return
-        for i in idx[:MAX_LISTED_PER_RULE]:
-            self.faults.append(Fault(file, int(i) + 2, column, rule, str(raw.iloc[i])))
-        if idx.size > MAX_LISTED_PER_RULE:
-            self.omitted[(file, column, rule)] = int(idx.size - MAX_LISTED_PER_RULE)
+    A (file, column, rule) takes its place at its first :meth:`add_rows` call, even one
+    without rows, so rows found in later chunks are listed where they belong.
+    """
+
+    def __init__(self) -> None:
+        self._listed: dict[object, list[Fault]] = {}
+        self._counts: dict[tuple[str, str | None, str], int] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._listed) and any(self._listed.values())
 
     def add(self, fault: Fault) -> None:
-        self.faults.append(fault)
+        self._listed[object()] = [fault]
+
+    def add_rows(self, file: str, column: str, rule: str, rows: np.ndarray, values: pd.Series) -> None:
+        """``rows``: ascending 0-based data rows; ``values``: the raw text of (at least) the first listed ones."""
+        key = (file, column, rule)
+        listed = self._listed.setdefault(key, [])
+        room = max(MAX_LISTED_PER_RULE - len(listed), 0)
+        listed.extend(Fault(file, int(r) + 2, column, rule, str(v)) for r, v in zip(rows[:room], values.iloc[:room]))
+        self._counts[key] = self._counts.get(key, 0) + len(rows)
+
+    def add_mask(self, file: str, column: str, rule: str, mask: np.ndarray, raw: pd.Series, offset: int) -> None:
+        idx = np.flatnonzero(mask)
+        self.add_rows(file, column, rule, idx + offset, raw.iloc[idx[:MAX_LISTED_PER_RULE]])
+
+    def extend(self, other: _Collector) -> None:
+        self._listed.update(other._listed)
+        self._counts.update(other._counts)
+
+    @property
+    def faults(self) -> list[Fault]:
+        return [f for listed in self._listed.values() for f in listed]
+
+    @property
+    def omitted(self) -> dict[tuple[str, str | None, str], int]:
+        return {k: n - MAX_LISTED_PER_RULE for k, n in self._counts.items() if n > MAX_LISTED_PER_RULE}
 
 
-def _parse_table(table: Table, raw: pd.DataFrame, file: str, faults: _Collector) -> pd.DataFrame:
+class _Unreadable(Exception):
+    """A file (or a later chunk of it) could not be read."""
+
+
+def _chunks(path: Path, chunk_rows: int | None) -> Iterator[pd.DataFrame]:
+    """:func:`iter_table_text`, with reading errors (not validation errors) as :class:`_Unreadable`."""
+    chunks = iter_table_text(path, chunk_rows=chunk_rows)
+    while True:
+        try:
+            chunk = next(chunks)
+        except StopIteration:
+            return
+        except Exception as exc:  # any reader error: reported as a fault, never a crash
+            raise _Unreadable(str(exc)) from exc
+        yield chunk
+
+
+def _parse_chunk(table: Table, raw: pd.DataFrame, file: str, faults: _Collector, offset: int,
+                 first: bool) -> pd.DataFrame:
     typed = pd.DataFrame(index=raw.index)
     for col in table.columns:
         if col.name not in raw.columns:
             if col.required:
-                faults.add(Fault(file, 1, col.name, RULE_MISSING_COLUMN))
+                if first:
+                    faults.add(Fault(file, 1, col.name, RULE_MISSING_COLUMN))
                 continue
             s = pd.Series([""] * len(raw), index=raw.index, dtype=object)
         else:
             s = raw[col.name]
         values, problems = parse_column(s, col)
         for mask, rule in problems:
-            faults.add_mask(file, col.name, rule, mask, s)
+            faults.add_mask(file, col.name, rule, mask, s, offset)
         typed[col.name] = values
     for extra in raw.columns:
         if extra not in typed.columns and extra not in table.column_names:
             typed[extra] = raw[extra].astype("string")
-    if table.key and all(k in raw.columns for k in table.key):
-        dup = raw.duplicated(list(table.key), keep="first").to_numpy()
-        if dup.any():
-            key_values = raw[table.key[0]].astype(str)
-            for k in table.key[1:]:
-                key_values = key_values + "|" + raw[k].astype(str)
-            faults.add_mask(file, ",".join(table.key), RULE_DUPLICATE.format(key=", ".join(table.key)), dup,
-                            key_values)
     return typed
 
 
-def _check_references(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, file: str,
-                      tables: dict[str, pd.DataFrame], faults: _Collector) -> None:
-    for fk in table.foreign_keys:
-        if fk.table not in tables or not all(c in raw.columns for c in fk.columns):
-            continue
-        ref = tables[fk.table]
-        if len(fk.columns) == 1:
-            known = set(ref[fk.ref_columns[0]].dropna().astype(str))
-            vals = raw[fk.columns[0]]
-            bad = (~vals.isin(known) & (vals != "")).to_numpy()
-            faults.add_mask(file, fk.columns[0], RULE_REFERENCE.format(ref_table=fk.table, ref_col=fk.ref_columns[0]),
-                            bad, vals)
+def _duplicate_keys(table: Table, path: Path, hashes: np.ndarray,
+                    chunk_rows: int | None) -> tuple[np.ndarray, pd.Series]:
+    """Rows (0-based) whose key repeats an earlier row's, with their key text ``a|b``.
+
+    Equal keys have equal hashes, so only rows whose hash repeats are read again and
+    compared as text (a hash collision alone is no duplicate).
+    """
+    rows = np.flatnonzero(pd.Series(hashes).duplicated(keep=False).to_numpy())
+    if rows.size == 0:
+        return rows, pd.Series([], dtype=str)
+    key = list(table.key)
+    parts, offset = [], 0
+    for raw in iter_table_text(path, chunk_rows=chunk_rows):
+        here = rows[(rows >= offset) & (rows < offset + len(raw))] - offset
+        parts.append(raw[key].iloc[here])
+        offset += len(raw)
+    keys = pd.concat(parts, ignore_index=True)
+    dup = keys.duplicated(keep="first").to_numpy()
+    text = reduce(lambda a, b: a + "|" + b, (keys[k].astype(str) for k in key))
+    return rows[dup], text[dup]
 
 
 def _quarantine_masks(name: str, df: pd.DataFrame) -> list[tuple[np.ndarray, str]]:
@@ -246,86 +236,158 @@ def _quarantine_masks(name: str, df: pd.DataFrame) -> list[tuple[np.ndarray, str
     for start, end in table.date_order:
         bad = (df[end] < df[start]).fillna(False).to_numpy(dtype=bool)
         rules.append((bad, REASON_DATE_ORDER.format(start=start, end=end)))
-    if name == "mentoring_survey":
+    if name == "mentoring_survey":  # spans rows: the table is read whole (WHOLE_TABLES)
         dup = df.duplicated(["pair_id", "respondent", "wave", "item"], keep="first").to_numpy()
         rules.append((dup, REASON_DUPLICATE_ANSWER))
     return rules
 
 
-def validate_folder(directory: str | Path) -> ValidatedData:
+def _records(raw: pd.DataFrame) -> np.ndarray:
+    """``column=value; column=value`` for every row of ``raw`` (the quarantine's ``record``)."""
+    text = raw.astype(str)
+    return reduce(lambda a, b: a + "; " + b, (f"{c}=" + text.iloc[:, j] for j, c in enumerate(text.columns))).to_numpy()
+
+
+class _FrameSink:
+    """Collects the chunks of each table into one DataFrame (what :func:`validate_folder` returns)."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[pd.DataFrame]] = {}
+
+    def append(self, table: str, frame: pd.DataFrame) -> None:
+        self.parts.setdefault(table, []).append(frame)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: pd.concat(parts, ignore_index=True) for name, parts in self.parts.items()}
+
+
+class _Validation:
+    """State of one folder's validation, table by table in ``TABLE_ORDER``."""
+
+    def __init__(self, sink: TableSink, chunk_rows: int) -> None:
+        self.sink, self.chunk_rows = sink, chunk_rows
+        self.faults, self.refs = _Collector(), _Collector()  # reference faults are listed last
+        self.known: dict[tuple[str, str], pd.Index] = {}  # referenced values of validated tables
+        self.quarantined_keys: dict[str, set] = {}
+        self.quarantine: list[pd.DataFrame] = []
+        self.files: list[dict] = []
+
+    @property
+    def clean(self) -> bool:
+        return not (self.faults or self.refs)
+
+    def table(self, table: Table, path: Path) -> None:
+        file, faults, refs = str(path), _Collector(), _Collector()
+        chunk_rows = None if table.name in WHOLE_TABLES else self.chunk_rows
+        hashes: list[np.ndarray] = []
+        known: dict[tuple[str, str], list[np.ndarray]] = {}
+        bad_keys: set = set()
+        n_read = n_bad = 0
+        has_key = False
+        try:
+            for i, raw in enumerate(_chunks(path, chunk_rows)):
+                if i == 0 and table.required and len(raw) == 0:
+                    faults.add(Fault(file, None, None, RULE_EMPTY_FILE))
+                typed = _parse_chunk(table, raw, file, faults, n_read, first=i == 0)
+                self._check_references(table, raw, file, refs, n_read)
+                has_key = bool(table.key) and all(k in raw.columns for k in table.key)
+                if has_key:
+                    hashes.append(pd.util.hash_pandas_object(raw[list(table.key)], index=False).to_numpy())
+                for ref in REFERENCED:
+                    if ref[0] == table.name and ref[1] in typed.columns:
+                        known.setdefault(ref, []).append(typed[ref[1]].dropna().astype(str).unique())
+                if self.clean and not (faults or refs):
+                    n_bad += self._quarantine(table, path, typed, raw, n_read, bad_keys)
+                n_read += len(raw)
+        except _Unreadable as exc:
+            self.faults.add(Fault(file, None, None, f"cannot be read: {exc}"))
+            return
+        if has_key:
+            rows, text = _duplicate_keys(table, path, np.concatenate(hashes), chunk_rows)
+            if rows.size:
+                faults.add_rows(file, ",".join(table.key), RULE_DUPLICATE.format(key=", ".join(table.key)), rows, text)
+        self.faults.extend(faults)
+        self.refs.extend(refs)
+        self.known.update({ref: pd.Index(pd.unique(np.concatenate(parts))) for ref, parts in known.items()})
+        if bad_keys:
+            self.quarantined_keys[table.name] = bad_keys
+        if self.clean:
+            self.files.append({"table": table.name, "file": path.name, "sha256": sha256_file(path),
+                               "rows_read": n_read, "rows_used": n_read - n_bad, "rows_quarantined": n_bad})
+
+    def _check_references(self, table: Table, raw: pd.DataFrame, file: str, refs: _Collector, offset: int) -> None:
+        for fk in table.foreign_keys:
+            known = self.known.get((fk.table, fk.ref_columns[0]))
+            if known is None or len(fk.columns) != 1 or fk.columns[0] not in raw.columns:
+                continue
+            vals = raw[fk.columns[0]]
+            bad = (known.get_indexer(vals) < 0) & (vals != "").to_numpy()
+            refs.add_mask(file, fk.columns[0], RULE_REFERENCE.format(ref_table=fk.table, ref_col=fk.ref_columns[0]),
+                          bad, vals, offset)
+
+    def _quarantine(self, table: Table, path: Path, typed: pd.DataFrame, raw: pd.DataFrame, offset: int,
+                    bad_keys: set) -> int:
+        """Send one clean chunk's rows to quarantine or to the sink; returns the number quarantined."""
+        reasons = pd.Series("", index=typed.index, dtype=object)
+        rules = _quarantine_masks(table.name, typed)
+        for fk in table.foreign_keys:
+            parent_bad = self.quarantined_keys.get(fk.table)
+            if parent_bad and len(fk.columns) == 1:
+                mask = typed[fk.columns[0]].isin(parent_bad).fillna(False).to_numpy(dtype=bool)
+                rules.append((mask, REASON_PARENT.format(parent=fk.table)))
+        for mask, reason in rules:
+            reasons[mask] = np.where(reasons[mask] == "", reason, reasons[mask] + "; " + reason)
+        bad = (reasons != "").to_numpy()
+        if bad.any():
+            if table.key and len(table.key) == 1:
+                bad_keys.update(typed.loc[bad, table.key[0]].astype(str))
+            self.quarantine.append(pd.DataFrame({
+                "table": table.name,
+                "file": path.name,
+                "row": np.flatnonzero(bad) + offset + 2,
+                "reason": reasons[bad].to_numpy(),
+                "record": _records(raw.loc[bad]),
+            }))
+        self.sink.append(table.name, typed.loc[~bad])
+        return int(bad.sum())
+
+
+def validate_folder(directory: str | Path, *, sink: TableSink | None = None,
+                    chunk_rows: int | None = None) -> ValidatedData:
     """Read and validate every contract table in ``directory``.
 
     Raises :class:`ContractError` listing every structural fault; otherwise returns the typed
-    tables (quarantined rows removed), the quarantine and per-file counts.
+    tables (quarantined rows removed), the quarantine and per-file counts. With a ``sink``
+    the typed rows go there chunk by chunk (in file order) and ``tables`` stays empty; the
+    sink may have received rows before a :class:`ContractError` is raised. ``chunk_rows``:
+    rows per chunk (default :data:`mangfold.contract.readers.CHUNK_ROWS`).
     """
     directory = Path(directory)
-    faults = _Collector()
     if not directory.is_dir():
-        faults.add(Fault(str(directory), None, None, "data folder does not exist"))
-        raise ContractError(faults.faults)
-    raws: dict[str, pd.DataFrame] = {}
-    typed: dict[str, pd.DataFrame] = {}
-    paths: dict[str, Path] = {}
+        raise ContractError([Fault(str(directory), None, None, "data folder does not exist")])
+    frames = _FrameSink()
+    run = _Validation(sink or frames, chunk_rows or CHUNK_ROWS)
     missing_optional: list[str] = []
     for name in TABLE_ORDER:
         table = TABLES[name]
         path = find_table_file(directory, name)
-        if path is None:
-            if table.required:
-                faults.add(Fault(str(directory / f"{name}.csv"), None, None, RULE_MISSING_FILE.format(table=name)))
-            else:
-                missing_optional.append(name)
-            continue
-        paths[name] = path
-        try:
-            raw = read_table_text(path)
-        except Exception as exc:  # unreadable file: report, keep going
-            faults.add(Fault(str(path), None, None, f"cannot be read: {exc}"))
-            continue
-        if table.required and len(raw) == 0:
-            faults.add(Fault(str(path), None, None, RULE_EMPTY_FILE))
-        raws[name] = raw
-        typed[name] = _parse_table(table, raw, str(path), faults)
-    for name, df in typed.items():
-        _check_references(TABLES[name], df, raws[name], str(paths[name]), typed, faults)
-    if faults.faults:
-        raise ContractError(faults.faults, faults.omitted)
-
-    # quarantine (parents before children, so a child of a quarantined parent follows it)
-    q_frames = []
-    file_rows = []
-    quarantined_keys: dict[str, set] = {}
-    for name, df in typed.items():
-        reasons = pd.Series("", index=df.index, dtype=object)
-        for mask, reason in _quarantine_masks(name, df):
-            reasons[mask] = np.where(reasons[mask] == "", reason, reasons[mask] + "; " + reason)
-        for fk in TABLES[name].foreign_keys:
-            parent_bad = quarantined_keys.get(fk.table)
-            if parent_bad and len(fk.columns) == 1:
-                mask = df[fk.columns[0]].isin(parent_bad).fillna(False).to_numpy(dtype=bool)
-                reason = REASON_PARENT.format(parent=fk.table)
-                reasons[mask] = np.where(reasons[mask] == "", reason, reasons[mask] + "; " + reason)
-        bad = (reasons != "").to_numpy()
-        if TABLES[name].key and len(TABLES[name].key) == 1 and bad.any():
-            quarantined_keys[name] = set(df.loc[bad, TABLES[name].key[0]].astype(str))
-        if bad.any():
-            raw_bad = raws[name].loc[bad]
-            q_frames.append(pd.DataFrame({
-                "table": name,
-                "file": paths[name].name,
-                "row": np.flatnonzero(bad) + 2,
-                "reason": reasons[bad].to_numpy(),
-                "record": raw_bad.astype(str).apply(lambda r: "; ".join(f"{k}={v}" for k, v in r.items()), axis=1).to_numpy(),
-            }))
-        typed[name] = df.loc[~bad].reset_index(drop=True)
-        file_rows.append({
-            "table": name,
-            "file": paths[name].name,
-            "sha256": sha256_file(paths[name]),
-            "rows_read": int(len(df)),
-            "rows_used": int((~bad).sum()),
-            "rows_quarantined": int(bad.sum()),
-        })
-    quarantine = (pd.concat(q_frames, ignore_index=True) if q_frames else
+        if path is not None:
+            run.table(table, path)
+        elif table.required:
+            run.faults.add(Fault(str(directory / f"{name}.csv"), None, None, RULE_MISSING_FILE.format(table=name)))
+        else:
+            missing_optional.append(name)
+    if not run.clean:
+        raise ContractError(run.faults.faults + run.refs.faults, {**run.faults.omitted, **run.refs.omitted})
+    quarantine = (pd.concat(run.quarantine, ignore_index=True) if run.quarantine else
                   pd.DataFrame(columns=["table", "file", "row", "reason", "record"]))
-    return ValidatedData(directory, typed, quarantine, pd.DataFrame(file_rows), missing_optional)
+    return ValidatedData(directory, frames.tables(), quarantine, pd.DataFrame(run.files), missing_optional)
+
+
+__all__ = [
+    "MAX_LISTED_PER_RULE", "ContractError", "Fault", "TableSink", "ValidatedData", "validate_folder",
+    "RULE_MISSING_FILE", "RULE_MISSING_COLUMN", "RULE_EMPTY", "RULE_INT", "RULE_FLOAT", "RULE_DATE", "RULE_BOOL",
+    "RULE_CODE", "RULE_MIN", "RULE_MAX", "RULE_DUPLICATE", "RULE_REFERENCE", "RULE_EMPTY_FILE",
+    "REASON_HIRED", "REASON_RECOMMENDED", "REASON_INTERVIEWED", "REASON_DATE_ORDER", "REASON_PARENT",
+    "REASON_DUPLICATE_ANSWER",
+]

@@ -110,7 +110,7 @@ def test_notebook_scope_is_read_from_metadata(core_notebooks):
 def test_all_publishes_every_municipality_and_the_national_report(all_run):
     out, status = all_run
     assert status == 0
-    assert sorted(p.name for p in out.iterdir()) == ["0301-oslo", "4601-bergen", "national"]
+    assert sorted(p.name for p in out.iterdir()) == ["0301-oslo", "4601-bergen", "index.html", "national"]
     for slug, name in (("0301-oslo", OSLO), ("4601-bergen", BERGEN)):
         y = out / slug / "2025"
         html = (y / "public" / "report.html").read_text(encoding="utf-8")
@@ -129,6 +129,11 @@ def test_all_publishes_every_municipality_and_the_national_report(all_run):
         p.name for p in (nat / "public" / "tables").glob("*.csv")}
     assert (nat / "public" / "figures" / "ks_trakt.png").is_file()
     assert not [p for p in out.rglob(".*building*")], "staging folders left behind"
+    index = (out / "index.html").read_text(encoding="utf-8")  # one page that links them all
+    links = [m for m in __import__("re").findall(r'href="([^"]+report.html)"', index)]
+    assert links == ["national/2025/public/report.html", "0301-oslo/2025/public/report.html",
+                     "4601-bergen/2025/public/report.html"]
+    assert all((out / link).is_file() for link in links)
 
 
 def test_a_notebook_runs_when_the_store_has_any_of_the_data_it_requires(two_store):
@@ -155,7 +160,7 @@ def test_one_municipality_by_number_and_an_unknown_name(tmp_path, two_store, two
     out = tmp_path / "out"
     args = ["run", "--store", str(two_store), "--out", str(out), "--notebooks", str(two_notebooks), "--jobs", "1"]
     assert main([*args, "--years", "2024-2025", "--municipality", "4601"]) == 0
-    assert [p.name for p in out.iterdir()] == ["4601-bergen"]
+    assert sorted(p.name for p in out.iterdir()) == ["4601-bergen", "index.html"]
     assert sorted(p.name for p in (out / "4601-bergen").iterdir()) == ["2024", "2025"]
     assert _executed(out / "4601-bergen" / "2024") == ["10-datakvalitet.ipynb"]  # no national notebook
     assert main([*args, "--year", "2025", "--municipality", "Tromsø"]) == 2

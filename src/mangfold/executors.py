@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -104,6 +106,7 @@ _finalizer_registered = False
 class _Kernel:
     client: Any  # an nbclient.NotebookClient that owns km and kc
     token: str
+    sockets: str  # the folder of its IPC sockets
     runs: int = 0
 
 
@@ -117,9 +120,12 @@ def _start_kernel(cwd: str, token: str) -> _Kernel:
         os.environ.setdefault(var, "1")
     client = NotebookClient(nbformat.v4.new_notebook(), kernel_name="python3", startup_timeout=120)
     client.km = client.create_kernel_manager()
+    client.km.transport = "ipc"  # Unix sockets: local, no TCP ports (and no warning about unencrypted TCP)
+    sockets = tempfile.mkdtemp(prefix="mangfold-kernel-")
+    client.km.ip = os.path.join(sockets, "k")
     client.start_new_kernel(cwd=cwd)
     client.start_new_kernel_client()
-    k = _Kernel(client, token)
+    k = _Kernel(client, token, sockets)
     global _finalizer_registered
     with _all_lock:
         if not _finalizer_registered:
@@ -143,6 +149,7 @@ def _shutdown(k: _Kernel | None) -> None:
     if proc is not None and proc.poll() is None:  # e.g. shut down from another thread's event loop
         proc.kill()
         proc.wait(timeout=10)
+    shutil.rmtree(k.sockets, ignore_errors=True)
     with _all_lock:
         if k in _all_kernels:
             _all_kernels.remove(k)

@@ -196,6 +196,11 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
         print(f"Published {len(published)} of {len(reports)} reports in {out}: "
               f"{len(published) - n_nat} municipality report(s) in {out}/<kommune>/<year>/"
               + (f" and the national report in {out / NATIONAL}/<year>/" if n_nat else "") + ".", file=sys.stderr)
+    if municipality is not None and published:
+        from .publish.index import write_index
+
+        index = write_index(out)
+        print(f"Index of the published reports: {index}", file=sys.stderr)
     n_nb = sum(not r.skipped for o in outcomes.values() for r in o.results)
     n_left = sum(r.skipped for o in outcomes.values() for r in o.results)
     reruns = sum(o.passes > 1 for o in outcomes.values())

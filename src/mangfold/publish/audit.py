@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract.schemas import PERSON_KEYS
-from .checks import View, _units, global_findings, merge_views, table_findings
+from .checks import View, _units, global_findings, merge_views, view_findings
 from .identities import VISIBLE, build_model, key_columns, link_tables, parse_column
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*")
@@ -137,8 +137,8 @@ def _undeclared_counts(df: pd.DataFrame, spec: dict, model) -> list[str]:
     for c in df.columns:
         if c in known:
             continue
-        vals = df[c][(df[c] != "") & ~df[c].str.startswith("<")]
-        if len(vals) and vals.str.match(_INT).all():
+        vals = [x for x in df[c] if x != "" and not x.startswith("<")]
+        if vals and all(_INT.match(x) for x in vals):
             cols.append(c)
     return cols
 
@@ -148,8 +148,8 @@ class _Checked:
     name: str
     spec: dict
     truth: pd.DataFrame | None
-    public: pd.DataFrame
-    model: object
+    view: View        # the public copy as checked (person keys dropped)
+    raw: pd.DataFrame  # the public copy as read
 
 
 def audit_table(path: Path, *, min_cell: int, restricted: Path | None = None,
@@ -157,7 +157,7 @@ def audit_table(path: Path, *, min_cell: int, restricted: Path | None = None,
     """(problems, notes) of one public CSV (``checked``: collects what the check across tables needs)."""
     rel = f"tables/{path.name}"
     problems, notes = [], []
-    df = _read_public(path)
+    df = raw = _read_public(path)
     spec = _read_spec(path)
     if spec is None:
         problems.append(f"{rel}: no {path.stem}.spec.json beside it, so it was not written by ctx.table "
@@ -175,9 +175,10 @@ def audit_table(path: Path, *, min_cell: int, restricted: Path | None = None,
         notes.append(f"{rel}: no matching unsuppressed copy in restricted/tables; identities found from the "
                      "public copy")
     model = build_model(spec, truth if truth is not None else df)
+    view = View(df, model)
     if checked is not None:
-        checked.append(_Checked(path.stem, spec, truth, df, model))
-    for f in table_findings(df, spec, min_cell=min_cell, model=model):
+        checked.append(_Checked(path.stem, spec, truth, view, raw))
+    for f in view_findings(view, min_cell=min_cell):
         problems.append(f"{rel}: {f.where()}: {f.message}")
     for c in _undeclared_counts(df, spec, model):
         v, st = parse_column(df[c])
@@ -192,20 +193,21 @@ def audit_across_tables(checked: list[_Checked], *, min_cell: int) -> list[str]:
     unsuppressed copies, :func:`~mangfold.publish.identities.link_tables`) are checked together
     with both tables' totals; reported where more than one table is involved (the rest is the
     tables' own check)."""
-    items = [(c.name, c.spec, c.truth, c.model) for c in checked if c.truth is not None and c.model.counts]
-    cross, _ = link_tables(items)
+    linked = [c for c in checked if c.truth is not None and c.view.model.counts]
+    cross, _ = link_tables([(c.name, c.spec, c.truth, c.view.model) for c in linked])
     if not cross:
         return []
-    names = {c.name: c for c in checked}
-    merged = merge_views([(n, View(names[n].public, m)) for n, _, _, m in items], cross)
+    merged = merge_views([(c.name, c.view) for c in linked], cross)
     u = _units(merged.model)
+
+    def tables_of(cells) -> list[str]:
+        return sorted({c[0].split("::", 1)[0] for x in cells for c in u.cells(u.unit(x))})
+
     out = []
-    for g in global_findings(merged, min_cell=min_cell):
+    for g in global_findings(merged, min_cell=min_cell, involving=lambda cells: len(tables_of(cells)) > 1):
         cells = u.cells(g.unit) if g.unit is not None else \
             {v for k in g.eq_ids for v, _ in merged.model.equations[k]}
-        tables = sorted({c[0].split("::", 1)[0] for x in cells for c in u.cells(u.unit(x))})
-        if len(tables) < 2:
-            continue
+        tables = tables_of(cells)
         for f in g.findings:
             table, col = f.column.split("::", 1)
             others = ", ".join(f"{t}.csv" for t in tables if t != table)
@@ -335,6 +337,25 @@ def _within(shown: Counter, public: Counter) -> bool:
     return all(public.get(v, 0) >= k for v, k in shown.items())
 
 
+def _shown(column: pd.Series) -> Counter:
+    """The cells of a public column as ``show_table`` shows them, with how often each appears."""
+    out: Counter = Counter()
+    for cell, k in Counter(column).items():
+        out[_norm(_display(cell))] += k
+    return out
+
+
+def _shows_a_column(shown: Counter, columns: dict[str, Counter], holding: dict[str, set[str]]) -> bool:
+    """True if a report column (``shown``) is within one of a public table's ``columns``;
+    ``holding``: the columns each value appears in."""
+    names = None
+    for v in shown:
+        names = holding.get(v, set()) if names is None else names & holding.get(v, set())
+        if not names:
+            return False
+    return any(_within(shown, columns[c]) for c in (columns if names is None else names))
+
+
 def audit_report_tables(html_text: str, public_tables: dict[str, pd.DataFrame], *, min_cell: int) -> list[str]:
     """Small counts in report tables (or columns) that are not public tables. A report column
     whose values are all in one public table's column (as ``show_table`` formats them, as often
@@ -343,8 +364,12 @@ def audit_report_tables(html_text: str, public_tables: dict[str, pd.DataFrame], 
     a count of 1 to ``min_cell - 1``."""
     parser = _Tables()
     parser.feed(html_text)
-    shown = {name: {c: Counter(_norm(_display(x)) for x in df[c]) for c in df.columns}
-             for name, df in public_tables.items()}
+    shown = {name: {c: _shown(df[c]) for c in df.columns} for name, df in public_tables.items()}
+    holding: dict[str, dict[str, set[str]]] = {}
+    for name, colsets in shown.items():
+        for c, vals in colsets.items():
+            for v in vals:
+                holding.setdefault(name, {}).setdefault(v, set()).add(c)
     problems = []
     for ti, t in enumerate(parser.tables, start=1):
         rows = [r for r in t["rows"] if r]
@@ -352,9 +377,10 @@ def audit_report_tables(html_text: str, public_tables: dict[str, pd.DataFrame], 
             continue
         width = max(len(r) for r in rows)
         cols = [[_norm(r[j]) if j < len(r) else "" for r in rows] for j in range(width)]
+        counted = [Counter(col) for col in cols]
         best, best_cover = None, set()
         for name, colsets in shown.items():
-            cover = {j for j, col in enumerate(cols) if any(_within(Counter(col), vals) for vals in colsets.values())}
+            cover = {j for j, col in enumerate(counted) if _shows_a_column(col, colsets, holding.get(name, {}))}
             if len(cover) > len(best_cover):
                 best, best_cover = name, cover
         if best is not None and len(best_cover) * 2 < width:
@@ -469,12 +495,15 @@ def audit(folder: str | Path, *, min_cell: int = 5, store: str | Path | None = N
             continue
         res.problems.extend(problems)
         res.notes.extend(notes)
-        df = _read_public(path)
+        df = checked[-1].raw
         public_tables[path.stem] = df
         for c in df.columns:
             for t in _tokens(str(c)):
                 tokens.setdefault(t, f"tables/{path.name}: column name {c!r}")
+            first: dict[str, int] = {}  # each distinct cell once, at the row it first appears in
             for r, cell in enumerate(df[c]):
+                first.setdefault(cell, r)
+            for cell, r in first.items():
                 for t in _tokens(cell):
                     tokens.setdefault(t, f"tables/{path.name}: row {r + 2}, column {c}")
 

@@ -8,7 +8,8 @@
   algebra: the cell's unit vector lies in the row space of the identities over the hidden cells);
   a small hidden count, or hidden numerator, that the identities and the marks narrow to one
   value (``"<5"`` is 1..4, ``":"`` at least 5, a hidden numerator 0..n; smallest and largest
-  value by linear programming, HiGHS through :func:`scipy.optimize.linprog`).
+  value by linear programming, HiGHS through :func:`scipy.optimize.linprog`, or in closed form
+  where one identity links the cells).
 
 Cells that the identities say are equal are merged into one unknown first, so that a count that
 several rows or tables repeat is one variable. Ranges are computed for groups of up to
@@ -26,7 +27,7 @@ import pandas as pd
 
 from ..tablespec import TableSpec
 from .identities import (_SEP, BLANK, COMPLEMENT, PRIMARY, TEXT, VISIBLE, Equation, Finding, Model, Rate,
-                         _rate_values, build_model, parse_column)
+                         _rate_values, build_model, parse_frame)
 
 _MAX_RANGE_UNITS = 250  # hidden cells linked together beyond which ranges are not computed
 Var = tuple[str, int]
@@ -43,8 +44,8 @@ class View:
         self.values: dict[str, np.ndarray] = {}
         self.state: dict[str, np.ndarray] = {}
         self.visible: dict[str, np.ndarray] = {}
-        for c in public.columns:
-            v, st = parse_column(public[c])
+        parsed = parse_frame(public)
+        for c, (v, st) in parsed.items():
             self.visible[c] = st != BLANK
             if c in model.counts:
                 self.values[c] = np.where(st == BLANK, 0.0, v)
@@ -52,7 +53,7 @@ class View:
         self.rates = [r for r in model.rates if r.column in public.columns and r.denominator in self.values]
         for r in self.rates:
             den = np.where(self.state[r.denominator] == VISIBLE, self.values[r.denominator], np.nan)
-            k = _rate_values(public, r, {r.denominator: den})
+            k = _rate_values(parsed, r, {r.denominator: den})
             self.values[r.name] = k
             self.state[r.name] = np.where(np.isfinite(k), VISIBLE, BLANK).astype(np.int8)
         # the values before disclosure control hid anything (NaN where already hidden): a known
@@ -201,11 +202,13 @@ def _unit_value(view: View, u: _Units, unit: Var) -> float:
 
 
 def global_findings(view: View, *, min_cell: int, cache: dict | None = None, first_only: bool = False,
-                    editable: Callable[[Var], bool] | None = None) -> list[_Group]:
+                    editable: Callable[[Var], bool] | None = None,
+                    involving: Callable[[set[Var]], bool] | None = None) -> list[_Group]:
     """Hidden cells that the identities give away: shown elsewhere (an equal cell is visible),
     determined by the totals, or narrowed to one value by the totals and the marks. One group per
     set of linked hidden cells (``first_only``: ranges only where nothing is determined);
-    ``editable``: only groups that involve a cell that may change."""
+    ``editable``: only groups that involve a cell that may change; ``involving``: only groups whose
+    cells (the unit's, or those of the group's identities) it accepts."""
     model = view.model
     if not model.equations:
         return []
@@ -219,6 +222,8 @@ def global_findings(view: View, *, min_cell: int, cache: dict | None = None, fir
     for unit, (h, v) in sorted(state.items()):
         if h and v:
             if editable is not None and not any(editable(c) for c in u.cells(unit)):
+                continue
+            if involving is not None and not involving(set(u.cells(unit))):
                 continue
             shown = next(c for c in u.cells(unit) if c[0] in view.state and not view.is_hidden(c))
             fs = [Finding("recoverable", c[1], c[0], f"the same count is shown in {shown[0]}, row {shown[1] + 2}", c)
@@ -250,6 +255,8 @@ def global_findings(view: View, *, min_cell: int, cache: dict | None = None, fir
     for eq_ids in comps.values():
         if editable is not None and not any(editable(c) for k in eq_ids for var, _ in model.equations[k]
                                             for c in u.cells(u.unit(var))):
+            continue
+        if involving is not None and not involving({var for k in eq_ids for var, _ in model.equations[k]}):
             continue
         members = sorted({x for k in eq_ids for x in eq_units[k]})
         pos = {m: i for i, m in enumerate(members)}
@@ -288,6 +295,7 @@ def _check_component(members, A, b, bounds, view: View, u: _Units, first_only: b
         return found  # fixed first; the ranges are worth computing once nothing is determined
     if len(members) > _MAX_RANGE_UNITS:
         return found  # too large to optimise cell by cell: exact recovery only (a known limit)
+    ranges = _Ranges(A, b, bounds)
     for i, m in enumerate(members):
         if determined[i] or m in wide:
             continue
@@ -295,7 +303,7 @@ def _check_component(members, A, b, bounds, view: View, u: _Units, first_only: b
         if not any(view.state[c[0]][c[1]] == PRIMARY or c[0] not in view.model.counts for c in cells):
             continue  # only small counts and hidden numerators need a range of values
         orig = next((view.original[c[0]][c[1]] for c in cells if np.isfinite(view.original[c[0]][c[1]])), np.nan)
-        if _pinned(A, b, bounds, i, orig):
+        if _pinned(ranges, i, orig):
             found.append(Finding("narrow", cells[0][1], cells[0][0],
                                  "the totals and the marks leave only one possible value", m))
         else:
@@ -303,17 +311,25 @@ def _check_component(members, A, b, bounds, view: View, u: _Units, first_only: b
     return found
 
 
-def _pinned(A, b, bounds, i, value: float) -> bool:
+def _pinned(ranges: _Ranges, i: int, value: float) -> bool:
     """True if unknown ``i`` can take only one whole value. ``value``: a known solution (or NaN):
-    one optimisation that moves at least 1 away from it proves the opposite."""
+    one optimisation that moves at least 1 away from it proves the opposite; so may the solutions
+    that earlier optimisations of the same identities met (:meth:`_Ranges.two_values`)."""
     if np.isfinite(value):
         for sign in (-1.0, 1.0):
-            opt = _optimum(A, b, bounds, i, sign)
+            if ranges.two_values(i, value):
+                return False
+            opt = ranges.optimum(i, sign)
             if opt is None or abs(opt - value) >= 1 - 1e-7:
                 return False
         return True
-    lo, hi = _optimum(A, b, bounds, i, 1.0), _optimum(A, b, bounds, i, -1.0)
-    return lo is not None and hi is not None and np.floor(hi + 1e-7) - np.ceil(lo - 1e-7) < 1
+    if ranges.two_values(i, value):
+        return False
+    lo = ranges.optimum(i, 1.0)
+    if lo is None or ranges.two_values(i, value):
+        return False
+    hi = ranges.optimum(i, -1.0)
+    return hi is not None and np.floor(hi + 1e-7) - np.ceil(lo - 1e-7) < 1
 
 
 def _determined(A: np.ndarray) -> np.ndarray:
@@ -352,18 +368,76 @@ def _unit_bounds(view: View, u: _Units, unit: Var, min_cell: int) -> tuple[float
     return lo, hi
 
 
-def _optimum(A, b, bounds, i, sign: float) -> float | None:
-    """Smallest (``sign`` 1) or largest (-1) value of unknown ``i``; None if the bounds cannot hold
-    even with non-negativity only."""
-    from scipy.optimize import linprog
+class _Ranges:
+    """Smallest and largest values of the unknowns of ``A x = b`` within ``bounds`` (or, if the
+    bounds cannot hold, with non-negativity only): by linear programming (HiGHS through
+    :func:`scipy.optimize.linprog`), or in closed form for a single identity. The solutions that
+    the optimisations meet are kept: two of them far enough apart show that an unknown has two
+    whole values without optimising it."""
 
-    c = np.zeros(A.shape[1])
-    c[i] = sign
-    for bnds in (bounds, [(0.0, None)] * len(bounds)):
-        sol = linprog(c, A_eq=A, b_eq=b, bounds=bnds, method="highs")
-        if sol.status == 0:
-            return sign * sol.fun
-    return None
+    def __init__(self, A: np.ndarray, b: np.ndarray, bounds: list[tuple[float, float | None]]):
+        self.A, self.b, self.bounds = A, b, bounds
+        self.points: list[np.ndarray] = []
+        rows = np.unique(np.column_stack([A, b]), axis=0)  # an identity found twice is one identity
+        rows = rows[(rows != 0).any(axis=1)]
+        self.line = rows[0] if len(rows) == 1 and np.isfinite(rows).all() and (rows[0, :-1] != 0).any() else None
+
+    def optimum(self, i: int, sign: float) -> float | None:
+        """Smallest (``sign`` 1) or largest (-1) value of unknown ``i``; None if the bounds cannot
+        hold even with non-negativity only, or if there is no largest."""
+        relaxed = [(0.0, None)] * len(self.bounds)
+        if self.line is not None:
+            for bnds in (self.bounds, relaxed):
+                feasible, opt = _line_optimum(self.line[:-1], float(self.line[-1]), bnds, i, sign)
+                if feasible:
+                    return opt
+            return None
+        from scipy.optimize import linprog
+
+        c = np.zeros(self.A.shape[1])
+        c[i] = sign
+        for bnds in (self.bounds, relaxed):
+            sol = linprog(c, A_eq=self.A, b_eq=self.b, bounds=bnds, method="highs")
+            if sol.status == 0:
+                if bnds is self.bounds:
+                    self.points.append(sol.x)
+                return sign * sol.fun
+        return None
+
+    def two_values(self, i: int, value: float) -> bool:
+        """True if the solutions met so far show that unknown ``i`` has two whole values (as
+        :func:`_pinned` would find them: at least 1 away from ``value``, or, without it, two whole
+        values apart or 2 apart)."""
+        if not self.points:
+            return False
+        xs = [p[i] for p in self.points]
+        lo, hi = min(xs), max(xs)
+        if np.isfinite(value):
+            return max(hi - value, value - lo) >= 1 + 1e-6
+        whole = abs(lo - round(lo)) < 1e-9 and abs(hi - round(hi)) < 1e-9
+        return hi - lo >= 2 + 1e-6 or (whole and round(hi) - round(lo) >= 1)
+
+
+def _line_optimum(a: np.ndarray, b: float, bounds, i: int, sign: float) -> tuple[bool, float | None]:
+    """(feasible, optimum) of :meth:`_Ranges.optimum` for one identity ``a x = b``: the other
+    unknowns' terms range over the sum of their bounds' terms, so ``x_i`` over an interval."""
+    lo = np.array([x for x, _ in bounds], dtype=float)
+    hi = np.array([np.inf if z is None else z for _, z in bounds], dtype=float)
+    if (lo > hi).any():
+        return False, None
+    with np.errstate(invalid="ignore"):
+        t_lo, t_hi = np.where(a == 0, 0.0, a * lo), np.where(a == 0, 0.0, a * hi)
+    rest_min = np.delete(np.minimum(t_lo, t_hi), i).sum()  # the range of the other terms' sum
+    rest_max = np.delete(np.maximum(t_lo, t_hi), i).sum()
+    if a[i] == 0:
+        x_lo, x_hi = (lo[i], hi[i]) if rest_min <= b + 1e-9 and b - 1e-9 <= rest_max else (np.inf, -np.inf)
+    else:
+        ends = sorted(((b - rest_max) / a[i], (b - rest_min) / a[i]))
+        x_lo, x_hi = max(lo[i], ends[0]), min(hi[i], ends[1])
+    if not x_lo <= x_hi + 1e-9:
+        return False, None
+    opt = x_lo if sign > 0 else x_hi
+    return True, (float(opt) if np.isfinite(opt) else None)
 
 
 def table_findings(public: pd.DataFrame, spec: TableSpec | Mapping[str, Any], *, min_cell: int,
@@ -373,8 +447,12 @@ def table_findings(public: pd.DataFrame, spec: TableSpec | Mapping[str, Any], *,
     public = public.reset_index(drop=True)
     if model is None:
         model = build_model(spec, truth if truth is not None else public)
-    view = View(public, model)
-    found = [*model.problems, *local_findings(view, min_cell=min_cell)]
+    return view_findings(View(public, model), min_cell=min_cell)
+
+
+def view_findings(view: View, *, min_cell: int) -> list[Finding]:
+    """:func:`table_findings` of a table already read as a :class:`View`."""
+    found = [*view.model.problems, *local_findings(view, min_cell=min_cell)]
     for g in global_findings(view, min_cell=min_cell):
         found.extend(g.findings)
     return found

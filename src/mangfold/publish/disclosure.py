@@ -36,7 +36,7 @@ from ..tablespec import TableSpec
 from .checks import (Var, View, _determined, _Group, _unit_hidden, _units, _Units, _unit_value, global_findings,
                      local_findings, merge_views, table_findings)
 from .identities import (_SEP, BLANK, COMPLEMENT, COMPLEMENT_MARK, PRIMARY, VISIBLE, Finding, Model, _dims,
-                         build_model, key_columns, link_tables, parse_column, spec_dict)
+                         build_model, key_columns, link_tables, parse_column, parse_frame, spec_dict)
 
 __all__ = [
     "COMPLEMENT_MARK", "Finding", "Model", "Published", "View", "apply_disclosure_control", "build_model",
@@ -308,18 +308,18 @@ def _apply_hints(view: View, base: pd.DataFrame, spec: Mapping[str, Any], hints,
 
 def _render(df: pd.DataFrame, view: View, min_cell: int) -> pd.DataFrame:
     out = df.copy()
+    before = parse_frame(df)
     for c in out.columns:
+        old_st = before[c][1]
         if c in view.state:
             st = view.state[c]
             new = np.where(st == PRIMARY, mark(min_cell), np.where(st == COMPLEMENT, COMPLEMENT_MARK, None))
             change = (st == PRIMARY) | (st == COMPLEMENT)
-            old_v, old_st = parse_column(df[c])
             change &= old_st != st
             if change.any():
                 out[c] = out[c].astype(object)
                 out.loc[change, c] = new[change]
         blank = ~view.visible[c]
-        _, old_st = parse_column(df[c])
         change = blank & (old_st != BLANK)
         if change.any():
             out[c] = out[c].astype(object)

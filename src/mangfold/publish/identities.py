@@ -69,12 +69,23 @@ def parse_column(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         state = np.where(s.isna().to_numpy(), BLANK, TEXT).astype(np.int8)
         return np.full(n, np.nan), state
     if pd.api.types.is_numeric_dtype(s.dtype):
-        v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        state = np.where(np.isfinite(v), VISIBLE, np.where(np.isnan(v), BLANK, TEXT)).astype(np.int8)
-        return np.where(state == VISIBLE, v, np.nan), state
-    obj = s.astype(object)
+        return _parse_numbers(pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+    return _parse_objects(s.astype(object))
+
+
+def _parse_numbers(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    state = np.where(np.isfinite(v), VISIBLE, np.where(np.isnan(v), BLANK, TEXT)).astype(np.int8)
+    return np.where(state == VISIBLE, v, np.nan), state
+
+
+def _parse_objects(obj: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parse_column` of a column of Python objects (text, numbers, booleans, missing)."""
+    n = len(obj)
     na = obj.isna().to_numpy()
-    is_bool = obj.map(lambda x: isinstance(x, (bool, np.bool_))).to_numpy(dtype=bool)
+    if pd.api.types.infer_dtype(obj, skipna=True) in ("string", "empty"):
+        is_bool = np.zeros(n, dtype=bool)
+    else:
+        is_bool = obj.map(lambda x: isinstance(x, (bool, np.bool_))).to_numpy(dtype=bool)
     text = obj.where(~na, "").astype(str).str.strip()
     primary = text.str.startswith("<").to_numpy()
     complement = (text == COMPLEMENT_MARK).to_numpy()
@@ -87,6 +98,25 @@ def parse_column(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     state[primary] = PRIMARY
     state[complement] = COMPLEMENT
     return np.where(state == VISIBLE, num, np.nan), state
+
+
+Parsed = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def parse_frame(df: pd.DataFrame) -> Parsed:
+    """:func:`parse_column` of every column of ``df``, in two passes: the columns of plain numbers
+    at once, the others (text) cell by cell as one long column."""
+    dtypes = dict(zip(df.columns, df.dtypes))
+    plain = [c for c, t in dtypes.items() if isinstance(t, np.dtype) and t.kind in "iuf"]
+    text = [c for c, t in dtypes.items() if not (pd.api.types.is_bool_dtype(t) or pd.api.types.is_numeric_dtype(t))]
+    out: Parsed = {}
+    for cols, dtype, parse in ((plain, float, _parse_numbers),
+                               (text, object, lambda x: _parse_objects(pd.Series(x, dtype=object)))):
+        if cols:
+            v, st = parse(df[cols].to_numpy(dtype=dtype).T.ravel())  # column after column, as one
+            v, st = v.reshape(len(cols), len(df)), st.reshape(len(cols), len(df))
+            out.update({c: (v[i].copy(), st[i].copy()) for i, c in enumerate(cols)})
+    return {c: out[c] if c in out else parse_column(df[c]) for c in df.columns}
 
 
 def _near_int(x: np.ndarray) -> np.ndarray:
@@ -119,6 +149,7 @@ class Model:
     equations: list[tuple[tuple[tuple[str, int], float], ...]] = field(default_factory=list)  # sum(w * cell) = 0
     described: list[str] = field(default_factory=list)  # identities found from the data (for messages)
     problems: list["Finding"] = field(default_factory=list)
+    values: dict[str, np.ndarray] = field(default_factory=dict)  # count -> its cells in the data (blank 0, hidden NaN)
 
 
 @dataclass(frozen=True)
@@ -141,24 +172,17 @@ class Finding:
         return f"row {self.row + 2}, column {self.column}" if self.row >= 0 else f"column {self.column}"
 
 
-def _truth_values(df: pd.DataFrame, col: str) -> np.ndarray:
-    """Numbers of a count column as an attacker's equations use them: blank = 0, hidden = NaN."""
-    v, st = parse_column(df[col])
+def _truth_values(parsed: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Numbers of a parsed count column as an attacker's equations use them: blank = 0, hidden = NaN."""
+    v, st = parsed
     out = np.where(st == VISIBLE, v, np.nan)
     out[st == BLANK] = 0.0
     return out
 
 
-def _numeric_candidates(df: pd.DataFrame, spec: Mapping[str, Any], counts: list[str], dims: list[str]) -> list[str]:
+def _numeric_candidates(parsed: Parsed, spec: Mapping[str, Any], counts: list[str], dims: list[str]) -> list[str]:
     skip = set(counts) | set(dims) | set(spec.get("not_counts", ["year"])) | {"year"}
-    out = []
-    for c in df.columns:
-        if c in skip:
-            continue
-        v, st = parse_column(df[c])
-        if (st == VISIBLE).any():
-            out.append(c)
-    return out
+    return [c for c, (_, st) in parsed.items() if c not in skip and (st == VISIBLE).any()]
 
 
 def _expand(cols: set[str], derived: dict[str, list[str]], counts: set[str]) -> set[str]:
@@ -178,7 +202,6 @@ def _dims(df: pd.DataFrame, spec: Mapping[str, Any]) -> list[str]:
     return [d for d in spec.get("dims", []) if d in df.columns]
 
 
-
 def build_model(spec: TableSpec | Mapping[str, Any], truth: pd.DataFrame) -> Model:
     """The identities of a table (see the module docstring), from its spec and its unsuppressed
     data ``truth`` (or, lacking that, the public copy: hidden cells then count as unknown)."""
@@ -190,13 +213,14 @@ def build_model(spec: TableSpec | Mapping[str, Any], truth: pd.DataFrame) -> Mod
     derived = {k: [d for d in v if d in truth.columns] for k, v in spec.get("derived", {}).items()}
     closure = {c: _expand({d for d in derived.get(c, []) if d not in cset}, derived, cset) for c in counts}
     linked = {c: {d for d in derived.get(c, []) if d in cset and d != c} for c in counts}
-    tv = {c: _truth_values(truth, c) for c in counts}
-    model = Model(counts, closure, linked, [], [])
+    parsed = parse_frame(truth)
+    tv = {c: _truth_values(parsed[c]) for c in counts}
+    model = Model(counts, closure, linked, [], [], values=tv)
 
     # shares and rates ---------------------------------------------------------
     declared_rates = {(r[0], r[1]) for r in spec.get("rates", []) if r[0] in truth.columns and r[1] in cset}
-    for d in _numeric_candidates(truth, spec, counts, dims):
-        dv, dst = parse_column(truth[d])
+    for d in _numeric_candidates(parsed, spec, counts, dims):
+        dv, dst = parsed[d]
         for n in counts:
             rows = (dst == VISIBLE) & np.isfinite(tv[n]) & (tv[n] > 0)
             if not rows.any():
@@ -230,33 +254,58 @@ def build_model(spec: TableSpec | Mapping[str, Any], truth: pd.DataFrame) -> Mod
         closure[r.denominator] |= extra
         blank = extra | (declared[r.denominator] if r.column in declared[r.denominator] else set())
         model.rates[i] = Rate(r.column, r.denominator, r.scale, tuple(sorted(blank)))
-    _add_equations(model, spec, truth, dims, tv)
+    _add_equations(model, spec, truth, dims, parsed)
     return model
 
 
-def _rate_values(df: pd.DataFrame, rate: Rate, tv: dict[str, np.ndarray]) -> np.ndarray:
+def _rate_values(parsed: Parsed, rate: Rate, tv: dict[str, np.ndarray]) -> np.ndarray:
     """The hidden numerator ``rate * denominator / scale`` per row (NaN where not visible; 0 where
     the denominator is a visible 0)."""
-    dv, dst = parse_column(df[rate.column])
+    dv, dst = parsed[rate.column]
     n = tv[rate.denominator]
     k = np.round(dv * n / rate.scale)
     k = np.where((dst == VISIBLE) & np.isfinite(k), k, np.nan)
     return np.where(n == 0, 0.0, k)
 
 
-def _group_keys(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    if not cols or not len(df):
-        return np.zeros(len(df), dtype=np.int64)
-    return df[cols].astype(str).agg("\x1f".join, axis=1).factorize()[0]
+def _row_groups(columns: list[np.ndarray], n: int) -> np.ndarray:
+    """Group number of each of ``n`` rows by their values in ``columns`` (text, see
+    :class:`_Labels`), numbered in order of first appearance (a missing value is a value of its own)."""
+    key = np.zeros(n, dtype=np.int64)
+    for values in columns:
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        key = pd.factorize(key * max(len(uniques), 1) + codes)[0]
+    return key
 
 
-def _refine(df: pd.DataFrame, others: list[str], is_total: np.ndarray, candidates: list[str]) -> list[str] | None:
+class _Labels:
+    """The columns of a frame as text (``astype(str)``), and the groups of its rows by the values
+    of some of them (:func:`_row_groups`), each computed once."""
+
+    def __init__(self, df: pd.DataFrame):
+        self.df = df
+        self._text: dict[str, np.ndarray] = {}
+        self._groups: dict[tuple[str, ...], np.ndarray] = {}
+
+    def text(self, col: str) -> np.ndarray:
+        if col not in self._text:
+            self._text[col] = self.df[col].astype(str).to_numpy()
+        return self._text[col]
+
+    def groups(self, cols: list[str]) -> np.ndarray:
+        key = tuple(cols)
+        if key not in self._groups:
+            self._groups[key] = _row_groups([self.text(c) for c in cols], len(self.df))
+        return self._groups[key]
+
+
+def _refine(labels: _Labels, others: list[str], is_total: np.ndarray, candidates: list[str]) -> list[str] | None:
     """Grouping columns under which every group has at most one total row (None if none found)."""
     cols = list(others)
     for extra in [None, *candidates]:
         if extra is not None:
             cols = [*cols, extra]
-        g = _group_keys(df, cols)
+        g = labels.groups(cols)
         if not len(g) or np.bincount(g[is_total], minlength=int(g.max()) + 1).max(initial=0) <= 1:
             return cols
     return None
@@ -274,21 +323,24 @@ def _holds(eq: Equation, values: dict[str, np.ndarray]) -> bool:
 
 
 def _add_equations(model: Model, spec: Mapping[str, Any], df: pd.DataFrame, dims: list[str],
-                   tv: dict[str, np.ndarray]) -> None:
+                   parsed: Parsed) -> None:
+    tv = model.values
     values: dict[str, np.ndarray] = dict(tv)
     for r in model.rates:
-        values[r.name] = _rate_values(df, r, tv)
-    eqs = [*_margin_equations(model, spec, df, dims, values),
+        values[r.name] = _rate_values(parsed, r, tv)
+    labels = _Labels(df)
+    eqs = [*_margin_equations(model, spec, labels, dims, values),
            *_row_sum_equations(model, spec, tv, values),
-           *_equal_equations(model, df, dims, tv)]
+           *_equal_equations(model, labels, dims, tv)]
     model.equations = list(dict.fromkeys(eqs))
 
 
-def _margin_equations(model: Model, spec: Mapping[str, Any], df: pd.DataFrame, dims: list[str],
+def _margin_equations(model: Model, spec: Mapping[str, Any], labels: _Labels, dims: list[str],
                       values: dict[str, np.ndarray]) -> list[Equation]:
     """Total rows over one dimension: declared ``margins`` (``(dim, label)`` or
     ``(dim, label, parts)``) and dimension values such as ``all``; without ``parts``, the parts are
     all other values of the dimension, or else the largest set of them that adds up in the data."""
+    df = labels.df
     declared = [(m[0], str(m[1]), tuple(map(str, m[2])) if len(m) > 2 and m[2] else None)
                 for m in spec.get("margins", []) if m[0] in df.columns]
     margins = list(declared)
@@ -311,18 +363,18 @@ def _margin_equations(model: Model, spec: Mapping[str, Any], df: pd.DataFrame, d
         if not is_total.any():
             continue
         others = [d for d in dims if d != dim]
-        cols = _refine(df, others, is_total, candidates)
+        cols = _refine(labels, others, is_total, candidates)
         if cols is None:
             model.problems.append(Finding(
                 "structure", -1, dim, f"the '{label}' rows over {dim} are not unique within the other "
                 f"dimensions ({', '.join(others) or 'none'}): declare the missing dimension in the spec"))
             continue
-        labels = TOTAL_LABELS | {m[1].strip().lower() for m in margins if m[0] == dim}
-        is_part = ~np.isin(low, list(labels))
+        total_labels = TOTAL_LABELS | {m[1].strip().lower() for m in margins if m[0] == dim}
+        is_part = ~np.isin(low, list(total_labels))
         levels = list(pd.unique(dimvals[is_part]))
         if not levels:
             continue
-        g = _group_keys(df, cols)
+        g = labels.groups(cols)
         tot_groups = np.unique(g[is_total])
         if parts is not None:
             chosen = [lv for lv in levels if lv in parts]
@@ -410,89 +462,109 @@ def _row_sum_equations(model: Model, spec: Mapping[str, Any], tv: dict[str, np.n
     return eqs
 
 
-def _equal_equations(model: Model, df: pd.DataFrame, dims: list[str], tv: dict[str, np.ndarray]) -> list[Equation]:
+def _agree(a: np.ndarray, b: np.ndarray, both: np.ndarray) -> np.ndarray:
+    """Whether cells ``a`` and ``b`` (last axis; ``both``: where both exist) hold the same count:
+    in at least two places, known in at least two and half of them, never different where both
+    are known, and non-zero in at least two."""
+    known = both & np.isfinite(a) & np.isfinite(b)
+    n = both.sum(axis=-1)
+    return ((n >= 2) & (known.sum(axis=-1) >= np.maximum(2, n / 2)) & ~(known & (a != b)).any(axis=-1)
+            & ((known & (a > 0)).sum(axis=-1) >= 2))
+
+
+def _equalities(c1: str, rows1, c2: str, rows2) -> list[Equation]:
+    return [(((c1, int(x)), 1.0), ((c2, int(y)), -1.0)) for x, y in zip(rows1, rows2)]
+
+
+def _equal_equations(model: Model, labels: _Labels, dims: list[str], tv: dict[str, np.ndarray]) -> list[Equation]:
     """Cells repeated across the values of one dimension (``passed`` of one transition = ``n`` of
     the next; a reference count repeated for each group): equal, non-zero, in at least two groups of
     the other dimensions and never different."""
     eqs: list[Equation] = []
-    for dim in dims:
-        vals = df[dim].astype(str).to_numpy()
+    for dim in dims if model.counts else ():
+        vals = labels.text(dim)
         levels = list(pd.unique(vals))
         if not 2 <= len(levels) <= 60:
             continue
-        g = _group_keys(df, [d for d in dims if d != dim])
+        g = labels.groups([d for d in dims if d != dim])
         ng = int(g.max()) + 1 if len(g) else 0
         if ng < 2:
             continue
         li = {lv: i for i, lv in enumerate(levels)}
         rowidx = np.full((ng, len(levels)), -1)
-        rowidx[g, [li[v] for v in vals]] = np.arange(len(df))
-        slots = [(c, lv) for c in model.counts for lv in levels]
-        for (c1, l1), (c2, l2) in itertools.combinations(slots, 2):
-            if l1 == l2:
-                continue
-            r1, r2 = rowidx[:, li[l1]], rowidx[:, li[l2]]
-            both = (r1 >= 0) & (r2 >= 0)
-            if both.sum() < 2:
-                continue
-            a, b = tv[c1][r1[both]], tv[c2][r2[both]]
-            known = np.isfinite(a) & np.isfinite(b)
-            if (known.sum() < max(2, both.sum() / 2) or not (a[known] == b[known]).all()
-                    or (a[known] > 0).sum() < 2):
-                continue
-            model.described.append(f"{c1} at {dim}={l1} = {c2} at {dim}={l2}")
-            eqs.extend((((c1, int(x)), 1.0), ((c2, int(y)), -1.0)) for x, y in zip(r1[both], r2[both]))
+        rowidx[g, [li[v] for v in vals]] = np.arange(len(vals))
+        exists = rowidx >= 0
+        cells = np.stack([np.where(exists, tv[c][rowidx], np.nan).T for c in model.counts])  # count x level x group
+        nl = len(levels)
+        cells, exists = cells.reshape(-1, ng), np.tile(exists.T, (len(model.counts), 1))  # slot = count, level
+        for s1 in range(len(cells)):
+            rest = np.arange(s1 + 1, len(cells))
+            rest = rest[rest % nl != s1 % nl]  # the slots after it, at another level
+            for s2 in rest[_agree(cells[s1], cells[rest], exists[s1] & exists[rest])]:
+                (i1, l1), (i2, l2) = divmod(s1, nl), divmod(int(s2), nl)
+                c1, c2, r1, r2 = model.counts[i1], model.counts[i2], rowidx[:, l1], rowidx[:, l2]
+                both = (r1 >= 0) & (r2 >= 0)
+                model.described.append(f"{c1} at {dim}={levels[l1]} = {c2} at {dim}={levels[l2]}")
+                eqs += _equalities(c1, r1[both], c2, r2[both])
     return eqs
 
 
-
 # ------------------------------------------------------------------ across tables
+@dataclass(frozen=True)
+class _Grid:
+    """A table's rows by the values of the dimensions it shares with another table (columns, as
+    numbered for both) and of its other dimensions (rows, ``labels``): ``row`` is the table's row
+    there (-1: none; the last of several), ``first`` the first one (the order in which they appear)."""
+    row: np.ndarray
+    first: np.ndarray
+    labels: list[str]
 
 
-def _slots(truth: pd.DataFrame, spec: Mapping[str, Any], model: Model, shared: list[str]):
-    """(count column, values of the other dims) -> {values of the shared dims: row}."""
-    dims = _dims(truth, spec)
+def _grid(labels: _Labels, dims: list[str], shared: list[str], skey: np.ndarray, n_shared: int) -> _Grid:
     own = [d for d in dims if d not in shared]
-    skey = truth[shared].astype(str).agg("\x1f".join, axis=1).to_numpy() if shared else None
-    nkey = truth[own].astype(str).agg("\x1f".join, axis=1).to_numpy() if own else np.full(len(truth), "")
-    out: dict[tuple[str, str], dict[str, int]] = {}
-    for c in model.counts:
-        for r in range(len(truth)):
-            out.setdefault((c, nkey[r]), {})[skey[r]] = r
-    return out
+    nkey = labels.groups(own)
+    n_own = int(nkey.max()) + 1
+    flat = nkey * n_shared + skey
+    row, first = np.full(n_own * n_shared, -1), np.full(n_own * n_shared, -1)
+    cell, at = np.unique(flat[::-1], return_index=True)
+    row[cell] = len(flat) - 1 - at
+    cell, at = np.unique(flat, return_index=True)
+    first[cell] = at
+    names = [", ".join(str(labels.text(d)[r]) for d in own) for r in np.unique(nkey, return_index=True)[1]]
+    return _Grid(row.reshape(n_own, n_shared), first.reshape(n_own, n_shared), names)
 
 
 def link_tables(tables: list[tuple[str, Mapping[str, Any], pd.DataFrame, Model]]) -> tuple[list[Equation], list[str]]:
     """Counts that two tables share: with the dimensions the tables have in common equal, and the
     other dimensions of each fixed, equal and non-zero in at least two rows (and never different).
-    Returns equations over ``table::column`` cells and their descriptions."""
+    ``tables``: (name, spec, unsuppressed table, its :func:`build_model`). Returns equations over
+    ``table::column`` cells and their descriptions."""
     eqs, described = [], []
-    tv = {name: {c: _truth_values(truth, c) for c in model.counts} for name, _, truth, model in tables}
-    for (na, sa, ta, ma), (nb, sb, tb, mb) in itertools.combinations(tables, 2):
+    labels = [_Labels(truth) for _, _, truth, _ in tables]
+    for (la, (na, sa, ta, ma)), (lb, (nb, sb, tb, mb)) in itertools.combinations(zip(labels, tables), 2):
         if not ma.counts or not mb.counts or not len(ta) or not len(tb):
             continue
-        shared = [d for d in _dims(ta, sa) if d in _dims(tb, sb)]
+        dims_a, dims_b = _dims(ta, sa), _dims(tb, sb)
+        shared = [d for d in dims_a if d in dims_b]
         if not shared:
             continue
-        slots_a, slots_b = _slots(ta, sa, ma, shared), _slots(tb, sb, mb, shared)
-        if len(slots_a) > _MAX_SLOTS or len(slots_b) > _MAX_SLOTS:
+        skey = _row_groups([np.concatenate([la.text(d), lb.text(d)]) for d in shared], len(ta) + len(tb))
+        n_shared = int(skey.max()) + 1
+        ga = _grid(la, dims_a, shared, skey[:len(ta)], n_shared)
+        gb = _grid(lb, dims_b, shared, skey[len(ta):], n_shared)
+        if len(ma.counts) * len(ga.labels) > _MAX_SLOTS or len(mb.counts) * len(gb.labels) > _MAX_SLOTS:
             continue
-        for (ca, ka), rows_a in slots_a.items():
-            va = tv[na][ca]
-            for (cb, kb), rows_b in slots_b.items():
-                common = [k for k in rows_a if k in rows_b]
-                if len(common) < 2:
-                    continue
-                ra = np.array([rows_a[k] for k in common])
-                rb = np.array([rows_b[k] for k in common])
-                a, b = va[ra], tv[nb][cb][rb]
-                known = np.isfinite(a) & np.isfinite(b)
-                if (known.sum() < max(2, len(common) / 2) or not (a[known] == b[known]).all()
-                        or (a[known] > 0).sum() < 2):
-                    continue
-                described.append(f"{na}.{ca} [{ka.replace(chr(31), ', ')}] = {nb}.{cb} [{kb.replace(chr(31), ', ')}]")
-                eqs.extend((((f"{na}{_SEP}{ca}", int(x)), 1.0), ((f"{nb}{_SEP}{cb}", int(y)), -1.0))
-                           for x, y in zip(ra, rb))
+        found = []  # (count of a, group of a, count of b, group of b, rows of a, rows of b)
+        common = (ga.row >= 0).astype(int) @ (gb.row >= 0).T.astype(int)
+        for ia, ib in zip(*np.nonzero(common >= 2)):
+            keys = np.flatnonzero((ga.row[ia] >= 0) & (gb.row[ib] >= 0))
+            keys = keys[np.argsort(ga.first[ia, keys], kind="stable")]
+            ra, rb = ga.row[ia, keys], gb.row[ib, keys]
+            a = np.stack([ma.values[c][ra] for c in ma.counts])[:, None]  # count of a x 1 x cell
+            b = np.stack([mb.values[c][rb] for c in mb.counts])[None]     # 1 x count of b x cell
+            found += [(i, ia, j, ib, ra, rb) for i, j in zip(*np.nonzero(_agree(a, b, np.ones(len(keys), bool))))]
+        for i, ia, j, ib, ra, rb in sorted(found, key=lambda x: x[:4]):
+            ca, cb = ma.counts[i], mb.counts[j]
+            described.append(f"{na}.{ca} [{ga.labels[ia]}] = {nb}.{cb} [{gb.labels[ib]}]")
+            eqs += _equalities(f"{na}{_SEP}{ca}", ra, f"{nb}{_SEP}{cb}", rb)
     return eqs, described
-
-

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mangfold.publish.identities import (_SEP, _equal_equations, _Labels, build_model, link_tables, parse_column,
+from mangfold.publish.identities import (_SEP, _equal_equations, _Labels, build_model, parse_column,
                                          parse_frame)
+from mangfold.publish.links import link_tables
 
 
 # ------------------------------------------------------------------ parsing

@@ -42,7 +42,8 @@ import pandas as pd
 
 from ..contract.schemas import PERSON_KEYS
 from .checks import View, _units, global_findings, merge_views, view_findings
-from .identities import VISIBLE, build_model, key_columns, link_tables, parse_column
+from .identities import VISIBLE, build_model, key_columns, parse_column
+from .links import link_tables
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*")
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
@@ -190,7 +191,7 @@ def audit_table(path: Path, *, min_cell: int, restricted: Path | None = None,
 
 def audit_across_tables(checked: list[_Checked], *, min_cell: int) -> list[str]:
     """Hidden counts that another table gives away: counts that two tables share (found from the
-    unsuppressed copies, :func:`~mangfold.publish.identities.link_tables`) are checked together
+    unsuppressed copies, :func:`~mangfold.publish.links.link_tables`) are checked together
     with both tables' totals; reported where more than one table is involved (the rest is the
     tables' own check)."""
     linked = [c for c in checked if c.truth is not None and c.view.model.counts]

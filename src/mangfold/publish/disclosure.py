@@ -36,7 +36,8 @@ from ..tablespec import TableSpec
 from .checks import (Var, View, _determined, _Group, _unit_hidden, _units, _Units, _unit_value, global_findings,
                      local_findings, merge_views, table_findings)
 from .identities import (_SEP, BLANK, COMPLEMENT, COMPLEMENT_MARK, PRIMARY, VISIBLE, Finding, Model, _dims,
-                         build_model, key_columns, link_tables, parse_column, parse_frame, spec_dict)
+                         build_model, key_columns, parse_column, parse_frame, spec_dict)
+from .links import link_tables
 
 __all__ = [
     "COMPLEMENT_MARK", "Finding", "Model", "Published", "View", "apply_disclosure_control", "build_model",

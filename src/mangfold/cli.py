@@ -82,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--municipality", default=None, metavar="NAME|all",
                    help="one report per municipality of a store with several: NAME (e.g. '0301 Oslo', 0301 or "
                         "Oslo) publishes OUT/<kommune>/<year>/; 'all' does every municipality and the national "
-                        "report OUT/national/<year>/ (default: the ordinary report OUT/<year>/ over the whole "
-                        "store)")
+                        "report OUT/national/<year>/, and OUT/index.html links them (default: the ordinary "
+                        "report OUT/<year>/ over the whole store)")
     r.add_argument("--executor", choices=("local", "dask"), default="local",
                    help="local: --jobs processes on this machine (default); dask: a dask.distributed cluster "
                         "(pip install -e .[dask])")

@@ -119,6 +119,9 @@ def test_all_publishes_every_municipality_and_the_national_report(all_run):
         prov = json.loads((y / "provenance.json").read_text(encoding="utf-8"))
         assert prov["municipality"] == name and prov["scope"] == "municipality"
         assert prov["notebooks_left_out"] == ["45-styrer.ipynb"]
+        # Bergen is measured against the targets of the params' municipality (Oslo), and says so
+        assert prov["params"]["targets_set_by"] == (None if name == OSLO else OSLO)
+        assert ("brukt her som felles målestokk" in html) == (name != OSLO)
         assert "Kapittelet om styrene er ikke med, fordi kommunen ikke har levert data om det." in html
     nat = out / "national" / "2025"
     assert _executed(nat) == ["70-ks.ipynb"]

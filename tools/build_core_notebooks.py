@@ -8,11 +8,7 @@ from mangfold.analyses import summary
 from mangfold.publish import open_context
 ctx = open_context(year, store, params, out)"""),
     md("## Sammendrag"),
-    code("""display(Markdown(
-    f"Denne rapporten følger opp **handlingsplanen 2023–2027** for å styrke rekrutteringen av ledere, "
-    f"ansatte og styremedlemmer med innvandrerbakgrunn fra landbakgrunnsgruppe 2 i **{ctx.params['municipality']}**, "
-    f"for år **{ctx.year}**. Tallene under er hentet fra tabellene i resten av rapporten; usikkerheten er vist som "
-    f"95 % konfidensintervall der det gjelder."))"""),
+    code("""display(Markdown(summary.introduction(ctx.params, ctx.year)))"""),
     code("""names = ["representation", "sector_targets", "board_targets", "funnel_disparity", "pilot_effects"]
 key = summary.key_figures({n: ctx.public_table(n) for n in names}, ctx.params, ctx.year)
 if len(key):

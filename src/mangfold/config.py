@@ -66,6 +66,7 @@ DEFAULTS: dict[str, Any] = {
     "board_new_target": 0.25,
     "board_total_requirement": {"from_year": 2026, "share": 0.20},
     "language": "nb",
+    "targets_set_by": None,
 }
 
 _GROUPS = ("none", "lbg1", "lbg2", "immigrant_unspecified")
@@ -110,6 +111,9 @@ def validate_params(params: dict[str, Any], *, source: str = "params") -> dict[s
     if isinstance(btr["from_year"], bool) or not isinstance(btr["from_year"], int):
         raise ParamsError(where + "board_total_requirement.from_year: must be a year")
     _check_share(where + "board_total_requirement.share", btr["share"])
+    tsb = p["targets_set_by"]
+    if tsb is not None and (not isinstance(tsb, str) or not tsb.strip()):
+        raise ParamsError(where + f"targets_set_by: must be a municipality name or empty, got {tsb!r}")
     if p["language"] != "nb":
         raise ParamsError(where + f"language: only 'nb' (bokmål) is supported, got {p['language']!r}")
     return p

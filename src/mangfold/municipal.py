@@ -66,6 +66,14 @@ def _publish(results: list[JobResult], *, key: str, **kw) -> Published:
     return Published(key, ok, tuple(messages), time.perf_counter() - t0)
 
 
+def _params_for(params: dict, name: str) -> dict:
+    """The params of one municipality's report: the run's, for that municipality; its targets are
+    those of the params' own municipality (``targets_set_by``) unless it is that municipality."""
+    own = params["municipality"]
+    by = params.get("targets_set_by") or (own if own != name else None)
+    return {**params, "municipality": name, "targets_set_by": by}
+
+
 def _targets(*, store: Path, params: dict, out: Path, nb_dir: Path, municipality: str | None,
              munis: list[Municipality]) -> tuple[list[_Target], bool]:
     """The report series of this run and whether a national report is part of it."""
@@ -87,7 +95,7 @@ def _targets(*, store: Path, params: dict, out: Path, nb_dir: Path, municipality
                   f"({r.reason}); they are in the national report only.", file=sys.stderr)
     else:
         stores = {munis[0].slug: store}
-    targets = [_Target(m.slug, m.name, stores[m.slug], {**params, "municipality": m.name}, muni_nbs, out / m.slug,
+    targets = [_Target(m.slug, m.name, stores[m.slug], _params_for(params, m.name), muni_nbs, out / m.slug,
                        skip_empty=multi) for m in wanted]
     national = municipality.strip().lower() == ALL
     if national:

@@ -37,6 +37,21 @@ def _verdict(x: Any) -> str:
     return "nådd" if v in ("true", "1") else "ikke nådd" if v in ("false", "0") else "skjult (få personer)"
 
 
+def introduction(params: dict[str, Any], year: int) -> str:
+    """The summary's first paragraph (Markdown): whose report it is and whose targets it measures
+    against. A municipality reported on with another's targets (``targets_set_by``, set by
+    ``mangfold run --municipality``) is not said to follow that municipality's action plan."""
+    muni, by = params["municipality"], params.get("targets_set_by")
+    tail = (f"for år **{year}**. Tallene under er hentet fra tabellene i resten av rapporten; usikkerheten er vist "
+            "som 95 % konfidensintervall der det gjelder.")
+    if by and by != muni:
+        return (f"Denne rapporten viser rekrutteringen av ledere, ansatte og styremedlemmer med innvandrerbakgrunn "
+                f"fra landbakgrunnsgruppe 2 i **{muni}**, {tail} Målene (sektormål og styremål) er de som **{by}** "
+                "har satt i sin handlingsplan 2023–2027, brukt her som felles målestokk for kommunene.")
+    return (f"Denne rapporten følger opp **handlingsplanen 2023–2027** for å styrke rekrutteringen av ledere, "
+            f"ansatte og styremedlemmer med innvandrerbakgrunn fra landbakgrunnsgruppe 2 i **{muni}**, {tail}")
+
+
 def key_figures(tables: dict[str, pd.DataFrame | None], params: dict[str, Any], year: int) -> pd.DataFrame:
     """One row per key figure: ``indicator, value, target, status, source``.
 

@@ -1,0 +1,24 @@
+"""The summary's introduction names whose action plan the targets come from."""
+
+from __future__ import annotations
+
+import pytest
+
+from mangfold.analyses.summary import introduction
+from mangfold.config import DEFAULTS, ParamsError, validate_params
+
+
+def test_own_plan_and_another_municipalitys_targets():
+    own = introduction(DEFAULTS, 2025)
+    assert "følger opp **handlingsplanen 2023–2027**" in own and "**0301 Oslo**" in own and "**2025**" in own
+    other = introduction({**DEFAULTS, "municipality": "4601 Bergen", "targets_set_by": "0301 Oslo"}, 2025)
+    assert "følger opp" not in other  # Bergen has no such plan of its own
+    assert "**4601 Bergen**" in other and "de som **0301 Oslo** har satt" in other
+    assert introduction({**DEFAULTS, "targets_set_by": "0301 Oslo"}, 2025) == own  # its own targets
+
+
+@pytest.mark.parametrize("bad", ["", "  ", 12])
+def test_targets_set_by_must_be_a_name_or_empty(bad):
+    with pytest.raises(ParamsError, match="targets_set_by"):
+        validate_params({"targets_set_by": bad})
+    assert validate_params({"targets_set_by": None})["targets_set_by"] is None

@@ -9,7 +9,6 @@ verdict with MDE). The trend test fits one logistic model per group and transiti
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -20,6 +19,7 @@ from ..stats.binomial import binomial_glm
 from ..tablespec import TableSpec
 from .funnel_core import (STAGE_COLS, TRANSITION_NAMES, TRANSITIONS, add_total, compare,
                           groups_present, params_get, sort_rows, transition_counts, versus_reference)
+from .funnel_fit import fit_or_note
 
 #: columns of the breakdown tables after their dimension columns
 BREAKDOWN_COLUMNS: tuple[str, ...] = (
@@ -101,6 +101,17 @@ def trend(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataF
     return out[["year", "position_level", *BREAKDOWN_COLUMNS]]
 
 
+def _trend_fit(d: pd.DataFrame, *, successes: str, trials: str, covariates: list[str],
+               alpha: float) -> dict[str, Any]:
+    """The year x group row of :func:`binomial_glm` (CR1 by unit), or a note when it has no variation."""
+    fit = binomial_glm(d, successes=successes, trials=trials, covariates=covariates, cluster="unit_id",
+                       alpha=alpha).set_index("term")
+    se = float(fit.at["year_x_group", "std_error"])
+    if not (np.isfinite(se) and se > 1e-8):
+        return {"note": "not estimable: no variation"}
+    return {c: float(fit.at["year_x_group", c]) for c in ("estimate", "std_error", "ci_low", "ci_high", "p_value")}
+
+
 def trend_test(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataFrame:
     """``funnel_trend_test``: does the focal group's gap change over the years? One row per transition.
 
@@ -132,24 +143,9 @@ def trend_test(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.
         covs = ["year_c", "is_group", "year_x_group"]
         if d["position_level"].nunique() > 1:
             covs.append("position_level")
-        if len(yrs) < 2:
-            row["note"] = "fewer than two years"
-        elif row["n_units"] < 2:
-            row["note"] = "fewer than two units"
-        else:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    fit = binomial_glm(d, successes=to, trials=frm, covariates=covs, cluster="unit_id",
-                                       alpha=alpha).set_index("term")
-                se = float(fit.at["year_x_group", "std_error"])
-                if np.isfinite(se) and se > 1e-8:
-                    for c in ("estimate", "std_error", "ci_low", "ci_high", "p_value"):
-                        row[c] = float(fit.at["year_x_group", c])
-                else:
-                    row["note"] = "not estimable: no variation"
-            except (ValueError, np.linalg.LinAlgError) as exc:
-                row["note"] = f"not estimable: {exc}"[:120]
+        row.update(fit_or_note(_trend_fit, d, successes=to, trials=frm, covariates=covs, alpha=alpha,
+                               skip=((len(yrs) < 2, "fewer than two years"),
+                                     (row["n_units"] < 2, "fewer than two units"))))
         rows.append(row)
     out = pd.DataFrame(rows)
     out["or_change_per_year"] = np.exp(out["estimate"])

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ from ..stats.binomial import predicted_rates
 from ..stats.proportions import wilson_interval
 from ..tablespec import TableSpec
 from .funnel_core import LEVELS_ALL, params_get, sort_rows
+from .funnel_fit import fit_or_note
 
 MEASURE23_SPEC = TableSpec(
     name="funnel_measure23",
@@ -147,6 +147,20 @@ def _vacancy_rows(cells: pd.DataFrame, focal: str) -> pd.DataFrame:
     return work.groupby(keys, observed=True, dropna=False, sort=False).sum().reset_index()
 
 
+def _measure_fit(d: pd.DataFrame, *, successes: str, trials: str, covariates: list[str],
+                 alpha: float) -> dict[str, Any]:
+    """The rate columns of :func:`predicted_rates` with the measure (``flag``) on and off."""
+    pr = predicted_rates(d, successes=successes, trials=trials, covariates=covariates, focal="flag",
+                         cluster="unit_id", alpha=alpha).set_index("quantity")
+    out: dict[str, Any] = {}
+    for q in ("rate_with", "rate_without", "difference", "ratio"):
+        out[q] = pr.at[q, "estimate"]
+        out[f"{q}_ci_low"] = pr.at[q, "ci_low"]
+        out[f"{q}_ci_high"] = pr.at[q, "ci_high"]
+    out["p_value"] = pr.at["difference", "p_value"]
+    return out
+
+
 def measure_associations(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataFrame:
     """``funnel_measures``: the focal group's rates with and without measures 2.1, 3.2 and 3.4.
 
@@ -188,24 +202,9 @@ def measure_associations(cells: pd.DataFrame, *, params: dict[str, Any], year: i
             }
             covs = ["flag"] + (["position_level"] if d["position_level"].nunique() > 1 else [])
             row["adjusted_for"] = "position_level" if len(covs) > 1 else ""
-            if len(w) == 0 or len(wo) == 0:
-                row["note"] = "measure not varying"
-            elif row["n_units"] < 2:
-                row["note"] = "fewer than two units"
-            else:
-                try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        pr = predicted_rates(d, successes=s_col, trials=t_col, covariates=covs, focal="flag",
-                                             cluster="unit_id", alpha=alpha).set_index("quantity")
-                    for q, name in (("rate_with", "rate_with"), ("rate_without", "rate_without"),
-                                    ("difference", "difference"), ("ratio", "ratio")):
-                        row[name] = pr.at[q, "estimate"]
-                        row[f"{name}_ci_low"] = pr.at[q, "ci_low"]
-                        row[f"{name}_ci_high"] = pr.at[q, "ci_high"]
-                    row["p_value"] = pr.at["difference", "p_value"]
-                except (ValueError, np.linalg.LinAlgError) as exc:
-                    row["note"] = f"not estimable: {exc}"[:120]
+            row.update(fit_or_note(_measure_fit, d, successes=s_col, trials=t_col, covariates=covs, alpha=alpha,
+                                   skip=((len(w) == 0 or len(wo) == 0, "measure not varying"),
+                                         (row["n_units"] < 2, "fewer than two units"))))
             rows.append(row)
     out = pd.DataFrame(rows, columns=_ASSOC_COLUMNS)
     for c in (*_COUNTS, "n_vacancies_with",

@@ -2,9 +2,10 @@
 
 Pilot 4 ("minst to kvalifiserte kandidater fra landbakgrunnsgruppe 2 til intervju") and pilot 1
 (grundig jobbanalyse) start in different units at different dates (the ``pilots`` table), so the
-design is a staggered adoption. This module builds the panel from the store, calls the
-estimators of :mod:`mangfold.stats.did` and :mod:`mangfold.stats.panel_power`, and returns the
-contract table ``pilot_effects`` plus the event-study, pre-trend, compliance and planning tables.
+design is a staggered adoption. This module builds the panel from the store; the estimators of
+:mod:`mangfold.stats.did` and :mod:`mangfold.stats.panel_power` are called on it by
+:mod:`mangfold.analyses.pilot_estimation` (the contract table ``pilot_effects``, event study,
+pre-trends) and :mod:`mangfold.analyses.pilot_planning` (the planning table).
 
 Panel rule (documented in the report's method appendix)
 ------------------------------------------------------

@@ -5,9 +5,10 @@
   population share (``population`` table) and the share among qualified applicants.
 * :func:`sector_targets`: the contract table ``sector_targets.csv`` (target per sector from params,
   gap, met, must_explain) with the gap in whole persons and the projection below.
-* :func:`leader_flows` and :func:`project_targets`: this year's exit, promotion and hiring flows
+* :func:`leader_flows` and :func:`sector_projection`: this year's exit, promotion and hiring flows
   per sector and group from the workforce panel (``person_id`` over years), and the year in which
-  each sector reaches its target if those rates hold, with an interval from their uncertainty.
+  each sector reaches its target if those rates hold, with an interval from their uncertainty
+  (the model is :func:`mangfold.stats.projection.project_targets`).
 
 The workforce is a full count (31 December), so a share is exact for that date; the Wilson
 interval says how far the share could drift by chance in a group of this size, which is what
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract.schemas import LEADER_LEVELS
+from ..stats.projection import project_targets
 from ..stats.proportions import wilson_interval
 from ..store import query, tables_present
 from ..tablespec import TableSpec
@@ -34,7 +36,6 @@ ALL = "all"
 #: total of two published rows, and the complementary suppression of the ``leaders`` rows could
 #: then differ from that of ``sector_targets.csv``, which publishes the same counts.
 LEVELS = ("top_leader", "leaders", "employee")
-HORIZON = 10
 
 REPRESENTATION_SPEC = TableSpec(
     name="representation",
@@ -194,7 +195,7 @@ def representation(store: str | Path, year: int, *, focal: str = "lbg2", alpha: 
                 "qualified_ci_low", "qualified_ci_high"]]
 
 
-# ------------------------------------------------------------------ flows and projection
+# ------------------------------------------------------------------ flows
 _FLOWS_SQL = """
 WITH w AS (
     SELECT w.person_id, w.year, {sector} AS sector,
@@ -260,117 +261,7 @@ def leader_flows(store: str | Path, year: int, *, focal: str = "lbg2") -> pd.Dat
     return df[cols]
 
 
-def _rate_counts(x: np.ndarray, n: np.ndarray, fallback_x: np.ndarray, fallback_n: np.ndarray):
-    """Use the fallback counts where a group has no one at risk (n == 0)."""
-    use = n == 0
-    return np.where(use, fallback_x, x), np.where(use, fallback_n, n)
-
-
-def project_targets(flows: pd.DataFrame, targets: pd.Series, *, horizon: int = HORIZON, n_draws: int = 4000,
-                    seed: int = 0, alpha: float = 0.05) -> pd.DataFrame:
-    """The year each sector's focal share of leaders reaches its target if this year's rates hold.
-
-    ``flows``: :func:`leader_flows`; ``targets``: target share per sector (index = sector).
-    Model, per sector and group g (focal, other), starting from the leaders ``L_g`` at the end
-    of the year and the employee pool ``E_g`` (held fixed)::
-
-        L_g(t + 1) = L_g(t) (1 - exit_g) + promotion_g E_g + hires_g
-
-    with ``exit_g = exits / leaders_start``, ``promotion_g = promotions / employees_start`` and
-    ``hires_g`` the leaders hired per year. A group with nobody at risk takes the other group's
-    rate in the sector (then the municipality's rate for the group). ``year_reached`` is the first
-    year with ``L_focal / (L_focal + L_other) >= target`` (the report year itself when already met;
-    empty when not within ``horizon`` years). The interval: ``n_draws`` draws of the rates from
-    their Jeffreys posteriors (``Beta(x + 1/2, n - x + 1/2)`` for exit and promotion,
-    ``Gamma(hires + 1/2, 1)`` for the yearly hires), each projected the same way;
-    ``year_reached_low, year_reached_high`` are the ``alpha/2`` and ``1 - alpha/2`` quantiles of
-    the reached year (empty high = beyond the horizon). The recursion is the expected path of the
-    binomial/Poisson process (checked against a stochastic simulation in the tests).
-
-    Returns one row per sector: ``year, sector, share_now, target_share, share_projected``
-    (share after ``horizon`` years), ``year_reached, year_reached_low, year_reached_high`` (Int64),
-    ``projection_status``: ``already_met``, ``reached`` (within the horizon) or
-    ``not_within_horizon``.
-    """
-    cols = ["year", "sector", "share_now", "target_share", "share_projected", "year_reached", "year_reached_low",
-            "year_reached_high", "projection_status"]
-    if flows.empty:
-        return pd.DataFrame(columns=cols)
-    year = int(flows["year"].iloc[0])
-    f = flows.pivot(index="sector", columns="group",
-                    values=["leaders_start", "exits", "employees_start", "promotions", "hires", "leaders_end",
-                            "employees_end"])
-    sectors = list(flows["sector"].unique())
-    f = f.loc[sectors]
-    tot = f.T.groupby(level=0).sum().T  # both groups together
-    allrow = f.loc[ALL] if ALL in f.index else None
-    params: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
-    for g in ("focal", "other"):
-        ex, lx = _rate_counts(f[("exits", g)].to_numpy(float), f[("leaders_start", g)].to_numpy(float),
-                              tot["exits"].to_numpy(float), tot["leaders_start"].to_numpy(float))
-        if allrow is not None:
-            ex, lx = _rate_counts(ex, lx, np.full(len(f), float(allrow[("exits", g)])),
-                                  np.full(len(f), float(allrow[("leaders_start", g)])))
-        px, pn = _rate_counts(f[("promotions", g)].to_numpy(float), f[("employees_start", g)].to_numpy(float),
-                              tot["promotions"].to_numpy(float), tot["employees_start"].to_numpy(float))
-        if allrow is not None:
-            px, pn = _rate_counts(px, pn, np.full(len(f), float(allrow[("promotions", g)])),
-                                  np.full(len(f), float(allrow[("employees_start", g)])))
-        params[g] = (ex, lx, px, pn, f[("hires", g)].to_numpy(float), f[("employees_end", g)].to_numpy(float))
-    start = {g: f[("leaders_end", g)].to_numpy(float) for g in ("focal", "other")}
-    target = targets.reindex(sectors).to_numpy(float)
-
-    def path(rates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
-        """Focal share at t = 0..horizon; arrays broadcast over (draws, sectors)."""
-        shape = np.broadcast(rates["focal"][0], start["focal"]).shape
-        lf, lo = np.broadcast_to(start["focal"], shape), np.broadcast_to(start["other"], shape)
-        shares = []
-        for t in range(horizon + 1):
-            if t:
-                e, p, h = rates["focal"]
-                lf = lf * (1 - e) + p * params["focal"][5] + h
-                e, p, h = rates["other"]
-                lo = lo * (1 - e) + p * params["other"][5] + h
-            with np.errstate(invalid="ignore", divide="ignore"):
-                shares.append(np.where(lf + lo > 0, lf / (lf + lo), np.nan))
-        return np.stack(shares)
-
-    def reached(shares: np.ndarray) -> np.ndarray:
-        hit = shares >= target - 1e-12
-        first = np.argmax(hit, axis=0).astype(float)
-        first[~hit.any(axis=0)] = np.inf
-        return first
-
-    with np.errstate(invalid="ignore", divide="ignore"):
-        point_rates = {g: (np.where(params[g][1] > 0, params[g][0] / params[g][1], 0.0),
-                           np.where(params[g][3] > 0, params[g][2] / params[g][3], 0.0), params[g][4])
-                       for g in ("focal", "other")}
-    point = path(point_rates)
-    t_point = reached(point)
-    rng = np.random.default_rng(seed)
-    draw_rates = {}
-    for g in ("focal", "other"):
-        ex, lx, px, pn, h, _ = params[g]
-        draw_rates[g] = (rng.beta(ex + 0.5, lx - ex + 0.5, size=(n_draws, len(f))),
-                         rng.beta(px + 0.5, pn - px + 0.5, size=(n_draws, len(f))),
-                         rng.gamma(h + 0.5, 1.0, size=(n_draws, len(f))))
-    t_draws = reached(path(draw_rates))
-    q_low = np.quantile(t_draws, alpha / 2, axis=0, method="inverted_cdf")
-    q_high = np.quantile(t_draws, 1 - alpha / 2, axis=0, method="inverted_cdf")
-
-    def as_year(t: np.ndarray) -> pd.array:
-        return pd.array([year + int(v) if np.isfinite(v) else pd.NA for v in t], dtype="Int64")
-
-    status = np.where(t_point == 0, "already_met", np.where(np.isfinite(t_point), "reached", "not_within_horizon"))
-    status = np.where(np.isnan(target) | np.isnan(point[0]), "", status)
-    return pd.DataFrame({
-        "year": year, "sector": sectors, "share_now": point[0], "target_share": target,
-        "share_projected": point[-1], "year_reached": as_year(t_point), "year_reached_low": as_year(q_low),
-        "year_reached_high": as_year(q_high), "projection_status": status,
-    })[cols]
-
-
-# ------------------------------------------------------------------ sector targets
+# ------------------------------------------------------------------ sector targets and projection
 def _gap_persons(x: np.ndarray, n: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Additional focal-group leaders needed with the same number of leaders: ``ceil(t n) - x``, >= 0."""
     with np.errstate(invalid="ignore"):
@@ -446,11 +337,12 @@ def sector_targets(rep: pd.DataFrame, *, year: int, params: dict[str, Any]) -> p
 def sector_projection(store: str | Path, rep: pd.DataFrame, *, year: int, params: dict[str, Any],
                       n_draws: int = 4000) -> tuple[pd.DataFrame, pd.DataFrame]:
     """This year's flows (:func:`leader_flows`, restricted) and the projection
-    (:func:`project_targets`) of every sector of :func:`sector_targets` towards its target."""
+    (:func:`mangfold.stats.projection.project_targets`, seeded with ``params['seed']``) of every
+    sector of :func:`sector_targets` towards its target."""
     flows = leader_flows(store, year, focal=params["focal_group"])
     st = sector_targets(rep, year=year, params=params)
     proj = project_targets(flows, st.set_index("sector")["target_share"], n_draws=n_draws,
-                           seed=int(params["seed"]), alpha=float(params["alpha"]))
+                           seed=int(params["seed"]), alpha=float(params["alpha"]), total=ALL)
     return flows, proj
 
 

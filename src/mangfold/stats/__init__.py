@@ -11,6 +11,7 @@ Modules (import them directly, e.g. ``from mangfold.stats.ratios import impact_r
 - ``paired``          paired t-test and Wilcoxon signed-rank summary.
 - ``survival``        Kaplan-Meier estimator and log-rank test.
 - ``control_limits``  Spiegelhalter funnel-plot limits.
+- ``projection``      leaders in the focal group projected to a target year (Jeffreys draws).
 - ``did``             difference in differences (separate module).
 
 This subpackage imports nothing from the rest of mangfold; it depends only on

@@ -35,19 +35,23 @@ def _tiny_panel() -> pd.DataFrame:
     )
 
 
+def _staggered_grid(*, n_units, years, cohorts, shares):
+    """Balanced unit x year grid: unit, year and cohort per row (fixed cohort shares)."""
+    counts = np.round(np.asarray(shares) * n_units).astype(int)
+    counts[-1] = n_units - counts[:-1].sum()
+    g_unit = np.repeat(np.asarray(cohorts, dtype=float), counts)
+    u = np.repeat(np.arange(n_units), len(years))
+    t = np.tile(np.asarray(years), n_units)
+    return u, t, g_unit[u]
+
+
 def _binomial_panel(rng, *, n_units, years, cohorts, shares, effect, trials_mean=15):
     """Rates from binomial counts; p_it = base_i + trend_t + effect(g, e) * D_it.
 
     ``effect`` is a callable (cohort array, event-time array) -> effect.
     Cohort assignment is deterministic (fixed shares) so the estimand is fixed.
     """
-    counts = np.round(np.asarray(shares) * n_units).astype(int)
-    counts[-1] = n_units - counts[:-1].sum()
-    g_unit = np.repeat(np.asarray(cohorts, dtype=float), counts)
-    n_t = len(years)
-    u = np.repeat(np.arange(n_units), n_t)
-    t = np.tile(np.asarray(years), n_units)
-    g = g_unit[u]
+    u, t, g = _staggered_grid(n_units=n_units, years=years, cohorts=cohorts, shares=shares)
     d = t >= g
     e = np.where(d, t - np.where(np.isfinite(g), g, 0), 0)
     base = rng.uniform(0.2, 0.4, n_units)[u]
@@ -61,13 +65,8 @@ def _binomial_panel(rng, *, n_units, years, cohorts, shares, effect, trials_mean
 
 def _gaussian_panel(rng, *, n_units, years, cohorts, shares, effect, sd=0.05,
                     pretrend=0.0):
-    counts = np.round(np.asarray(shares) * n_units).astype(int)
-    counts[-1] = n_units - counts[:-1].sum()
-    g_unit = np.repeat(np.asarray(cohorts, dtype=float), counts)
+    u, t, g = _staggered_grid(n_units=n_units, years=years, cohorts=cohorts, shares=shares)
     n_t = len(years)
-    u = np.repeat(np.arange(n_units), n_t)
-    t = np.tile(np.asarray(years), n_units)
-    g = g_unit[u]
     fin = np.isfinite(g)
     d = t >= g
     e = np.where(fin, t - np.where(fin, g, 0), 0)

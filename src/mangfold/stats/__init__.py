@@ -12,7 +12,8 @@ Modules (import them directly, e.g. ``from mangfold.stats.ratios import impact_r
 - ``survival``        Kaplan-Meier estimator and log-rank test.
 - ``control_limits``  Spiegelhalter funnel-plot limits.
 - ``projection``      leaders in the focal group projected to a target year (Jeffreys draws).
-- ``did``             difference in differences (separate module).
+- ``did``             difference in differences (a subpackage: 2x2 and TWFE, event study,
+                      Callaway-Sant'Anna, randomisation inference).
 
 This subpackage imports nothing from the rest of mangfold; it depends only on
 numpy, pandas, scipy and statsmodels.  No import is done here on purpose so that

@@ -54,7 +54,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+
+from ._panel_design import (_ar1_design, _ar1_var_diff, _check_level, _check_plan,
+                            _clustered_se, _df, _empirical_var_diff, _fit_re_ar1, _power,
+                            _quantile_sum, _se)
 
 __all__ = [
     "did_mde",
@@ -87,81 +90,9 @@ PLAN_COLUMNS = [
 ]
 
 
-# ---------------------------------------------------------------------------
-# building blocks
-# ---------------------------------------------------------------------------
-
-
-def _check_level(x: float, name: str) -> float:
-    x = float(x)
-    if not 0.0 < x < 1.0:
-        raise ValueError(f"{name} must lie strictly between 0 and 1, got {x!r}")
-    return x
-
-
-def _contrast(m: int, r: int) -> np.ndarray:
-    return np.r_[np.full(m, -1.0 / m), np.full(r, 1.0 / r)]
-
-
-def _ar1_var_diff(m: int, r: int, sigma: float, rho: float) -> float:
-    """``c' Sigma c`` for stationary AR(1) errors with variance ``sigma^2``."""
-    if m < 1 or r < 1:
-        raise ValueError("need at least one pre and one post period")
-    if sigma <= 0:
-        raise ValueError("sigma must be positive")
-    if not -1.0 < rho < 1.0:
-        raise ValueError("rho must lie in (-1, 1)")
-    idx = np.arange(m + r)
-    sig = sigma**2 * rho ** np.abs(idx[:, None] - idx[None, :])
-    c = _contrast(m, r)
-    return float(c @ sig @ c)
-
-
-def _df(n_t: int, n_c: int, dist: str) -> float:
-    if dist == "normal":
-        return math.inf
-    if dist != "t":
-        raise ValueError("dist must be 't' or 'normal'")
-    return float(n_t + n_c - 1)
-
-
-def _quantile_sum(alpha: float, power: float, df: float) -> float:
-    if math.isinf(df):
-        return float(stats.norm.isf(alpha / 2) + stats.norm.ppf(power))
-    return float(stats.t.isf(alpha / 2, df) + stats.t.ppf(power, df))
-
-
-def _se(var_diff: float, n_t: int, n_c: int) -> float:
-    if n_t < 1 or n_c < 1:
-        raise ValueError("need at least one treated and one control unit")
-    return math.sqrt(var_diff * (1.0 / n_t + 1.0 / n_c))
-
-
-def _power(effect: float, se: float, alpha: float, df: float) -> float:
-    """Exact two-sided power of the t (noncentral t) or z test."""
-    delta = abs(effect) / se
-    if math.isinf(df):
-        z = stats.norm.isf(alpha / 2)
-        return float(stats.norm.sf(z - delta) + stats.norm.cdf(-z - delta))
-    c = stats.t.isf(alpha / 2, df)
-    return float(stats.nct.sf(c, df, delta) + stats.nct.cdf(-c, df, delta))
-
-
-# ---------------------------------------------------------------------------
-# public functions
-# ---------------------------------------------------------------------------
-
-
 def did_mde(
-    n_units_treated: int,
-    n_units_control: int,
-    n_periods_pre: int,
-    n_periods_post: int,
-    *,
-    sigma: float,
-    rho: float = 0.0,
-    alpha: float = 0.05,
-    power: float = 0.8,
+    n_units_treated: int, n_units_control: int, n_periods_pre: int, n_periods_post: int, *,
+    sigma: float, rho: float = 0.0, alpha: float = 0.05, power: float = 0.8,
     dist: Literal["t", "normal"] = "t",
 ) -> pd.DataFrame:
     """Minimum detectable effect of a panel DiD clustered by unit.
@@ -195,11 +126,8 @@ def did_mde(
     """
     alpha = _check_level(alpha, "alpha")
     power = _check_level(power, "power")
-    m, r = int(n_periods_pre), int(n_periods_post)
-    n_t, n_c = int(n_units_treated), int(n_units_control)
-    v = _ar1_var_diff(m, r, float(sigma), float(rho))
-    se = _se(v, n_t, n_c)
-    df = _df(n_t, n_c, dist)
+    m, r, v, n_t, n_c, se, df = _ar1_design(n_units_treated, n_units_control, n_periods_pre,
+                                            n_periods_post, sigma, rho, dist)
     return pd.DataFrame(
         {
             "mde": [_quantile_sum(alpha, power, df) * se], "std_error": [se],
@@ -212,15 +140,8 @@ def did_mde(
 
 
 def did_power(
-    effect: float,
-    n_units_treated: int,
-    n_units_control: int,
-    n_periods_pre: int,
-    n_periods_post: int,
-    *,
-    sigma: float,
-    rho: float = 0.0,
-    alpha: float = 0.05,
+    effect: float, n_units_treated: int, n_units_control: int, n_periods_pre: int,
+    n_periods_post: int, *, sigma: float, rho: float = 0.0, alpha: float = 0.05,
     dist: Literal["t", "normal"] = "t",
 ) -> pd.DataFrame:
     """Power of the panel DiD to detect ``effect`` (same model as :func:`did_mde`).
@@ -235,11 +156,8 @@ def did_power(
         t quantile for the power term.
     """
     alpha = _check_level(alpha, "alpha")
-    m, r = int(n_periods_pre), int(n_periods_post)
-    n_t, n_c = int(n_units_treated), int(n_units_control)
-    v = _ar1_var_diff(m, r, float(sigma), float(rho))
-    se = _se(v, n_t, n_c)
-    df = _df(n_t, n_c, dist)
+    m, r, v, n_t, n_c, se, df = _ar1_design(n_units_treated, n_units_control, n_periods_pre,
+                                            n_periods_post, sigma, rho, dist)
     return pd.DataFrame(
         {
             "power": [_power(float(effect), se, alpha, df)], "effect": [float(effect)],
@@ -251,51 +169,10 @@ def did_power(
     )
 
 
-def _fit_re_ar1(cov: np.ndarray, npair: np.ndarray) -> tuple[float, float, float]:
-    """Fit ``Cov(y_t, y_s) = tau^2 + sigma^2 rho^|t-s|`` to a period covariance matrix.
-
-    Least squares on the lag-averaged autocovariances ``gamma(h)``, weighted by the
-    number of unit pairs behind each entry.  Returns ``(sigma, rho, tau)``.
-    """
-    t = cov.shape[0]
-    lag = np.abs(np.arange(t)[:, None] - np.arange(t)[None, :])
-    ok = np.isfinite(cov) & (npair > 1)
-    hs = np.unique(lag[ok])
-    gam = np.array([np.average(cov[ok & (lag == h)], weights=npair[ok & (lag == h)]) for h in hs])
-    wts = np.array([npair[ok & (lag == h)].sum() for h in hs], dtype=float)
-    if hs.size < 3:
-        raise ValueError("need at least 3 periods observed jointly to fit serial correlation")
-
-    def resid(p):
-        tau2, s2, rho = p
-        return np.sqrt(wts) * (tau2 + s2 * rho**hs - gam)
-
-    g0 = max(gam[0], 1e-12)
-    best = None
-    for rho0 in (-0.5, 0.0, 0.3, 0.7):
-        sol = optimize.least_squares(
-            resid, x0=[max(gam[-1], 0.0), max(g0 - max(gam[-1], 0.0), 1e-6 * g0), rho0],
-            bounds=([0.0, 1e-12 * g0, -0.99], [np.inf, np.inf, 0.99]), method="trf")
-        if best is None or sol.cost < best.cost:
-            best = sol
-    tau2, s2, rho = best.x
-    return float(math.sqrt(s2)), float(rho), float(math.sqrt(tau2))
-
-
 def mde_from_data(
-    df: pd.DataFrame,
-    *,
-    unit: str,
-    time: str,
-    outcome: str,
-    n_units_treated: int,
-    n_units_control: int,
-    n_periods_pre: int,
-    n_periods_post: int,
-    cohort: str | None = None,
-    method: Literal["ar1", "empirical"] = "ar1",
-    alpha: float = 0.05,
-    power: float = 0.8,
+    df: pd.DataFrame, *, unit: str, time: str, outcome: str, n_units_treated: int,
+    n_units_control: int, n_periods_pre: int, n_periods_post: int, cohort: str | None = None,
+    method: Literal["ar1", "empirical"] = "ar1", alpha: float = 0.05, power: float = 0.8,
     dist: Literal["t", "normal"] = "t",
 ) -> pd.DataFrame:
     """MDE of a planned DiD with error variance and serial correlation estimated from data.
@@ -365,22 +242,8 @@ def mde_from_data(
     if method == "ar1":
         v = _ar1_var_diff(m, r, sigma, rho)
     else:
-        t = cov.shape[0]
-        if t < m + r:
-            raise ValueError(f"method='empirical' needs at least m + r = {m + r} periods, "
-                             f"data have {t}")
-        c = _contrast(m, r)
-        vals = []
-        for s in range(t - (m + r) + 1):
-            sub = cov[s:s + m + r, s:s + m + r]
-            if np.all(np.isfinite(sub)):
-                vals.append(float(c @ sub @ c))
-        if not vals:
-            raise ValueError("no window of m + r periods with a complete covariance")
-        v = float(np.mean(vals))
-    n_t, n_c = int(n_units_treated), int(n_units_control)
-    se = _se(v, n_t, n_c)
-    dfree = _df(n_t, n_c, dist)
+        v = _empirical_var_diff(cov, m, r)
+    n_t, n_c, se, dfree = _clustered_se(v, n_units_treated, n_units_control, dist)
     return pd.DataFrame(
         {
             "mde": [_quantile_sum(alpha, power, dfree) * se], "std_error": [se],
@@ -406,18 +269,9 @@ def _plan_row(effect, n_t, n_c, m, r, mde, pw, feasible) -> pd.DataFrame:
 
 
 def units_needed(
-    effect: float,
-    *,
-    n_periods_pre: int,
-    n_periods_post: int,
-    sigma: float,
-    rho: float = 0.0,
-    n_units_control: int | None = None,
-    control_ratio: float = 1.0,
-    alpha: float = 0.05,
-    power: float = 0.8,
-    dist: Literal["t", "normal"] = "t",
-    max_units: int = 100_000,
+    effect: float, *, n_periods_pre: int, n_periods_post: int, sigma: float, rho: float = 0.0,
+    n_units_control: int | None = None, control_ratio: float = 1.0, alpha: float = 0.05,
+    power: float = 0.8, dist: Literal["t", "normal"] = "t", max_units: int = 100_000,
 ) -> pd.DataFrame:
     """Smallest number of treated units whose MDE is at most ``effect``.
 
@@ -446,11 +300,7 @@ def units_needed(
     The MDE decreases monotonically in ``n_units_treated``; the smallest solution is
     found by doubling and bisection.
     """
-    effect = abs(float(effect))
-    if effect <= 0:
-        raise ValueError("effect must be non-zero")
-    alpha = _check_level(alpha, "alpha")
-    power = _check_level(power, "power")
+    effect, alpha, power = _check_plan(effect, alpha, power)
     m, r = int(n_periods_pre), int(n_periods_post)
     v = _ar1_var_diff(m, r, float(sigma), float(rho))
 
@@ -485,19 +335,10 @@ def units_needed(
 
 
 def periods_needed(
-    effect: float,
-    *,
-    n_units_treated: int,
-    n_units_control: int,
-    sigma: float,
-    rho: float = 0.0,
-    n_periods_pre: int | None = None,
-    n_periods_post: int | None = None,
-    solve_for: Literal["post", "pre"] = "post",
-    alpha: float = 0.05,
-    power: float = 0.8,
-    dist: Literal["t", "normal"] = "t",
-    max_periods: int = 100,
+    effect: float, *, n_units_treated: int, n_units_control: int, sigma: float,
+    rho: float = 0.0, n_periods_pre: int | None = None, n_periods_post: int | None = None,
+    solve_for: Literal["post", "pre"] = "post", alpha: float = 0.05, power: float = 0.8,
+    dist: Literal["t", "normal"] = "t", max_periods: int = 100,
 ) -> pd.DataFrame:
     """Smallest number of post (or pre) periods whose MDE is at most ``effect``.
 
@@ -518,11 +359,7 @@ def periods_needed(
         scanned and the smallest that works is returned; ``feasible`` is False (row at
         the value with the smallest MDE) if none works.
     """
-    effect = abs(float(effect))
-    if effect <= 0:
-        raise ValueError("effect must be non-zero")
-    alpha = _check_level(alpha, "alpha")
-    power = _check_level(power, "power")
+    effect, alpha, power = _check_plan(effect, alpha, power)
     if solve_for not in ("post", "pre"):
         raise ValueError("solve_for must be 'post' or 'pre'")
     fixed = n_periods_pre if solve_for == "post" else n_periods_post

@@ -115,6 +115,7 @@ def _floor_seconds(n_notebooks: int, jobs: int, *, warm: bool) -> float:
     nbs = sorted((tmp / "nbs").glob("*.ipynb"))
     t0 = time.perf_counter()
     jobs_ = [Job(2025, nb, tmp / "out" / nb.name, {"year": 2025}) for nb in nbs]
+    (tmp / "out").mkdir(parents=True, exist_ok=True)
     if warm:
         res = execute_reports([Report("floor", jobs_)], executor="local", jobs=jobs)["floor"].results
         assert all(r.ok for r in res), [r.error for r in res if not r.ok]

@@ -231,7 +231,7 @@ def test_a_plan_sends_the_notebooks_round_again_before_publishing(tmp_path):
     report = Report("r", [job("10-a.ipynb")], job("00-s.ipynb"), functools.partial(_published, key="r"),
                     functools.partial(_plan_once, str(tmp_path / "flag")), max_passes=3)
     got = execute_reports([report], executor="local", jobs=1)["r"]
-    assert got.ok and got.passes == 2
+    assert got.ok and got.passes == 2 and got.executed == 4
     assert log.read_text() == "asas"  # notebooks, summary, plan -> again, then publish (no third plan)
     assert got.published.messages == ("r: 2 notebooks",)  # the results of the last pass only
 

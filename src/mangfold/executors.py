@@ -89,6 +89,7 @@ class ReportOutcome:
     results: list[JobResult] = field(default_factory=list)
     published: Published | None = None
     passes: int = 1
+    executed: int = 0  # notebook runs over all passes (skipped notebooks not counted)
 
     @property
     def ok(self) -> bool:
@@ -426,6 +427,7 @@ def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs
                         submit("publish", key, _Publish(r.publish, list(outcomes[key].results)))
                     continue
                 outcomes[key].results.append(res)
+                outcomes[key].executed += not res.skipped
                 bar.update(1)
                 if not res.ok:
                     bar.write(f"FAILED: {key}: {res.error}")

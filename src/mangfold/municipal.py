@@ -209,7 +209,7 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
 
         index = write_index(out)
         print(f"Index of the published reports: {index}", file=sys.stderr)
-    n_nb = sum(not r.skipped for o in outcomes.values() for r in o.results)
+    n_nb = sum(o.executed for o in outcomes.values())
     n_left = sum(r.skipped for o in outcomes.values() for r in o.results)
     reruns = sum(o.passes > 1 for o in outcomes.values())
     print(f"Executed {n_nb} notebook runs for {len(reports)} report(s) in {seconds:.1f} s with {jobs} "

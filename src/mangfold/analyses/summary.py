@@ -19,6 +19,10 @@ SPEC = TableSpec(
 )
 
 
+#: sectors named in the summary's status cell; more are counted (the sector table names them)
+MAX_LISTED = 3
+
+
 def _num(x: Any) -> float:
     try:
         v = float(x)
@@ -83,7 +87,9 @@ def key_figures(tables: dict[str, pd.DataFrame | None], params: dict[str, Any], 
             met = s["met"].astype(str).str.lower().isin(["true", "1"])
             explain = s.loc[s["must_explain"].astype(str).str.lower().isin(["true", "1"]), "sector"].tolist()
             withheld = 0
-        text = ("må redegjøres for i årsberetningen: " + ", ".join(explain)) if explain else "alle nådd"
+        text = ("alle nådd" if not explain else
+                "må redegjøres for i årsberetningen: " + ", ".join(explain) if len(explain) <= MAX_LISTED else
+                f"{len(explain)} sektorer må redegjøre for dette i årsberetningen (se «Sektormål»)")
         if withheld:
             text += f"; for {withheld} sektor(er) er status ikke publisert (for få ledere til å vise tallet)"
         rows.append({"indicator": "Sektorer som når sektormålet (tiltak 1.1)",

@@ -1,12 +1,14 @@
-"""``mangfold run --municipality NAME|all``: one report per municipality and a national report.
+"""The reports of ``mangfold run``: which (store, params, notebooks, year) each is, then executing
+and publishing them (:func:`mangfold.executors.execute_reports`).
+
+* without ``--municipality``: the ordinary report, ``OUT/<year>/`` over the whole store (on any executor);
 
 * ``--municipality NAME`` publishes ``OUT/<slug>/<year>/`` for that municipality (``0301 Oslo`` ->
   ``OUT/0301-oslo/2025/``), from its own store (:mod:`mangfold.partition`) and the notebooks whose
   scope is ``municipality`` or ``both``; its params are the run's params with ``municipality`` set to it.
 * ``--municipality all`` does that for every municipality with vacancies in the year and publishes
   ``OUT/national/<year>/``: the notebooks whose scope is ``national`` or ``both``, run on the full store.
-* ``--executor dask`` without ``--municipality`` runs the ordinary report (``OUT/<year>/``, the whole
-  store) on Dask.
+* after a ``--municipality`` run, ``OUT/index.html`` links every published report.
 
 Every (report, year, notebook) is an independent unit of work (:mod:`mangfold.executors`); each report is
 published atomically on its own, so one municipality's failure leaves the others published and its

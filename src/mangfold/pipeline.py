@@ -1,5 +1,7 @@
-"""Papermill orchestration: every (year, notebook) executed in parallel, each year rendered,
-audited and published atomically.
+"""Papermill orchestration: the units of work (:class:`Job`: one year's notebook), notebook metadata,
+the disclosure planning step between two passes (:func:`plan_report`) and publishing one report
+(:func:`publish_report`: render, audit, provenance, atomic swap). :func:`run` is ``mangfold run``;
+:mod:`mangfold.municipal` builds its reports and :mod:`mangfold.executors` runs them.
 
 A year is built in ``OUT/.<year>.building-<pid>/`` and swapped in for ``OUT/<year>/`` only when
 every notebook of that year succeeded and its public folder passed the audit; otherwise the
@@ -51,14 +53,21 @@ class JobResult:
 SCOPES = ("municipality", "national", "both")
 
 
-def _meta(path: Path) -> dict:
-    """A notebook's ``metadata.mangfold`` (empty when unreadable)."""
+def _notebook(path: Path) -> dict:
+    """A notebook's JSON (empty when unreadable)."""
     import json
 
     try:
-        return json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("mangfold") or {}
-    except (OSError, ValueError, AttributeError):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return {}
+    return nb if isinstance(nb, dict) else {}
+
+
+def _meta(path: Path, nb: dict | None = None) -> dict:
+    """A notebook's ``metadata.mangfold`` (empty when unreadable)."""
+    meta = (nb if nb is not None else _notebook(path)).get("metadata") or {}
+    return (meta.get("mangfold") or {}) if isinstance(meta, dict) else {}
 
 
 def notebook_scope(path: Path) -> str:
@@ -79,18 +88,14 @@ def notebook_requires(path: Path) -> tuple[str, ...]:
 def notebook_topic(path: Path) -> str:
     """What a notebook is about, for sentences like "the chapter on ... is left out": its
     ``metadata.mangfold.topic``, else the text of its first ``## `` heading."""
-    import json
-
-    topic = _meta(path).get("topic")
+    nb = _notebook(path)
+    topic = _meta(path, nb).get("topic")
     if topic:
         return str(topic)
-    try:
-        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
-            src = "".join(cell.get("source", ""))
-            if cell.get("cell_type") == "markdown" and src.startswith("## "):
-                return src[3:].splitlines()[0].strip()
-    except (OSError, ValueError):
-        pass
+    for cell in nb.get("cells", []):
+        src = "".join(cell.get("source", ""))
+        if cell.get("cell_type") == "markdown" and src.startswith("## "):
+            return src[3:].splitlines()[0].strip()
     return path.stem
 
 
@@ -137,9 +142,10 @@ def run(*, years: list[int], data: Path | None = None, store: Path | None = None
         municipality: str | None = None, executor: str = "local", scheduler: str | None = None) -> int:
     """``mangfold run``: returns the exit status.
 
-    Without ``municipality`` (and with the local executor) one report per year over the whole store in
-    ``OUT/<year>/``; national-scope notebooks run only when the store holds more than one municipality.
-    With ``municipality`` (a name or ``all``) or ``executor="dask"``: :func:`mangfold.municipal.run`.
+    Ingests ``data`` when given, then :func:`mangfold.municipal.run`: without ``municipality`` one
+    report per year over the whole store in ``OUT/<year>/`` (national-scope notebooks join it only when
+    the store holds more than one municipality); with ``municipality`` (a name or ``all``) one report
+    per municipality and year, and with ``all`` the national report.
     """
     from .publish.render import BrowserMissing, chromium_path
     from .store import connect, ingest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 UNITS = """unit_id,unit_name,sector
 U1,Bydel Grünerløkka,Byrådsavdeling for oppvekst
@@ -44,3 +45,13 @@ def write_tiny(folder: Path, *, extra: dict[str, str] | None = None, drop: tuple
         if name not in drop:
             (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+def ingested(base: Path, write: Callable[[Path], Path], **kw) -> Path:
+    """A store ``base/s.duckdb`` ingested from the folder ``write(base / "data")`` writes (``kw``:
+    :func:`mangfold.store.ingest` options such as ``municipality``)."""
+    from mangfold.store import ingest
+
+    store = base / "s.duckdb"
+    ingest(write(base / "data"), store, **kw)
+    return store

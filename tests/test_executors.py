@@ -14,8 +14,7 @@ from mangfold.cli import main
 from mangfold.executors import Published, Report, execute_reports
 from mangfold.pipeline import Job, list_notebooks, notebook_scope, run
 from mangfold.publish.context import read_csv
-from mangfold.store import ingest
-from tests.helpers import VACANCIES, applications_csv
+from tests.helpers import VACANCIES, applications_csv, ingested
 from tools.nb import code, md, params_cell, write_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,10 +79,7 @@ def two_notebooks(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def two_store(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("two")
-    store = base / "s.duckdb"
-    ingest(write_two(base / "data"), store, municipality=OSLO)
-    return store
+    return ingested(tmp_path_factory.mktemp("two"), write_two, municipality=OSLO)
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import pytest
 from mangfold.contract.schemas import TABLES
 from mangfold.partition import list_municipalities, partition_store, resolve, slugify
 from mangfold.store import StoreError, ingest, query, tables_present
+from tests.helpers import ingested
 
 OSLO, BERGEN, BODO, DRAMMEN = "0301 Oslo", "4601 Bergen", "1804 Bodø", "3005 Drammen"
 
@@ -154,10 +155,7 @@ def write_multi(folder: Path, *, optional: bool = True) -> Path:
 
 @pytest.fixture(scope="module")
 def multi_store(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("multi")
-    store = base / "s.duckdb"
-    ingest(write_multi(base / "data"), store, municipality=OSLO)
-    return store
+    return ingested(tmp_path_factory.mktemp("multi"), write_multi, municipality=OSLO)
 
 
 @pytest.fixture(scope="module")

@@ -148,31 +148,29 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return list(df["column_name"])
 
 
+#: How each table whose key names its municipality is placed: (lookup table, its key, the table's
+#: column, reason when the lookup finds nothing). ``_m`` maps names to slugs; the others map unit,
+#: vacancy and pair ids to slugs (see :func:`partition_store`).
+_LOOKUPS: dict[str, tuple[str, str, str, str]] = {
+    "units": ("_m", "name", "municipality", "no municipality"),
+    **{t: ("_unit_m", "unit_id", "unit_id", "unit not in units")
+       for t in ("vacancies", "workforce", "pilots", "mentoring")},
+    "applications": ("_vac_m", "vacancy_id", "vacancy_id", "vacancy not in vacancies"),
+    "mentoring_survey": ("_pair_m", "pair_id", "pair_id", "pair not in mentoring"),
+    "population": ("_m", "name", "area", "area is no municipality in units"),
+    "maturity": ("_m", "name", "municipality", "municipality not in units"),
+}
+
+
 def _placement(table: str, cols: list[str], present: set[str], home_slug: str | None) -> tuple[str, str]:
     """SQL selecting ``t.*`` plus the slug ``__m`` (NULL = unattributed) for a contract table, and
     the reason text used when ``__m`` is NULL."""
     t = f's."{table}"'
-    if table == "units":
-        return f"SELECT t.*, m.slug AS __m FROM {t} t LEFT JOIN _m m ON m.name = t.municipality", "no municipality"
-    if table in ("vacancies", "workforce", "pilots", "mentoring"):
-        return (f"SELECT t.*, u.slug AS __m FROM {t} t LEFT JOIN _unit_m u ON u.unit_id = t.unit_id",
-                "unit not in units")
-    if table == "applications":
-        return (f"SELECT t.*, v.slug AS __m FROM {t} t LEFT JOIN _vac_m v ON v.vacancy_id = t.vacancy_id",
-                "vacancy not in vacancies")
-    if table == "mentoring_survey":
-        return (f"SELECT t.*, p.slug AS __m FROM {t} t LEFT JOIN _pair_m p ON p.pair_id = t.pair_id",
-                "pair not in mentoring")
-    if table == "population":
-        return (f"SELECT t.*, m.slug AS __m FROM {t} t LEFT JOIN _m m ON m.name = t.area",
-                "area is no municipality in units")
-    if table == "maturity":
-        return (f"SELECT t.*, m.slug AS __m FROM {t} t LEFT JOIN _m m ON m.name = t.municipality",
-                "municipality not in units")
+    rule = _LOOKUPS.get("maturity" if table == "boards" and "municipality" in cols else table)
+    if rule is not None:
+        lookup, key, col, reason = rule
+        return f"SELECT t.*, l.slug AS __m FROM {t} t LEFT JOIN {lookup} l ON l.{key} = t.{col}", reason
     if table == "boards":
-        if "municipality" in cols:
-            return (f"SELECT t.*, m.slug AS __m FROM {t} t LEFT JOIN _m m ON m.name = t.municipality",
-                    "municipality not in units")
         home = "NULL" if home_slug is None else "'" + home_slug.replace("'", "''") + "'"
         return f"SELECT t.*, {home}::VARCHAR AS __m FROM {t} t", "home municipality (params) not in units"
     if table == "training":

@@ -18,6 +18,7 @@ from mangfold.publish import open_context
 from mangfold.publish.audit import audit_folder
 from mangfold.stats.control_limits import funnel_limits
 from mangfold.store import ingest
+from tests.helpers import ingested
 from tests.test_partition import BERGEN, BODO, DRAMMEN, OSLO, write_multi
 
 YEAR = 2025
@@ -25,10 +26,7 @@ YEAR = 2025
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("ks")
-    s = base / "s.duckdb"
-    ingest(write_multi(base / "data"), s, municipality=OSLO)
-    return s
+    return ingested(tmp_path_factory.mktemp("ks"), write_multi, municipality=OSLO)
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ from numpy.testing import assert_allclose
 from mangfold.analyses import mentoring, training
 from mangfold.stats.survival import kaplan_meier
 from mangfold.store import ingest
-from tests.helpers import applications_csv
+from tests.helpers import applications_csv, ingested
 
 WORKFORCE = {  # person: [(year, unit, level)]
     "M1": [(2021, "U1", "employee"), (2022, "U1", "employee"), (2023, "U1", "leader")],
@@ -79,10 +79,7 @@ def write_folder(folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("mentoring")
-    s = base / "s.duckdb"
-    ingest(write_folder(base / "d"), s)
-    return s
+    return ingested(tmp_path_factory.mktemp("mentoring"), write_folder)
 
 
 def test_pairs_overview(store):

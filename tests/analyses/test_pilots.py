@@ -41,6 +41,7 @@ from numpy.testing import assert_allclose
 from mangfold.analyses import job_analysis, pilot_text, pilots
 from mangfold.config import DEFAULTS
 from mangfold.store import ingest
+from tests.helpers import ingested
 
 CONTRACT_COLUMNS = ["pilot", "outcome", "estimator", "estimate", "std_error", "ci_low", "ci_high", "p_value",
                     "n_treated_units", "n_control_units", "n_obs", "mde"]
@@ -87,10 +88,7 @@ def write_hand_folder(folder: Path, *, with_pilots: bool = True) -> Path:
 
 @pytest.fixture(scope="module")
 def hand_store(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("pilots_hand")
-    store = base / "s.duckdb"
-    ingest(write_hand_folder(base / "d"), store)
-    return store
+    return ingested(tmp_path_factory.mktemp("pilots_hand"), write_hand_folder)
 
 
 def test_vacancy_status_follows_the_rule(hand_store):

@@ -188,24 +188,34 @@ def _record_key(column: str) -> str:
     return f"nullif(regexp_extract(q.record, '(?:^|; ){column}=([^;]*)', 1), '')"
 
 
+#: a quarantined child follows its parent even when the parent is quarantined too
+_WITH_QUARANTINED = {"_vac_m": "_vac_all", "_pair_m": "_pair_all"}
+
+
 def _quarantine_placement(home_slug: str | None, board_has_municipality: bool) -> str:
+    """SQL placing the quarantined rows by the same keys as :data:`_LOOKUPS`, read from their record."""
     home = "NULL" if home_slug is None else "'" + home_slug.replace("'", "''") + "'"
-    board = f"(SELECT slug FROM _m WHERE name = {_record_key('municipality')})" if board_has_municipality else home
+    lookups = {**_LOOKUPS, **({"boards": _LOOKUPS["maturity"]} if board_has_municipality else {}),
+               "training": ("_person_m", "person_id", "person_id", "")}
+    cases = "\n".join(
+        f"WHEN '{table}' THEN (SELECT slug FROM {_WITH_QUARANTINED.get(lookup, lookup)} "
+        f"WHERE {key} = {_record_key(col)})" for table, (lookup, key, col, _) in lookups.items())
+    board = "" if board_has_municipality else f"WHEN 'boards' THEN {home}"
     return f"""
         SELECT q.*, CASE q."table"
-            WHEN 'units' THEN (SELECT slug FROM _m WHERE name = {_record_key('municipality')})
-            WHEN 'vacancies' THEN (SELECT slug FROM _unit_m WHERE unit_id = {_record_key('unit_id')})
-            WHEN 'workforce' THEN (SELECT slug FROM _unit_m WHERE unit_id = {_record_key('unit_id')})
-            WHEN 'pilots' THEN (SELECT slug FROM _unit_m WHERE unit_id = {_record_key('unit_id')})
-            WHEN 'mentoring' THEN (SELECT slug FROM _unit_m WHERE unit_id = {_record_key('unit_id')})
-            WHEN 'applications' THEN (SELECT slug FROM _vac_all WHERE vacancy_id = {_record_key('vacancy_id')})
-            WHEN 'mentoring_survey' THEN (SELECT slug FROM _pair_all WHERE pair_id = {_record_key('pair_id')})
-            WHEN 'population' THEN (SELECT slug FROM _m WHERE name = {_record_key('area')})
-            WHEN 'maturity' THEN (SELECT slug FROM _m WHERE name = {_record_key('municipality')})
-            WHEN 'boards' THEN {board}
-            WHEN 'training' THEN (SELECT slug FROM _person_m WHERE person_id = {_record_key('person_id')})
+            {cases}
+            {board}
             END AS __m
         FROM s._quarantine q"""
+
+
+def _with_quarantined(name: str, base: str, key: str, parent: str) -> str:
+    """``base`` (key -> slug) plus the keys of quarantined ``parent`` rows, placed by their unit."""
+    return f"""CREATE TEMP TABLE {name} AS
+        SELECT {key}, slug FROM {base}
+        UNION ALL
+        SELECT {_record_key(key)} AS {key}, u.slug FROM s._quarantine q
+        JOIN _unit_m u ON u.unit_id = {_record_key('unit_id')} WHERE q."table" = '{parent}'"""
 
 
 def _key_maps(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
@@ -214,21 +224,13 @@ def _key_maps(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
     con.execute("CREATE TEMP TABLE _vac_m AS SELECT v.vacancy_id, u.slug FROM s.vacancies v "
                 "JOIN _unit_m u ON u.unit_id = v.unit_id")
     # vacancies in quarantine too, so that their quarantined applications follow them
-    con.execute(f"""CREATE TEMP TABLE _vac_all AS
-        SELECT vacancy_id, slug FROM _vac_m
-        UNION ALL
-        SELECT {_record_key('vacancy_id')} AS vacancy_id, u.slug FROM s._quarantine q
-        JOIN _unit_m u ON u.unit_id = {_record_key('unit_id')} WHERE q."table" = 'vacancies'""")
+    con.execute(_with_quarantined("_vac_all", "_vac_m", "vacancy_id", "vacancies"))
     if "mentoring" in present:
         con.execute("CREATE TEMP TABLE _pair_m AS SELECT p.pair_id, u.slug FROM s.mentoring p "
                     "JOIN _unit_m u ON u.unit_id = p.unit_id")
     else:
         con.execute("CREATE TEMP TABLE _pair_m (pair_id VARCHAR, slug VARCHAR)")
-    con.execute(f"""CREATE TEMP TABLE _pair_all AS
-        SELECT pair_id, slug FROM _pair_m
-        UNION ALL
-        SELECT {_record_key('pair_id')} AS pair_id, u.slug FROM s._quarantine q
-        JOIN _unit_m u ON u.unit_id = {_record_key('unit_id')} WHERE q."table" = 'mentoring'""")
+    con.execute(_with_quarantined("_pair_all", "_pair_m", "pair_id", "mentoring"))
     if "workforce" in present:
         con.execute("CREATE TEMP TABLE _person_year_m AS SELECT w.person_id, w.year, u.slug FROM s.workforce w "
                     "JOIN _unit_m u ON u.unit_id = w.unit_id")

@@ -304,6 +304,7 @@ def _treated(apps: pd.DataFrame, pilots: pd.DataFrame, pilot: str) -> pd.Series:
                                          pd.to_datetime(end)), index=apps.index)
 
 
+@pytest.mark.slow
 def test_oslo_scale_sizes(oslo):
     tables, apps = oslo
     units = tables["units"]
@@ -324,6 +325,7 @@ def test_oslo_scale_sizes(oslo):
     assert apps.groupby("year").size().between(127_500, 172_500).all()
 
 
+@pytest.mark.slow
 def test_funnel_representation_falls_at_every_stage(oslo):
     _, apps = oslo
     for level in ("employee", "leader"):
@@ -333,6 +335,7 @@ def test_funnel_representation_falls_at_every_stage(oslo):
         assert all(x > y for x, y in zip(shares, shares[1:])), (level, shares)
 
 
+@pytest.mark.slow
 def test_interview_gap_within_and_aggregate(oslo):
     tables, apps = oslo
     treated = _treated(apps, tables["pilots"], "min_two_interviews")
@@ -348,6 +351,7 @@ def test_interview_gap_within_and_aggregate(oslo):
     assert trained["rr"] == pytest.approx(INTERVIEW_RATE_RATIO_TRAINED, abs=0.05)
 
 
+@pytest.mark.slow
 def test_min_two_interviews_effect(oslo):
     tables, apps = oslo
     pilots = tables["pilots"]
@@ -375,6 +379,7 @@ def test_min_two_interviews_effect(oslo):
     assert (eligible["sum"] >= 2).mean() == pytest.approx(TRUTHS.min_two_followed_share, abs=0.06)
 
 
+@pytest.mark.slow
 def test_job_analysis_and_ads(oslo):
     _, apps = oslo
     rate = apps.groupby(["background", "job_analysis"])["qualified"].mean()
@@ -385,6 +390,7 @@ def test_job_analysis_and_ads(oslo):
     assert share["inclusive"] > share["standard"] + 0.01
 
 
+@pytest.mark.slow
 def test_justification_follows_measure_2_3(oslo):
     _, apps = oslo
     imm = apps["background"].isin(IMMIGRANT_BACKGROUNDS)
@@ -400,6 +406,7 @@ def test_justification_follows_measure_2_3(oslo):
 
 
 # --------------------------------------------------------------------------- national scale
+@pytest.mark.slow
 def test_national_one_year(tmp_path):
     counts = write_demo(tmp_path, scale="national", years=(2023, 2023))
     units = _read(tmp_path, "units")

@@ -17,6 +17,9 @@ from mangfold.publish.context import read_csv
 from tests.helpers import VACANCIES, applications_csv, ingested
 from tools.nb import code, md, params_cell, write_notebook
 
+# End to end: every test here runs notebooks on warm kernels (mangfold run, execute_reports).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 #: The pipeline's own notebooks and the national one: stable, quick, and enough to show the wiring.
 CORE = ("00-sammendrag.ipynb", "10-datakvalitet.ipynb", "70-ks.ipynb", "95-om-rapporten.ipynb")

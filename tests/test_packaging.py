@@ -105,3 +105,26 @@ def test_notebooks_are_thin_and_output_free():
 def test_console_script_runs():
     r = subprocess.run([sys.executable, "-m", "mangfold", "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "demo-data" in r.stdout
+
+
+def test_lock_pins_every_package_and_make_installs_from_it():
+    """requirements.lock (made by `make lock`) pins every package `.[test]` installs, once, sorted, and
+    make setup / CI install with it as constraints."""
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
+    header = [line for line in lock if line.startswith("#")]
+    assert any("make lock" in line for line in header) and any("Python 3.11." in line for line in header), \
+        "requirements.lock: the header says how it was made (make lock) and with which Python (3.11)"
+    pins = [line for line in lock if line.strip() and not line.startswith("#")]
+    assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*==[^\s=]+", p) for p in pins), "name==version lines only"
+    names = [re.sub(r"[-_.]+", "-", _name(p)) for p in pins]
+    assert names == sorted(names) and len(set(names)) == len(names), "sorted by name, each package once"
+    assert "mangfold" not in names, "the project itself is not in the lock"
+    py = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    deps = py["project"]["dependencies"] + py["project"]["optional-dependencies"]["test"]
+    missing = [d for d in deps if re.sub(r"[-_.]+", "-", _name(d)) not in names]
+    assert not missing, f"requirements.lock lacks {missing}: run `make lock`"
+    make = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"pip install .*-c \$\(LOCK\) -e \"\.\[test\]\"", make) and "LOCK   := requirements.lock" in make
+    assert re.search(r"^\$\(STAMP\): .*\$\(LOCK\)", make, flags=re.M), "the venv is rebuilt when the lock changes"
+    assert re.search(r"^lock:", make, flags=re.M) and re.search(r"^test-fast:", make, flags=re.M)
+    assert "requirements.lock" in (ROOT / "environment.yml").read_text(encoding="utf-8")

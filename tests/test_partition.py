@@ -17,6 +17,9 @@ from mangfold.partition import list_municipalities, partition_store, resolve, sl
 from mangfold.store import StoreError, ingest, query, tables_present
 from tests.helpers import ingested
 
+# End to end: the module's stores are ingested and cut into one store per municipality.
+pytestmark = pytest.mark.slow
+
 OSLO, BERGEN, BODO, DRAMMEN = "0301 Oslo", "4601 Bergen", "1804 Bodø", "3005 Drammen"
 
 UNITS = f"""unit_id,unit_name,sector,municipality

@@ -55,6 +55,9 @@ def test_demo_run_publishes_the_layout(demo_run):
         assert key in prov
     assert prov["inputs"]["applications.csv"] == hashlib.sha256(
         (demo_run.data / "applications.csv").read_bytes()).hexdigest()
+    lock = ROOT / "requirements.lock"  # the environment's lock: its hash, and whether it is what is installed
+    assert prov["lock"]["sha256"] == hashlib.sha256(lock.read_bytes()).hexdigest()
+    assert isinstance(prov["lock"]["matches"], bool) and isinstance(prov["lock"]["differs"], dict)
     assert not [p for p in demo_run.out.iterdir() if p.name.startswith(".")], "staging folders left behind"
 
 

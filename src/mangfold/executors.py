@@ -81,6 +81,7 @@ class Report:
     publish: Callable[[list[JobResult]], Published] | None = None
     plan: Callable[[], bool] | None = None
     max_passes: int = 1
+    group: str = ""  # reports published together (the publication ledger reconciles them)
 
 
 @dataclass
@@ -90,6 +91,8 @@ class ReportOutcome:
     published: Published | None = None
     passes: int = 1
     executed: int = 0  # notebook runs over all passes (skipped notebooks not counted)
+    plan_passes: int = 1  # passes since the publication ledger last sent the report round again
+    ledger_rounds: int = 0
 
     @property
     def ok(self) -> bool:
@@ -212,6 +215,47 @@ def _reset(k: _Kernel, cwd: str) -> None:
                                                       timeout=120, output_hook=lambda msg: None)
     if reply["content"]["status"] != "ok":
         raise RuntimeError(f"could not reset the kernel: {reply['content'].get('evalue', '')}")
+
+
+#: The private or undocumented papermill, nbclient, jupyter_client and jupyter_core names the warm kernels
+#: (:func:`_start_kernel`, :func:`_shutdown`, :func:`_alive`, :func:`_reset`, :func:`_register_engine`)
+#: rely on, as dotted paths. tests/test_engine_internals.py checks that each exists, with the signature
+#: this module expects, in the installed versions (pinned in requirements.lock), so that an upgrade
+#: that changes one fails there, by name, rather than as a hung or wrong run.
+ENGINE_INTERNALS: tuple[str, ...] = (
+    "papermill.execute_notebook",
+    "papermill.PapermillExecutionError",
+    "papermill.engines.NBClientEngine.execute_managed_notebook",
+    "papermill.engines.papermill_engines._engines",
+    "papermill.engines.papermill_engines.register",
+    "papermill.clientwrap.PapermillNotebookClient",
+    "papermill.clientwrap.PapermillNotebookClient.execute",
+    "papermill.log.logger",
+    "papermill.utils.merge_kwargs",
+    "papermill.utils.remove_args",
+    "nbclient.NotebookClient",
+    "nbclient.NotebookClient.km",
+    "nbclient.NotebookClient.kc",
+    "nbclient.NotebookClient.kernel_manager_class",
+    "nbclient.NotebookClient.startup_timeout",
+    "nbclient.NotebookClient.create_kernel_manager",
+    "nbclient.NotebookClient.start_new_kernel",
+    "nbclient.NotebookClient.async_start_new_kernel",
+    "nbclient.NotebookClient.start_new_kernel_client",
+    "nbclient.NotebookClient.async_start_new_kernel_client",
+    "nbclient.NotebookClient.setup_kernel",
+    "nbclient.NotebookClient._cleanup_kernel",
+    "nbclient.NotebookClient._async_cleanup_kernel",
+    "jupyter_client.manager.AsyncKernelManager.transport",
+    "jupyter_client.manager.AsyncKernelManager.ip",
+    "jupyter_client.manager.AsyncKernelManager.start_kernel",
+    "jupyter_client.manager.AsyncKernelManager.is_alive",
+    "jupyter_client.manager.KernelManager.provisioner",
+    "jupyter_client.provisioning.local_provisioner.LocalProvisioner.process",
+    "jupyter_client.asynchronous.client.AsyncKernelClient.execute_interactive",
+    "jupyter_core.utils.ensure_async",
+    "jupyter_core.utils.run_sync",
+)
 
 
 def _register_engine() -> None:
@@ -361,18 +405,75 @@ def _progress(total: int):
     return tqdm(total=total, desc="notebooks", unit="nb", file=sys.stderr, disable=None, dynamic_ncols=True)
 
 
+#: rounds of the publication ledger per group at most (each sends some reports round again)
+MAX_LEDGER_ROUNDS = 4
+
+
 def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs: int = 1,
-                    scheduler: str | None = None) -> dict[str, ReportOutcome]:
+                    scheduler: str | None = None,
+                    ledger: Callable[[list[str], bool], tuple[list[str], list[str]]] | None = None,
+                    ) -> dict[str, ReportOutcome]:
     """Run every report's notebooks, then its summary, its plan (which may send the notebooks round
     again) and its publishing; returns the outcome per report key. A report whose notebook fails is
-    not published (its summary does not run)."""
+    not published (its summary does not run).
+
+    ``ledger(keys, last)``: called (in this process) when every report of a group (``Report.group``)
+    is planned, with the keys of those that are ready; returns (keys whose notebooks must run again,
+    keys that must not be published: with ``last`` no more rounds are allowed). Reports of a group are
+    published only after it."""
     token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
     outcomes = {r.key: ReportOutcome(r.key) for r in reports}
     by_key = {r.key: r for r in reports}
     remaining = {r.key: len(r.jobs) for r in reports}
     total = sum(len(r.jobs) + (r.summary is not None) for r in reports)
+    groups: dict[str, list[str]] = {}
+    for r in reports:
+        groups.setdefault(r.group, []).append(r.key)
+    ready: set[str] = set()
+    done: set[str] = set()  # failed, or handed to publishing
     with pool(executor, jobs, scheduler) as p, _progress(total) as bar:
         pending: dict[Any, tuple[str, str, Any]] = {}
+
+        def publish(r: Report) -> None:
+            done.add(r.key)
+            if r.publish is not None:
+                submit("publish", r.key, _Publish(r.publish, list(outcomes[r.key].results)))
+
+        def rerun(r: Report) -> None:
+            outcomes[r.key].passes += 1
+            outcomes[r.key].results = []
+            bar.total += len(r.jobs) + (r.summary is not None)
+            bar.refresh()
+            start(r)
+
+        def planned(r: Report) -> None:
+            """The report is safe on its own: reconcile its group once every member is."""
+            if ledger is None:
+                publish(r)
+                return
+            ready.add(r.key)
+            members = groups[r.group]
+            if not all(k in ready or k in done for k in members):
+                return
+            keys = [k for k in members if k in ready and k not in done]
+            rounds = max(outcomes[k].ledger_rounds for k in keys)
+            again, refused = ledger(keys, rounds + 1 >= MAX_LEDGER_ROUNDS)
+            for k in keys:
+                outcomes[k].ledger_rounds = rounds + 1
+                if k in refused or k in again:
+                    ready.discard(k)
+                if k in refused:
+                    done.add(k)
+                    outcomes[k].published = Published(k, False, (
+                        f"mangfold run: {k} would show cells that another report published with it hides, "
+                        "and the ledger could not reconcile them; nothing published.",))
+                elif k in again:
+                    outcomes[k].plan_passes = 1
+                    rerun(by_key[k])
+            if not any(k in again for k in keys):
+                for k in keys:
+                    if k not in done:
+                        publish(by_key[k])
 
         def submit(kind: str, key: str, task) -> None:
             pending[p.submit(run_task, task, token)] = (kind, key, task)
@@ -386,17 +487,25 @@ def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs
 
         def notebooks_done(r: Report) -> None:
             if not all(x.ok for x in outcomes[r.key].results):
+                failed(r)
                 return
             if r.summary is not None:
                 submit("summary", r.key, r.summary)
             else:
                 summary_done(r)
 
+        def failed(r: Report) -> None:
+            done.add(r.key)
+            members = groups[r.group]
+            waiting = [k for k in members if k in ready]
+            if waiting and all(k in ready or k in done for k in members):
+                planned(by_key[waiting[0]])
+
         def summary_done(r: Report) -> None:
-            if r.plan is not None and outcomes[r.key].passes < r.max_passes:
+            if r.plan is not None and outcomes[r.key].plan_passes < r.max_passes:
                 submit("plan", r.key, r.plan)
-            elif r.publish is not None:
-                submit("publish", r.key, _Publish(r.publish, list(outcomes[r.key].results)))
+            else:
+                planned(r)
 
         for r in reports:
             start(r)
@@ -415,16 +524,15 @@ def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs
                                                           f"{type(exc).__name__}: {exc}")
                 if kind == "publish" or (kind == "plan" and isinstance(res, Published)):
                     outcomes[key].published = res
+                    if kind == "plan":
+                        failed(r)
                     continue
                 if kind == "plan":
                     if res:  # run the report's notebooks again
-                        outcomes[key].passes += 1
-                        outcomes[key].results = []
-                        bar.total += len(r.jobs) + (r.summary is not None)
-                        bar.refresh()
-                        start(r)
-                    elif r.publish is not None:
-                        submit("publish", key, _Publish(r.publish, list(outcomes[key].results)))
+                        outcomes[key].plan_passes += 1
+                        rerun(r)
+                    else:
+                        planned(r)
                     continue
                 outcomes[key].results.append(res)
                 outcomes[key].executed += not res.skipped
@@ -437,6 +545,8 @@ def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs
                         notebooks_done(r)
                 elif res.ok:
                     summary_done(r)
+                else:
+                    failed(r)
     return outcomes
 
 

@@ -28,9 +28,10 @@ from pathlib import Path
 import yaml
 
 from .executors import Published, Report, execute_reports
+from .publish.ledger import reconcile
 from .partition import Municipality, list_municipalities, partition_store, resolve
 from .pipeline import (EXIT_FAILED, EXIT_OK, MAX_DISCLOSURE_PASSES, SUMMARY_PREFIX, Job, JobResult, list_notebooks,
-                       notebook_requires, plan_report, publish_report)
+                       notebook_requires, plan_report, publish_report, _clear_outputs)
 from .store import StoreError, query
 
 NATIONAL = "national"
@@ -125,8 +126,8 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
     if missing:
         raise StoreError(f"{store}: no vacancies in year(s) {', '.join(map(str, missing))}; "
                          f"the store has {', '.join(map(str, sorted(every))) or 'none'}")
-    targets, _ = _targets(store=store, params=params, out=out, nb_dir=nb_dir, municipality=municipality,
-                          munis=munis)
+    targets, national = _targets(store=store, params=params, out=out, nb_dir=nb_dir, municipality=municipality,
+                                 munis=munis)
     single = municipality is not None and municipality.strip().lower() != ALL
     if single:
         t = targets[0]
@@ -140,6 +141,8 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
     packages, commit = package_versions(), git_commit(root)
     requires = {nb: notebook_requires(nb) for nb in {nb for t in targets for nb in t.notebooks}}
     reports: list[Report] = []
+    series: dict[str, str] = {}
+    labels: dict[str, str] = {}
     staging: dict[str, tuple[Path, Path, str]] = {}
     skipped = []
     for t in targets:
@@ -170,13 +173,29 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
                 label=key, extra_provenance={"scope": t.scope if t.key else "whole store", "full_store": str(store)},
                 packages=packages, commit=commit)
             plan = functools.partial(plan_report, st, min_cell=int(t.params["min_cell"]))
-            reports.append(Report(key, jobs_, summary, publish, plan, MAX_DISCLOSURE_PASSES))
+            # with the national report every report of the run is read together (its table of
+            # municipalities repeats their own figures); else each municipality's years are
+            group = "national-run" if national else t.key
+            reports.append(Report(key, jobs_, summary, publish, plan, MAX_DISCLOSURE_PASSES, group=group))
+            series[key], labels[key] = t.key, t.label
             staging[key] = (st, t.out / str(y), t.label)
     if skipped:
         print(f"mangfold run: no vacancies, so no report, for {len(skipped)} municipality-year(s): "
               + ", ".join(skipped[:10]) + (" ..." if len(skipped) > 10 else ""), file=sys.stderr)
+    # reports already published in a group's folder and not part of this run: fixed in the ledger
+    fixed = {t.key: [p for p in sorted(t.out.glob("[0-9]*")) if p.is_dir() and p.name.isdigit()
+                     and int(p.name) not in years and (p / "public" / "tables").is_dir()] for t in targets}
+
+    def reconcile_group(keys: list[str], last: bool) -> tuple[list[str], list[str]]:
+        again, refused = reconcile({k: staging[k][0] for k in keys}, fixed, last=last,
+                                   series={k: series[k] for k in keys}, labels={k: labels[k] for k in keys})
+        for k in again:
+            _clear_outputs(staging[k][0])
+        return again, refused
+
+    by_key = {r.key: r for r in reports}
     t0 = time.perf_counter()
-    outcomes = execute_reports(reports, executor=executor, jobs=jobs, scheduler=scheduler)
+    outcomes = execute_reports(reports, executor=executor, jobs=jobs, scheduler=scheduler, ledger=reconcile_group)
     seconds = time.perf_counter() - t0
 
     status, published = EXIT_OK, []

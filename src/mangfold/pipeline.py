@@ -184,7 +184,8 @@ def publish_report(st: Path, target: Path, *, year: int, store: Path, params: di
     ``packages``/``commit`` (package versions, git commit) are looked up when not given.
     Re-raises :class:`BrowserMissing`."""
     from .publish.audit import audit_folder
-    from .publish.provenance import git_commit, package_versions, write_provenance
+    from .publish.ledger import write_ledger
+    from .publish.provenance import git_commit, lock_status, package_versions, write_provenance
     from .publish.render import BrowserMissing, print_pdf, render_report
     from .store import file_counts, input_hashes
 
@@ -221,10 +222,12 @@ def publish_report(st: Path, target: Path, *, year: int, store: Path, params: di
             params=params, seed=params["seed"], notebooks=[nb.name for nb in notebooks if nb.name not in skipped],
             notebooks_left_out=sorted(skipped),
             packages=packages or package_versions(), git_commit=commit or git_commit(root),
+            lock=lock_status(root),
             started=started, finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             notebook_seconds={r.job.notebook.name: round(r.seconds, 2) for r in results if not r.skipped},
             **(extra_provenance or {}),
         )
+        write_ledger(st)
         target.parent.mkdir(parents=True, exist_ok=True)
         _swap_in(st, target)
         return True, [f"Published {target} (report: {target / 'public' / 'report.html'})"]

@@ -27,15 +27,26 @@ class TableSpec:
         ``("rows_read", ("rows_used", "rows_quarantined"))``.
     keys: person-key columns (dropped from public output).
     restricted_only: vacancy-level or person-level lists: never published.
-    not_counts: integer columns that do not count persons (years, rule thresholds, vacancies);
-        the audit leaves them alone.
+    constants: labels and constants that do not depend on any count of the table: years, rule
+        thresholds, targets, reference-group names, method names, notes, and numbers of units or
+        municipalities (organisations, not persons). Shown as they are.
+    not_counts: the older name of ``constants`` (both are read).
+    statistics: model outputs computed from aggregates whose counts are published in another table
+        (a trend coefficient, a power calculation): never a count, never suppressed here; the
+        analysis itself leaves them empty when their inputs are too small.
     rates: (rate_column, denominator_count) pairs for a rate or share whose numerator is a count
         that the table does not show (``rate * denominator`` persons): that hidden count is
-        suppressed like a count. Optional: disclosure control also finds such columns in the data
-        (a column whose product with a count is a whole number in every row).
+        suppressed like a count. Only declared rates are treated so (nothing is guessed from values).
 
-    Disclosure control also finds identities that the spec does not declare (totals labelled
-    ``all``, totals within a row, cells repeated across rows); see :mod:`mangfold.publish.disclosure`.
+    Every column of a published table has exactly one declared role (:meth:`role`): ``key``,
+    ``dimension``, ``count``, ``derived`` (from named counts: rates, shares, ratios, intervals,
+    tests, and categorical columns too: statuses, flags, verdicts, compliance), ``constant`` or
+    ``statistic``. Publishing a table with a column that has none is an error; disclosure control
+    and the audit read only the declared roles, never the values, to decide what a column is.
+
+    Disclosure control also finds identities between count cells that the spec does not declare
+    (totals labelled ``all``, totals within a row, cells repeated across rows); see
+    :mod:`mangfold.publish.disclosure`. Those can only make it hide more.
     """
 
     name: str
@@ -49,6 +60,21 @@ class TableSpec:
     not_counts: tuple[str, ...] = ("year",)
     title: str = ""
     rates: tuple[tuple[str, str], ...] = ()
+    constants: tuple[str, ...] = ()
+    statistics: tuple[str, ...] = ()
+    #: links to the same quantities in another report published with this one: ``{"dim": column
+    #: whose value names the other report (a municipality), "table": its table, "where": {column:
+    #: value} selecting the row there, "columns": {column here: column there}}``; the publication
+    #: ledger hides a cell on both sides when either side hides it
+    same_as: tuple[dict, ...] = ()
+
+    def role(self, column: str) -> str | None:
+        """The declared role of ``column`` (None: none declared)."""
+        return column_role(self.to_json(), column)
+
+    def unroled(self, columns) -> list[str]:
+        """The columns of ``columns`` without a declared role."""
+        return [c for c in columns if self.role(str(c)) is None]
 
     def to_json(self) -> dict:
         return {
@@ -61,4 +87,29 @@ class TableSpec:
             "not_counts": list(self.not_counts),
             "rates": [list(r) for r in self.rates],
             "keys": list(self.keys),
+            "constants": list(self.constants),
+            "statistics": list(self.statistics),
+            "same_as": [dict(x) for x in self.same_as],
         }
+
+
+ROLES = ("key", "dimension", "count", "derived", "constant", "statistic")
+
+
+def column_role(spec: dict, column: str) -> str | None:
+    """The declared role of ``column`` in a spec as written beside a public table (its JSON)."""
+    column = str(column)
+    if column in spec.get("keys", []):
+        return "key"
+    if column in spec.get("dims", []):
+        return "dimension"
+    if column in spec.get("counts", []):
+        return "count"
+    if any(column in v for v in spec.get("derived", {}).values()) or any(
+            r[0] == column for r in spec.get("rates", [])):
+        return "derived"
+    if column in spec.get("constants", []) or column in spec.get("not_counts", ["year"]) or column == "year":
+        return "constant"
+    if column in spec.get("statistics", []):
+        return "statistic"
+    return None

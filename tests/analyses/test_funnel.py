@@ -193,6 +193,7 @@ def test_stage_decomposition_hand_values_and_identity(hand_cells):
     assert not np.allclose(other[c].to_numpy(float), st[c].to_numpy(float), equal_nan=True)
 
 
+@pytest.mark.slow
 def test_stage_bootstrap_interval_coverage():
     """Seeded simulation: data drawn from a known chain; the bootstrap interval of the share of the loss
     at the interview stage covers the true share in roughly 95 % of the data sets."""
@@ -378,6 +379,7 @@ def test_bertrand_mullainathan_through_disparity():
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.slow
 def test_grouped_results_equal_naive_loop():
     """Random cells (many vacancies, three levels) -> every row of the disparity table against a plain
     Python loop over the cells, with statsmodels StratifiedTable as the independent MH implementation."""

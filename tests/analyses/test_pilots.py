@@ -371,6 +371,7 @@ def test_sentences_from_public_tables(hand_store):
 
 
 # ----------------------------------------------------------------- the demo municipality
+@pytest.mark.slow
 def test_demo_small_recovers_the_effect_on_average(tmp_path):
     """At small scale (about 12 treated units, 300-500 qualified lbg2 under the rule) one seed is too
     noisy for an interval check: the default seed gives -0.01 with an interval that misses +0.10 (and
@@ -472,3 +473,16 @@ def test_demo_report_shows_the_pilots(demo_run):
     assert (pub / "figures" / "pilot_event_study_min_two_interviews.png").is_file()
     report = (pub / "report.html").read_text(encoding="utf-8")
     assert "Pilotene: virker tiltakene?" in report and "Omvendt mentorordning (pilot 2)" in report
+
+
+def test_planning_without_any_cell_reaching_the_denominator_has_no_design():
+    # a pilot unit whose focal-group applicants were never interviewed: no design, no planning rows
+    from mangfold.analyses.pilot_planning import current_design
+
+    panel = pd.DataFrame({"unit_id": ["u1", "u1"], "year": [2024, 2025], "treated": [False, True],
+                          "cohort": [2025.0, 2025.0], "interviewed": [0, 0], "qualified": [0, 0],
+                          "applied": [0, 0], "hired": [0, 0]})
+    from mangfold.analyses.pilot_planning import OUTCOMES
+
+    for outcome in OUTCOMES:
+        assert current_design(panel.assign(**{OUTCOMES[outcome][1]: 0}), outcome)["n_units_treated"] == 0

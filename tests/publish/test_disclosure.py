@@ -169,20 +169,32 @@ def test_share_whose_numerator_is_suppressed_is_blanked_even_if_declared_under_t
     assert pub.loc[1, "share"] == pytest.approx(1 / 3)
 
 
-def test_undeclared_share_is_found_and_blanked():
+def test_share_declared_under_its_denominator_is_blanked_with_its_numerator():
+    # pct is declared derived from n only; it equals 100 k / n, so it is blanked with k too
     df = pd.DataFrame({"level": ["a", "b", "c"], "n": [80, 90, 70], "k": [2, 30, 35]})
     df["pct"] = 100 * df["k"] / df["n"]
-    spec = TableSpec(name="s", counts=("n", "k"), dims=("level",))
+    spec = TableSpec(name="s", counts=("n", "k"), dims=("level",), derived={"n": ("pct",)})
     pub = apply_disclosure_control(df, spec, min_cell=M)
     assert pub.loc[0, "k"] == SMALL and pd.isna(pub.loc[0, "pct"])
     assert pub.loc[2, "pct"] == pytest.approx(50.0)
+
+
+def test_no_role_is_guessed_from_values():
+    # a ratio of exactly 1 and p-values whose product with a count is whole are not counts: with the
+    # roles declared nothing is hidden (the old value-based guessing refused such tables)
+    df = pd.DataFrame({"level": ["a", "b", "c"], "n": [40, 50, 60], "ratio": [1.0, 1.0, 0.5],
+                       "p_value": [1.0, 0.2, 0.5]})
+    spec = TableSpec(name="q", counts=("n",), dims=("level",), derived={"n": ("ratio", "p_value")})
+    pub = apply_disclosure_control(df, spec, min_cell=M)
+    assert pub["ratio"].tolist() == [1.0, 1.0, 0.5] and pub["p_value"].tolist() == [1.0, 0.2, 0.5]
 
 
 def test_rate_times_visible_denominator_is_a_count():
     # no column holds the number hired; rate * n does: 0.075 * 40 = 3 persons
     df = pd.DataFrame({"level": ["a", "b", "c"], "n": [40, 50, 60], "rate": [3 / 40, 10 / 50, 12 / 60],
                        "ci_low": [0.01, 0.1, 0.11], "p_value": [0.2, 0.3, 0.4]})
-    spec = TableSpec(name="r", counts=("n",), dims=("level",), derived={"n": ("rate", "ci_low", "p_value")})
+    spec = TableSpec(name="r", counts=("n",), dims=("level",), derived={"n": ("rate", "ci_low", "p_value")},
+                     rates=(("rate", "n"),))
     pub = apply_disclosure_control(df, spec, min_cell=M)
     assert pub["n"].tolist() == [40, 50, 60]
     assert pub.loc[0, ["rate", "ci_low", "p_value"]].isna().all()

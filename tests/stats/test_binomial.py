@@ -82,6 +82,7 @@ def test_known_truth_recovered(data):
     assert out.loc[out.term == "female", "p_value"].item() < 0.001
 
 
+@pytest.mark.slow
 def test_cluster_ci_coverage_simulation():
     hits = 0
     reps = 150

@@ -327,6 +327,7 @@ def test_randomization_interval_p_value_equals_randomization_inference():
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_coverage_homogeneous_staggered_effect():
     """Weighted TWFE and CS 95% intervals cover the true effect 0.08 ~95% of the time.
 
@@ -397,6 +398,7 @@ def test_cs_bootstrap_seeded_and_close_to_analytic():
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_heterogeneous_dynamic_effects_twfe_biased_cs_unbiased():
     years = list(range(2001, 2009))
     cohorts, shares = [2003, 2005, 2007, np.inf], [0.3, 0.3, 0.3, 0.1]
@@ -467,6 +469,7 @@ def test_sun_abraham_equals_cs_never_on_balanced_panel():
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_event_study_leads_zero_and_pretrend_test_size():
     years = list(range(2001, 2011))
     kw = dict(n_units=150, years=years, cohorts=[2004, 2006, 2008, np.inf],
@@ -489,6 +492,7 @@ def test_event_study_leads_zero_and_pretrend_test_size():
     assert 0.02 <= size <= 0.09
 
 
+@pytest.mark.slow
 def test_pretrend_test_rejects_planted_pretrend():
     years = list(range(2001, 2011))
     kw = dict(n_units=150, years=years, cohorts=[2004, 2006, 2008, np.inf],

@@ -59,6 +59,7 @@ def test_mde_hand_computed():
         pp.did_mde(10, 10, 0, 2, sigma=1.0)
 
 
+@pytest.mark.slow
 def test_simulated_power_at_mde_is_80_percent():
     """Simulated rejection rate of clustered TWFE at the MDE ~ 0.80 (400 reps)."""
     design = dict(n_treated=25, n_control=35, m=3, r=3, sigma=0.06, rho=0.4)

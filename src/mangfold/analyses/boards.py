@@ -49,10 +49,12 @@ BOARD_TARGETS_SPEC = TableSpec(
 BOARD_GENDER_SPEC = TableSpec(
     name="board_gender",
     counts=("members", "women", "men", "other_gender"),
-    derived={"members": ("required_min_each", "compliant")},
+    # the gender rule's verdict depends on every count of the row: blanked with any of them
+    derived={"members": ("required_min_each", "compliant"), "women": ("compliant",), "men": ("compliant",),
+             "other_gender": ("compliant",)},
     dims=("year", "board_id"),
     row_sums=(("members", ("women", "men", "other_gender")),),
-    not_counts=("year", "required_min_each"),
+    constants=("year", "board_name", "company_form", "owner_department"),
     title="Kjønnsbalanse i styrene (minstekrav etter selskapslovgivningen)",
 )
 
@@ -230,3 +232,27 @@ def board_composition(seats: pd.DataFrame, *, year: int, focal: str) -> pd.DataF
     out = out[(out["members"] > 0) | (out["new_members"] > 0)].reset_index()
     out.insert(0, "year", int(year))
     return out
+
+
+def _flag(v) -> bool | None:
+    """A public boolean cell: True, False, or None when blanked (hidden with its counts)."""
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    return {"true": True, "false": False}.get(str(v).strip().lower())
+
+
+def gender_compliance_sentence(public_gender: pd.DataFrame, *, min_cell: int) -> str:
+    """The sentence on the gender rule, from the *public* ``board_gender`` table only: boards whose
+    verdict is blanked (it would pin hidden counts) are counted as not shown, never as compliant."""
+    flags = [_flag(v) for v in public_gender["compliant"]] if len(public_gender) else []
+    shown = [f for f in flags if f is not None]
+    n_hidden = len(flags) - len(shown)
+    if not flags:
+        return "Ingen styrer hadde medlemmer per 31. desember."
+    head = (f"{sum(shown)} av {len(shown)} styrer der tallene kan vises, oppfyller minstekravet til hvert kjønn."
+            if shown else "For ingen av styrene kan det vises om minstekravet til hvert kjønn er oppfylt.")
+    tail = (f" For {n_hidden} styrer er det ikke vist, fordi svaret sammen med antall medlemmer ville avsløre "
+            f"hvor mange kvinner eller menn det er når et av tallene er under {min_cell}." if n_hidden else "")
+    return head + tail

@@ -92,6 +92,7 @@ DISPARITY_SPEC = TableSpec(
     dims=("year", "position_level", "transition", "group"),
     margins=(("position_level", "all"),),
     not_counts=("year", "n_vacancies"),
+    constants=("reference_group", "test"),
     title="Forskjeller gjennom rekrutteringsprosessen, gruppe mot referansegruppen",
 )
 

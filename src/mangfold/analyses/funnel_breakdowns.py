@@ -37,13 +37,14 @@ _COUNTS = ("n_group", "passed_group", "n_reference", "passed_reference")
 
 def _spec(name: str, dim: str, title: str) -> TableSpec:
     return TableSpec(name=name, counts=_COUNTS, derived=_DERIVED, dims=("year", dim, "transition", "group"),
-                     margins=((dim, "all"),), title=title)
+                     margins=((dim, "all"),), constants=("year", "reference_group"), title=title)
 
 
 GENDER_SPEC = _spec("funnel_gender", "gender", "Kjønn og bakgrunn: gruppe mot referansegruppen av samme kjønn")
 SECTOR_SPEC = _spec("funnel_sector", "sector", "Forskjeller gjennom rekrutteringsprosessen per sektor")
 TREND_SPEC = TableSpec(name="funnel_trend", counts=_COUNTS, derived=_DERIVED,
                        dims=("year", "position_level", "transition", "group"),
+                       constants=("year", "reference_group"),
                        title="Utviklingen over år: gruppe mot referansegruppen (alle nivåer)")
 #: A model coefficient over all years and units; no counts of its own (they are in ``funnel_trend``,
 #: and a sum over years would be a total that table does not show).
@@ -51,6 +52,9 @@ TREND_TEST_SPEC = TableSpec(
     name="funnel_trend_test",
     dims=("year", "group", "transition"),
     not_counts=("year", "first_year", "last_year", "n_years", "n_units"),
+    constants=("reference_group", "note"),
+    statistics=("estimate", "std_error", "ci_low", "ci_high", "p_value", "or_change_per_year", "or_change_ci_low",
+                "or_change_ci_high"),
     title="Endring per år i forskjellen mellom målgruppen og referansegruppen",
 )
 

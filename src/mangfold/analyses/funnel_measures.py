@@ -30,7 +30,12 @@ MEASURE23_SPEC = TableSpec(
     name="funnel_measure23",
     dims=("year", "position_level"),
     margins=(("position_level", "all"),),
-    not_counts=("year", "n_vacancies", "n_required", "n_justified", "n_not_recorded"),
+    # vacancies count here: a handful of vacancies where the group's share fell points at the few
+    # persons recommended in them
+    counts=("n_vacancies", "n_required", "n_justified", "n_not_recorded"),
+    derived={"n_vacancies": ("share_required",), "n_required": ("share_required", "compliance_rate", "ci_low", "ci_high"),
+             "n_justified": ("compliance_rate", "ci_low", "ci_high"),
+             "n_not_recorded": ("compliance_rate", "ci_low", "ci_high")},
     title="Tiltak 2.3: aktiv begrunnelse når representasjonen faller fra kvalifiserte til innstilte",
 )
 
@@ -46,6 +51,7 @@ MEASURES_SPEC = TableSpec(
     # with + without = total (a total other tables may show): one hidden part hides the other
     row_sums=(("n_total", ("n_with", "n_without")), ("successes_total", ("successes_with", "successes_without"))),
     not_counts=("year", "n_vacancies_with", "n_vacancies_without", "n_units"),
+    constants=("levels", "adjusted_for", "note"),
     title="Tiltak 2.1, 3.2 og 3.4: målgruppens rater med og uten tiltaket (sammenheng, ikke effekt)",
 )
 

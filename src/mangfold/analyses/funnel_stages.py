@@ -48,6 +48,8 @@ STAGES_SPEC = TableSpec(
     name="funnel_stages",
     dims=("year", "position_level", "group"),
     not_counts=("year", "n_boot"),
+    constants=("reference_group",),
+    statistics=FIGURES,
     title="Hvor i prosessen forskjellen oppstår: andel av tapet per trinn",
 )
 

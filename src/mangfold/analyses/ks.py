@@ -51,6 +51,7 @@ LEVELS_SPEC = TableSpec(
     name="ks_checkpoint_levels",
     dims=("year", "checkpoint", "level"),
     not_counts=("year", "municipalities", "n_municipalities"),
+    constants=("share",),  # municipalities are organisations, not persons
     title="Kommuner etter sjekkpunkt og hvor langt de er kommet",
 )
 
@@ -58,6 +59,7 @@ INDICATORS_SPEC = TableSpec(
     name="ks_indicators",
     dims=("year", "indicator"),
     not_counts=("year", "municipalities", "n_municipalities", "ks_2009_municipalities"),
+    constants=("description", "share", "ks_2009_share"),  # municipalities are organisations, not persons
     title="Nasjonale indikatorer (som i KS 2009)",
 )
 
@@ -71,6 +73,10 @@ REPRESENTATION_SPEC = TableSpec(
     dims=("year", "municipality"),
     margins=(("municipality", ALL),),
     not_counts=("year",),
+    constants=("population_share_lbg2",),
+    # a municipality's row is the "all" row of its own report's sector_targets (the same leaders)
+    same_as=({"dim": "municipality", "table": "sector_targets", "where": {"sector": ALL},
+              "columns": {"n_leaders": "n_leaders", "n_leaders_lbg2": "n_leaders_lbg2"}},),
     title="Ledere i målgruppen per kommune, sammenlignet med befolkningen",
 )
 

@@ -51,6 +51,7 @@ SURVEY_SPEC = TableSpec(
     derived={"n": _PAIRED_STATS},
     dims=("respondent", "item"),
     not_counts=("df",),
+    constants=("item_label", "wilcoxon_method"),
     title="Endring i svar før og etter mentorperioden (skala 1–5)",
 )
 SURVIVAL_SPEC = TableSpec(

@@ -38,6 +38,7 @@ EFFECTS_SPEC = TableSpec(
     derived={"n_treated_persons": ("estimate", "std_error", "ci_low", "ci_high", "p_value", "mde")},
     dims=("pilot", "outcome", "estimator"),
     not_counts=("n_treated_units", "n_control_units", "n_obs"),
+    constants=("note",),
     title="Pilotenes effekt på fokusgruppens andeler (prosentpoeng som andel, 0,05 = 5 poeng)",
 )
 EVENT_SPEC = TableSpec(
@@ -46,12 +47,14 @@ EVENT_SPEC = TableSpec(
     derived={"n_persons": ("estimate", "std_error", "ci_low", "ci_high", "p_value")},
     dims=("pilot", "outcome", "estimator", "event_time"),
     not_counts=("event_time", "n_obs"),
+    constants=("reference",),
     title="Hendelsesstudie: effekt etter år fra oppstart",
 )
 PRETREND_SPEC = TableSpec(
     name="pilot_pretrends",
     dims=("pilot", "outcome"),
     not_counts=("df", "df_denom", "n_clusters"),
+    statistics=("statistic", "p_value", "f_statistic", "f_p_value"),
     title="Test av parallelle trender før oppstart",
 )
 

@@ -22,6 +22,7 @@ PLANNING_SPEC = TableSpec(
     dims=("pilot", "outcome", "effect"),
     not_counts=("n_units_treated", "n_units_control", "n_periods_pre", "n_periods_post",
                 "n_units_treated_needed", "n_periods_post_needed"),
+    statistics=("mde_current", "units_feasible", "periods_feasible", "sigma", "rho"),
     title="Planlegging: hvor mange enheter eller år som trengs for å påvise en gitt effekt",
 )
 
@@ -32,6 +33,8 @@ def current_design(panel: pd.DataFrame, outcome: str) -> dict[str, int]:
     (at least 1 each)."""
     den = OUTCOMES[outcome][1]
     d = panel[panel[den] > 0]
+    if d.empty:  # nobody reached the outcome's denominator (e.g. no focal-group applicant interviewed)
+        return {"n_units_treated": 0, "n_units_control": 0, "n_periods_pre": 1, "n_periods_post": 1}
     first, last = int(d["year"].min()), int(d["year"].max())
     tr = d.loc[d["treated"]].groupby("unit_id")["cohort"].first()
     ctrl = d.loc[d["cohort"].isna() | (d["cohort"] > last), "unit_id"].nunique()

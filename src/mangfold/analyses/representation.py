@@ -49,9 +49,9 @@ REPRESENTATION_SPEC = TableSpec(
     title="Andel i målgruppen blant ansatte, etter sektor og stillingsnivå",
 )
 
-_SECTOR_DERIVED = ("share_lbg2", "ci_low", "ci_high", "gap_pp", "met", "must_explain", "gap_persons")
-#: ``target_status`` is deliberately not derived: it is built so that it never reveals a small count
-#: (:func:`_status_public`) and it must stay visible for the sectors that have to explain a miss.
+#: ``target_status`` is derived like ``met``: a status beside a hidden count would narrow it (with the
+#: ``all`` row) to one value, so it is blanked with it (the restricted table keeps it for follow-up).
+_SECTOR_DERIVED = ("share_lbg2", "ci_low", "ci_high", "gap_pp", "met", "must_explain", "gap_persons", "target_status")
 SECTOR_TARGETS_SPEC = TableSpec(
     name="sector_targets",
     counts=("n_leaders", "n_leaders_lbg2"),
@@ -69,6 +69,7 @@ PROJECTION_SPEC = TableSpec(
     name="sector_projection",
     dims=("year", "sector"),
     not_counts=("year", *_YEARS, "target_share"),
+    statistics=("share_projected", "projection_status"),
     title="Framskriving: når nås sektormålet?",
 )
 

@@ -15,6 +15,9 @@ SPEC = TableSpec(
     name="summary",
     dims=("indicator",),
     not_counts=("year",),
+    constants=("target", "source"),
+    # read from the public tables of the same year (already disclosure-controlled)
+    statistics=("value", "status"),
     title="Nøkkeltall mot målene i handlingsplanen",
 )
 

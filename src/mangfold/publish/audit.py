@@ -29,6 +29,7 @@ cells that tables of different notebooks must hide for them to be safe together.
 from __future__ import annotations
 
 import base64
+import html as html_lib
 import hashlib
 import json
 import re
@@ -41,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract.schemas import PERSON_KEYS
+from ..tablespec import column_role
 from .checks import View, _units, global_findings, merge_views, view_findings
 from .identities import VISIBLE, build_model, key_columns, parse_column
 from .links import link_tables
@@ -54,6 +56,9 @@ _SMALL_INT = re.compile(r"^[1-9]\d*$")
 ALLOWED_FILES = ("report.html", "report.pdf")
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf", ".jpg", ".jpeg")
 LIST_COLUMNS = ("vacancy_id",)
+#: declared roles of a report table's column (``data-mf-role``, written by ``show_table``) that never
+#: hold a person count
+NON_COUNT_ROLES = ("derived", "statistic", "constant", "dimension")
 
 
 @dataclass
@@ -70,7 +75,11 @@ class AuditResult:
 
 # ------------------------------------------------------------------ reading
 def _read_public(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    """A public CSV as text, with its neutralised formula-like cells restored (``ctx.table``
+    prefixes them with ``'``), so that it compares with the restricted copy and the report."""
+    from .safe import restore_frame
+
+    return restore_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
 
 
 def _read_spec(path: Path) -> dict | None:
@@ -130,18 +139,9 @@ def min_cell_from_provenance(folder: str | Path) -> int | None:
 
 
 # ------------------------------------------------------------------ tables
-def _undeclared_counts(df: pd.DataFrame, spec: dict, model) -> list[str]:
-    """Whole-number columns that the spec names neither as counts nor as anything else."""
-    known = (set(model.counts) | set(spec.get("not_counts", ["year"])) | {"year"} | set(spec.get("dims", []))
-             | {c for s in model.closure.values() for c in s} | {r.column for r in model.rates})
-    cols = []
-    for c in df.columns:
-        if c in known:
-            continue
-        vals = [x for x in df[c] if x != "" and not x.startswith("<")]
-        if vals and all(_INT.match(x) for x in vals):
-            cols.append(c)
-    return cols
+def _unroled(df: pd.DataFrame, spec: dict) -> list[str]:
+    """Columns that the spec gives no role (:func:`mangfold.tablespec.column_role`)."""
+    return [c for c in df.columns if column_role(spec, c) is None]
 
 
 @dataclass
@@ -181,11 +181,9 @@ def audit_table(path: Path, *, min_cell: int, restricted: Path | None = None,
         checked.append(_Checked(path.stem, spec, truth, view, raw))
     for f in view_findings(view, min_cell=min_cell):
         problems.append(f"{rel}: {f.where()}: {f.message}")
-    for c in _undeclared_counts(df, spec, model):
-        v, st = parse_column(df[c])
-        for r in np.flatnonzero((st == VISIBLE) & (v >= 1) & (v < min_cell)):
-            problems.append(f"{rel}: row {r + 2}, column {c}: count {v[r]:g} is below {min_cell} (the spec "
-                            "names this whole-number column neither a count nor a non-count)")
+    for c in _unroled(df, spec):
+        problems.append(f"{rel}: column {c!r} has no declared role in {path.stem}.spec.json (declare it in the "
+                        "table's TableSpec: dimension, count, derived, constant or statistic)")
     return problems, notes
 
 
@@ -279,6 +277,8 @@ class _Tables(HTMLParser):
             self._row = []
         elif tag in ("td", "th"):
             self._cell = []
+            if tag == "th" and self._in_head:
+                self._stack[-1].setdefault("roles", []).append(dict(attrs).get("data-mf-role"))
 
     def handle_endtag(self, tag):
         if not self._stack:
@@ -358,7 +358,10 @@ def _shows_a_column(shown: Counter, columns: dict[str, Counter], holding: dict[s
 
 
 def audit_report_tables(html_text: str, public_tables: dict[str, pd.DataFrame], *, min_cell: int) -> list[str]:
-    """Small counts in report tables (or columns) that are not public tables. A report column
+    """Small counts in report tables (or columns) that are not public tables. A column whose header
+    declares a non-count role (``data-mf-role``: derived, statistic, constant, dimension; written by
+    ``show_table`` from the table's TableSpec) is not read as counts; one declared ``count`` may never
+    show 1 to ``min_cell - 1``. For the other columns: a report column
     whose values are all in one public table's column (as ``show_table`` formats them, as often
     as they appear there) shows that column; a table most of whose columns do so shows that table.
     Other columns (translated labels, computed text, or a table that is not public) may not hold
@@ -387,16 +390,21 @@ def audit_report_tables(html_text: str, public_tables: dict[str, pd.DataFrame], 
         if best is not None and len(best_cover) * 2 < width:
             best, best_cover = None, set()
         head = t["head"][-1] if t["head"] else []
+        roles = t.get("roles", [])
         for j, col in enumerate(cols):
-            if j in best_cover:
+            role = roles[j] if j < len(roles) and len(roles) == len(head) else None
+            if role in NON_COUNT_ROLES:
+                continue  # a declared ratio, share, test, label or constant: 1 is not a count here
+            if j in best_cover and role != "count":
                 continue
             for i, cell in enumerate(col):
                 v = _small_int(cell, min_cell)
                 if v is not None:
                     label = head[j] if j < len(head) else f"column {j + 1}"
                     src = f" (the rest of the table is tables/{best}.csv)" if best else ""
+                    why = "a column declared a count" if role == "count" else "this column is not a public table"
                     problems.append(f"report.html: table {ti}, row {i + 1}, column {label!r}: count {v} is below "
-                                    f"{min_cell}, and this column is not a public table{src}")
+                                    f"{min_cell}, and {why}{src}")
     return problems
 
 
@@ -520,12 +528,15 @@ def audit(folder: str | Path, *, min_cell: int = 5, store: str | Path | None = N
         res.problems.extend(audit_report_images(raw, folder / "figures"))
         no_img = _IMG.sub(" ", raw)
         res.problems.extend(audit_report_tables(no_img, public_tables, min_cell=min_cell))
+        res.problems.extend(audit_narrative(no_img, min_cell=min_cell))
         text = _TAG.sub(" ", no_img)
         for key in PERSON_KEYS:
             if re.search(rf"\b{key}\b", text):
                 res.problems.append(f"report.html: mentions the person-key column {key!r}")
         for t in _tokens(no_img):
             tokens.setdefault(t, "report.html")
+
+    res.problems.extend(audit_injection(folder))
 
     # person-key values --------------------------------------------------------------------------
     store_path = Path(store) if store else _store_from_provenance(folder)
@@ -537,7 +548,82 @@ def audit(folder: str | Path, *, min_cell: int = 5, store: str | Path | None = N
     return res
 
 
+#: words that make a number before them a number of persons (bokmål, singular and plural)
+PERSON_NOUNS = ("person", "personer", "søker", "søkere", "søkerne", "søknad", "søknader", "leder", "ledere",
+                "lederne", "toppleder", "toppledere", "ansatt", "ansatte", "medlem", "medlemmer", "styremedlem",
+                "styremedlemmer", "kvinne", "kvinner", "mann", "menn", "mentor", "mentorer", "mentee", "mentees",
+                "deltaker", "deltakere", "kandidat", "kandidater", "innstilt", "innstilte", "tilsatt", "tilsatte",
+                "intervjuet", "kvalifisert", "kvalifiserte", "innbygger", "innbyggere", "par")
+_NOUN = "|".join(PERSON_NOUNS)
+#: a count: a whole number (not part of a decimal, range, date or code) followed by a person noun,
+#: at most one word between ("3 nye ledere")
+_NARRATIVE_COUNT = re.compile(rf"(?<![\d.,:/–\-§])(\d[\d\u00a0\u202f ]*?)(?![\d.,]\d)\s+(?:\w+\s+)?(?:{_NOUN})\b",
+                              re.IGNORECASE)
+_NARRATIVE_OF = re.compile(rf"(?<![\d.,:/–\-§])(\d+)\s+av\s+(\d+)\s+(?:\w+\s+)?(?:{_NOUN})\b", re.IGNORECASE)
+#: numbers right after these are codes or rule bounds, not counts
+_NARRATIVE_CODE = re.compile(r"(landbakgrunnsgruppe|lbg|tiltak|pilot|piloten|kapittel|nivå|trinn|hovedutfordring|"
+                             r"minst|færre enn|mindre enn|under|over|til|fra|skala)\s*$", re.IGNORECASE)
+
+
+def narrative_text(page: str) -> str:
+    """The running text of a report page: tables, scripts, styles and tags removed."""
+    page = re.sub(r"(?is)<(script|style|table|svg|head)\b.*?</\1>", " ", page)
+    return re.sub(r"\s+", " ", html_lib.unescape(_TAG.sub(" ", page)))
+
+
+def audit_narrative(page: str, *, min_cell: int) -> list[str]:
+    """Counts of persons in the report's running text: a number followed by a person noun
+    (:data:`PERSON_NOUNS`) may not be 1 to ``min_cell - 1``, and in "X av Y <noun>" neither may
+    Y - X (the rest). Numbers after a code word (``tiltak 2``, ``landbakgrunnsgruppe 2``) or a rule
+    bound (``minst 2``, ``færre enn 5``) are not counts. Text functions write numbers from public
+    tables only; this check catches a sentence that does not."""
+    text = narrative_text(page)
+    problems = []
+    for m in _NARRATIVE_COUNT.finditer(text):
+        digits = re.sub(r"[\s\u00a0\u202f]", "", m.group(1))
+        if not digits.isdigit() or _NARRATIVE_CODE.search(text[max(0, m.start() - 30):m.start()]):
+            continue
+        v = int(digits)
+        if 1 <= v < min_cell:
+            problems.append(f"report.html: the text says {m.group(0).strip()!r}: a count of {v} persons, below "
+                            f"{min_cell} (\u2026{text[max(0, m.start() - 60):m.end() + 20].strip()}\u2026)")
+    for m in _NARRATIVE_OF.finditer(text):
+        if _NARRATIVE_CODE.search(text[max(0, m.start() - 30):m.start()]):
+            continue
+        x, y = int(m.group(1)), int(m.group(2))
+        if 1 <= y - x < min_cell and not 1 <= x < min_cell:
+            problems.append(f"report.html: the text says {m.group(0).strip()!r}: the rest, {y - x} persons, is "
+                            f"below {min_cell}")
+    return problems
+
+
 def audit_folder(folder: str | Path, *, min_cell: int = 5, store: str | Path | None = None,
                  restricted: str | Path | None = None) -> list[str]:
     """Disclosure faults in a public folder (empty list = clean); see :func:`audit`."""
     return audit(folder, min_cell=min_cell, store=store, restricted=restricted).problems
+
+
+def audit_injection(folder: str | Path) -> list[str]:
+    """Markup and formulas that came from the input: ``report.html`` may hold no script, event
+    handler, ``javascript:`` URL, frame, plug-in or image that is not an embedded figure beyond what
+    the report template holds (:data:`mangfold.publish.render.TEMPLATE_SCRIPTS`); no public CSV
+    cell or column name may begin with a formula character unless neutralised
+    (:mod:`mangfold.publish.safe`)."""
+    from .render import TEMPLATE_SCRIPTS
+    from .safe import formula_findings, markup_findings
+
+    folder = Path(folder)
+    problems = []
+    report = folder / "report.html"
+    if report.is_file():
+        page = report.read_text(encoding="utf-8", errors="replace")
+        problems += [f"report.html: {f} (text from the data must be shown as text: show_markdown, show_table)"
+                     for f in markup_findings(page, TEMPLATE_SCRIPTS)]
+    tables = folder / "tables"
+    for path in sorted(tables.glob("*.csv")) if tables.is_dir() else []:
+        try:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError):
+            continue  # reported by the table check
+        problems += formula_findings(raw, f"tables/{path.name}")
+    return problems

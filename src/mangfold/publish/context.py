@@ -8,27 +8,37 @@ tables into ``public/figures``. Nothing else writes under ``public/``.
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..config import default_out, default_store, load_params, project_root
 from ..tablespec import TableSpec
-from .disclosure import Published, apply_disclosure_control, mark
+from .disclosure import Published, apply_disclosure_control, key_columns, mark
+from .ledger import HINTS_FILE, KEEP_FILE
+from .safe import neutralise_frame, restore_frame, show_markdown
 
 CSV_ENCODING = "utf-8-sig"  # BOM: Excel then reads æ, ø, å correctly
 
 
-def write_csv(df: pd.DataFrame, path: Path) -> None:
+def write_csv(df: pd.DataFrame, path: Path, *, public: bool = False) -> None:
+    """Write ``df`` as CSV; a ``public`` copy with formula-like text cells neutralised (a leading
+    ``'``, :func:`mangfold.publish.safe.neutralise_frame`) so that a spreadsheet shows them as
+    text. Restricted copies are written as they are."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if public:
+        df = neutralise_frame(df)
     df.to_csv(path, index=False, encoding=CSV_ENCODING, lineterminator="\n")
 
 
 def read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, encoding=CSV_ENCODING, keep_default_na=True)
+    """A table written by :func:`write_csv` (cells neutralised against formulas restored)."""
+    return restore_frame(pd.read_csv(path, encoding=CSV_ENCODING, keep_default_na=True))
 
 
 @dataclass
@@ -60,25 +70,33 @@ class Context:
         """Write ``df`` to restricted/tables and its public copy to public/tables; show and return
         the public copy (``None`` rows shown for restricted-only tables)."""
         write_csv(df, self.restricted / "tables" / f"{spec.name}.csv")
+        unroled = [c for c in spec.unroled(df.columns) if c not in key_columns(df.columns, spec.to_json())]
+        if unroled and not spec.restricted_only:
+            raise ValueError(f"{spec.name}: columns without a declared role in its TableSpec: {', '.join(unroled)} "
+                             "(declare each as a dimension, count, derived, constant or statistic)")
         if spec.restricted_only:
             if show:
                 _display_markdown(f"*{caption or spec.title or spec.name}: {len(df)} rader i den "
                                   "skjermede tabellen (ikke publisert).*")
             return df.iloc[0:0]
         public = apply_disclosure_control(df, spec, min_cell=self.min_cell, published=self._published,
-                                          hidden=self._hints().get(spec.name, []))
+                                          hidden=self._hints().get(spec.name, []),
+                                          keep=self._hints(KEEP_FILE).get(spec.name, []))
         self._published.append(Published(spec.to_json(), df, public))
-        write_csv(public, self.public / "tables" / f"{spec.name}.csv")
+        public.attrs["mf_spec"] = spec  # show_table labels the columns with their roles (copies keep it)
+        write_csv(public, self.public / "tables" / f"{spec.name}.csv", public=True)
         spec_path = self.public / "tables" / f"{spec.name}.spec.json"
         spec_path.write_text(json.dumps(spec.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
         if show:
-            show_table(public, caption=caption or spec.title, columns=columns)
+            show_table(public, caption=caption or spec.title, columns=columns, spec=spec)
         return public
 
-    def _hints(self) -> dict:
-        """Cells that the pipeline found must be hidden for the tables of all notebooks to be safe
-        together (``restricted/disclosure_hints.json``, written between two runs of the notebooks)."""
-        path = self.restricted / "disclosure_hints.json"
+    def _hints(self, file: str = HINTS_FILE) -> dict:
+        """Cells that the pipeline found must be hidden for the tables of all notebooks, and of the
+        reports published with this one, to be safe together (``restricted/disclosure_hints.json``,
+        written between two runs of the notebooks); with ``file=KEEP_FILE`` the cells that reports
+        published before show (not to be used as complements)."""
+        path = self.restricted / file
         try:
             return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         except (OSError, json.JSONDecodeError):
@@ -147,44 +165,78 @@ def open_context(year: int | None = None, store: str | Path | None = None, param
 
 
 # --------------------------------------------------------------- display
-def _fmt(x: Any) -> str:
+_INTEGER_ROLES = ("count", "constant", "dimension", None)
+
+
+def _fmt(x: Any, role: str | None = None) -> str:
+    """One cell as the report shows it. A whole number is shown as an integer only in a column whose
+    role allows counts (count, constant, dimension, or undeclared); in a derived column or a
+    statistic, 1.0 is a ratio and is shown as ``1,000``."""
     if x is None or (isinstance(x, float) and pd.isna(x)) or x is pd.NA:
         return "–"
-    if isinstance(x, bool):
+    if isinstance(x, (bool, np.bool_)):
         return "ja" if x else "nei"
-    if isinstance(x, float):
-        if x.is_integer() and abs(x) < 1e12:
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        if x.is_integer() and abs(x) < 1e12 and role in _INTEGER_ROLES:
             return f"{int(x):,}".replace(",", "\u00a0")
         if abs(x) < 1e-3 and x != 0:
             return f"{x:.1e}"
         return f"{x:.3f}".replace(".", ",")
-    if isinstance(x, int):
-        return f"{x:,}".replace(",", "\u00a0")
+    if isinstance(x, (int, np.integer)):
+        return f"{int(x):,}".replace(",", "\u00a0")
     return str(x)
 
 
+def column_roles(columns, spec: TableSpec | None = None, roles: dict[str, str] | None = None) -> dict[str, str | None]:
+    """The declared role of each column (``roles`` first, then ``spec``; None where neither says)."""
+    roles = roles or {}
+    return {c: roles.get(c, spec.role(c) if spec is not None else None) for c in columns}
+
+
+def table_html(df: pd.DataFrame, *, name: str = "", roles: dict[str, str | None] | None = None,
+               headers: dict[str, str] | None = None) -> str:
+    """A table as HTML: every header and cell escaped as text; the table carries its source
+    (``data-mf-table``) and each header its column and declared role (``data-mf-col``,
+    ``data-mf-role``), which the audit reads."""
+    roles = roles or {}
+    headers = headers or {}
+    attr = f' data-mf-table="{html.escape(name, quote=True)}"' if name else ""
+    head = "".join(
+        f'<th data-mf-col="{html.escape(str(c), quote=True)}"'
+        + (f' data-mf-role="{roles[c]}"' if roles.get(c) else "")
+        + f">{html.escape(str(headers.get(c, c)))}</th>" for c in df.columns)
+    body = []
+    for row in df.itertuples(index=False, name=None):
+        cells = "".join(f"<td>{html.escape(_fmt(v, roles.get(c)))}</td>" for c, v in zip(df.columns, row))
+        body.append(f"<tr>{cells}</tr>")
+    return (f'<table class="mf-table"{attr}><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
 def show_table(df: pd.DataFrame, *, caption: str | None = None, columns: dict[str, str] | None = None,
-               max_rows: int = 60) -> None:
-    """Show a table in the notebook/report (presentation rounding happens only here)."""
+               max_rows: int = 60, spec: TableSpec | None = None, roles: dict[str, str] | None = None) -> None:
+    """Show a table in the notebook/report (presentation rounding happens only here). ``spec``: the
+    public table it shows (or is derived from), whose declared roles label its columns; ``roles``:
+    roles of columns the spec does not have (a reshaped table). ``columns``: which columns to show,
+    and their headers."""
     try:
         from IPython.display import HTML, display
     except ImportError:  # pragma: no cover
         return
-    shown = df if columns is None else df[[c for c in columns if c in df.columns]].rename(columns=columns)
+    if spec is None:
+        spec = df.attrs.get("mf_spec") if isinstance(df.attrs.get("mf_spec"), TableSpec) else None
+    shown = df if columns is None else df[[c for c in columns if c in df.columns]]
     more = ""
     if len(shown) > max_rows:
         more = f"<p><em>Viser {max_rows} av {len(shown)} rader; hele tabellen ligger i tables/.</em></p>"
         shown = shown.head(max_rows)
-    body = shown.map(_fmt) if hasattr(shown, "map") else shown.applymap(_fmt)
-    html = body.to_html(index=False, escape=True, classes="mf-table", border=0)
-    cap = f"<p class='mf-caption'><strong>{caption}</strong></p>" if caption else ""
-    display(HTML(cap + html + more))
+    out = table_html(shown, name=spec.name if spec is not None else "",
+                     roles=column_roles(shown.columns, spec, roles), headers=columns)
+    cap = f"<p class='mf-caption'><strong>{html.escape(caption)}</strong></p>" if caption else ""
+    display(HTML(cap + out + more))
 
 
 def _display_markdown(text: str) -> None:
-    try:
-        from IPython.display import Markdown, display
-
-        display(Markdown(text))
-    except ImportError:  # pragma: no cover
-        print(text)
+    """Show a sentence of Markdown, with names from the data as text (:func:`~mangfold.publish.safe.show_markdown`)."""
+    show_markdown(text)

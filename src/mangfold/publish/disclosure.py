@@ -281,13 +281,14 @@ def plan_across_tables(tables: list[Published], *, min_cell: int) -> dict[str, l
     return plan
 
 
-def _apply_hints(view: View, base: pd.DataFrame, spec: Mapping[str, Any], hints, min_cell: int) -> None:
-    """Hide the cells that :func:`plan_across_tables` named (rows found by their dimensions)."""
+def _hint_cells(base: pd.DataFrame, spec: Mapping[str, Any], hints) -> list[tuple[dict, str, int]]:
+    """(hint, column, row) of each hint whose row is found in ``base`` by its dimension values."""
     dims = _dims(base, spec)
     keys = base[dims].astype(str).agg("\x1f".join, axis=1).to_numpy() if dims else None
+    out = []
     for h in hints:
         col = h.get("column")
-        if col not in view.visible:
+        if col not in base.columns:
             continue
         r = h.get("row")
         if dims:
@@ -298,6 +299,16 @@ def _apply_hints(view: View, base: pd.DataFrame, spec: Mapping[str, Any], hints,
             elif not (isinstance(r, int) and r in set(rows.tolist())):
                 continue
         if not isinstance(r, int) or not 0 <= r < len(base):
+            continue
+        out.append((h, col, r))
+    return out
+
+
+def _apply_hints(view: View, base: pd.DataFrame, spec: Mapping[str, Any], hints, min_cell: int) -> None:
+    """Hide the cells that :func:`plan_across_tables` or the publication ledger named (rows found by
+    their dimensions)."""
+    for _, col, r in _hint_cells(base, spec, hints):
+        if col not in view.visible:
             continue
         if col in view.state and col in view.model.counts:
             if view.state[col][r] == VISIBLE:
@@ -330,7 +341,8 @@ def _render(df: pd.DataFrame, view: View, min_cell: int) -> pd.DataFrame:
 
 def apply_disclosure_control(df: pd.DataFrame, spec: TableSpec | Mapping[str, Any], *, min_cell: int,
                              published: list[Published] | tuple[Published, ...] = (),
-                             hidden: list[dict[str, Any]] | tuple = ()) -> pd.DataFrame:
+                             hidden: list[dict[str, Any]] | tuple = (),
+                             keep: list[dict[str, Any]] | tuple = ()) -> pd.DataFrame:
     """The public copy of ``df``: person keys dropped, small counts marked ``"<min_cell"``, what is
     derived from them blanked, and complementary cells marked ``":"`` until no hidden cell can be
     recovered (the checks of :func:`table_findings` come out clean). Applying it twice changes
@@ -341,7 +353,11 @@ def apply_disclosure_control(df: pd.DataFrame, spec: TableSpec | Mapping[str, An
     they show are not relied on to protect this table's hidden counts.
 
     ``hidden``: cells to hide in any case (from :func:`plan_across_tables`, when the tables of
-    several notebooks share counts)."""
+    several notebooks share counts).
+
+    ``keep``: cells that reports published earlier show (the publication ledger,
+    :mod:`mangfold.publish.ledger`): they are not chosen as complementary cells (a small count
+    among them is still hidden)."""
     sp = spec_dict(spec)
     base = df.drop(columns=key_columns(df.columns, sp)).reset_index(drop=True)
     model = build_model(sp, base)
@@ -358,6 +374,14 @@ def apply_disclosure_control(df: pd.DataFrame, spec: TableSpec | Mapping[str, An
             view = View(base, model)
             if hidden:
                 _apply_hints(view, base, sp, hidden, min_cell)
+    if keep:
+        fixed = {(col, r) for _, col, r in _hint_cells(base, sp, keep)}
+        inner = editable
+        me = f"{sp.get('name', 'table')}#new{_SEP}"
+
+        def editable(var, inner=inner, fixed=fixed, me=me):  # noqa: F811 (narrows the editable cells)
+            own = (var[0][len(me):], var[1]) if str(var[0]).startswith(me) else var
+            return own not in fixed and (inner is None or inner(var))
     left = suppress(merged or view, min_cell=min_cell, editable=editable)
     if left:
         warnings.warn(f"disclosure control could not protect {sp.get('name', 'a table')}: "

@@ -15,9 +15,10 @@ its rates), found from its :class:`~mangfold.tablespec.TableSpec` and from the u
   groups of the other dimensions and never different;
 * across tables (:func:`mangfold.publish.links.link_tables`): counts that two tables share.
 
-It also finds what is derived from what: a column equal to ``count / other count`` in every row
-(a share) is derived from both counts; a column whose product with a count is a whole number in
-every row is a rate whose numerator is a hidden count (:class:`Rate`).
+What each column is comes from the spec's declared roles only (:func:`mangfold.tablespec.column_role`):
+a declared derived column equal to ``count / other count`` in every row (a share) is blanked with
+both counts; a declared rate (``rates``) whose numerator the table does not show is a hidden count
+(:class:`Rate`). Nothing is guessed from values: a ratio of exactly 1 is a ratio.
 
 Identities found from data can be coincidences: they then only make disclosure control hide a
 little more than needed. Imports nothing from mangfold but the TableSpec.
@@ -181,8 +182,11 @@ def _truth_values(parsed: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
 
 
 def _numeric_candidates(parsed: Parsed, spec: Mapping[str, Any], counts: list[str], dims: list[str]) -> list[str]:
-    skip = set(counts) | set(dims) | set(spec.get("not_counts", ["year"])) | {"year"}
-    return [c for c, (_, st) in parsed.items() if c not in skip and (st == VISIBLE).any()]
+    """Columns that may be a share or a rate of the table's counts: only those the spec declares
+    derived (or as a rate); nothing is guessed from values."""
+    declared = {c for v in spec.get("derived", {}).values() for c in v} | {r[0] for r in spec.get("rates", [])}
+    skip = set(counts) | set(dims)
+    return [c for c, (_, st) in parsed.items() if c in declared and c not in skip and (st == VISIBLE).any()]
 
 
 def _expand(cols: set[str], derived: dict[str, list[str]], counts: set[str]) -> set[str]:
@@ -229,18 +233,14 @@ def build_model(spec: TableSpec | Mapping[str, Any], truth: pd.DataFrame) -> Mod
             if x.min() < 0 or x.max() > 100:
                 continue
             scale = 1.0 if x.max() <= 1 + 1e-12 else 100.0
-            if (d, n) not in declared_rates:
-                inner = (x > 0) & (x < scale)
-                if inner.sum() < 2 or np.unique(x).size < 2:
-                    continue  # a flag, a constant (a target) or too little to tell a rate from chance
-                if not _near_int(x * nv / scale).all():
-                    continue
             k = np.round(x * nv / scale)
-            numerator = next((c for c in counts if c != n and np.isfinite(tv[c][rows]).all()
-                              and np.array_equal(tv[c][rows], k)), None)
-            if numerator is not None:
-                model.shares.append((d, numerator, n))
-            else:
+            numerator = None
+            if _near_int(x * nv / scale).all() and (x > 0).any():
+                numerator = next((c for c in counts if c != n and np.isfinite(tv[c][rows]).all()
+                                  and np.array_equal(tv[c][rows], k)), None)
+            if numerator is not None and (d in closure[n] or d in closure[numerator]):
+                model.shares.append((d, numerator, n))  # a declared derived share of two counts
+            elif (d, n) in declared_rates:
                 model.rates.append(Rate(d, n, scale, ()))
     # a share is derived from its numerator and its denominator; where the spec lists it under
     # the denominator only, everything listed there is taken to involve the numerator too
@@ -351,7 +351,8 @@ def _margin_equations(model: Model, spec: Mapping[str, Any], labels: _Labels, di
                 margins.append((d, lab, None))
     skip = set(model.counts) | {c for s in model.closure.values() for c in s} | {r.column for r in model.rates}
     candidates = [c for c in df.columns if c not in skip and c not in dims
-                  and (not pd.api.types.is_numeric_dtype(df[c].dtype) or c in spec.get("not_counts", []))]
+                  and (not pd.api.types.is_numeric_dtype(df[c].dtype) or c in spec.get("not_counts", [])
+                       or c in spec.get("constants", []))]
     columns = list(values)
     eqs: list[Equation] = []
     if not columns:

@@ -14,6 +14,12 @@ from pathlib import Path
 import nbformat
 
 METHOD_TAG = "metode"
+#: The scripts the report template holds (none): the audit allows exactly these in report.html.
+TEMPLATE_SCRIPTS: tuple[str, ...] = ()
+#: The page runs no script and loads nothing from elsewhere, even if markup slipped through:
+#: figures are embedded (data:), the style is inline.
+CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'; object-src 'none'; "
+       "base-uri 'none'; form-action 'none'")
 SKIP_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 
 CSS = """
@@ -105,7 +111,9 @@ def _toc(body_html: str) -> str:
     items = []
     for lvl, anchor, inner in _HEADING.findall(body_html):
         text = re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip()
-        items.append(f'<li class="lvl{lvl}"><a href="#{anchor}">{html.escape(text)}</a></li>')
+        # the heading's text and id as HTML already escaped them: unescape once, escape once
+        anchor, text = html.escape(html.unescape(anchor)), html.escape(html.unescape(text))
+        items.append(f'<li class="lvl{lvl}"><a href="#{anchor}">{text}</a></li>')
     return '<nav class="mf-toc"><h2>Innhold</h2><ul>' + "".join(items) + "</ul></nav>"
 
 
@@ -129,6 +137,7 @@ def render_report(paths: list[Path], target: Path, *, title: str, subtitle: str,
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
 <title>{html.escape(title)}</title>
 <style>{CSS}</style>
 </head>

@@ -1,0 +1,343 @@
+"""The publication ledger: what the reports published together show and hide.
+
+Reports in one output folder are read together: a trend table of the 2025 report repeats rows of
+2021-2024, and the 2024 report shows the same figures. A cell hidden in one report and shown in
+another gives the hidden value away; with it, the complementary suppression of the first report may
+fall apart. The rule:
+
+* **Same quantity.** Two cells are the same quantity when they stand in tables of the same name,
+  in rows with the same dimension values, in the same column, and their unsuppressed values (the
+  reports' ``restricted/tables``) are equal. Only count and derived columns (declared roles) are
+  compared.
+* **Hidden once, hidden everywhere.** When one report of a group hides such a cell and another shows
+  it, the other hides it too (:func:`group_hints`, written to ``restricted/disclosure_hints.json``)
+  and its notebooks run again; the run repeats this until no report of the group shows what another
+  hides. A group is one series of reports in one folder (``OUT/<year>`` of a run over the whole
+  store, or ``OUT/<kommune>/<year>`` of one municipality).
+* **What is published stays as it is.** Reports of the same group that are already published and
+  not part of this run are fixed: what they hide is hidden in the new reports, and what they show
+  is not chosen as a complementary cell (``restricted/disclosure_keep.json``), so rerunning one
+  year respects the years published before.
+
+The ledger itself is the set of published reports (each keeps its unsuppressed tables in
+``restricted/tables``: never published); :func:`write_ledger` adds a summary of the hidden cells of
+each report (``restricted/ledger.json``) for review.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..tablespec import column_role
+from .identities import COMPLEMENT_MARK, key_columns
+
+HINTS_FILE = "disclosure_hints.json"
+KEEP_FILE = "disclosure_keep.json"
+LEDGER_FILE = "ledger.json"
+_COMPARED = ("count", "derived")
+
+
+@dataclass
+class _Table:
+    name: str
+    spec: dict
+    public: pd.DataFrame  # as read: text
+    truth: pd.DataFrame   # as read: text, same rows and columns as ``public``
+
+    def __post_init__(self):
+        self._cols: dict[str, tuple] = {}
+
+    def col(self, c: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(shown, hidden, truth as numbers, truth as text) of column ``c``, computed once."""
+        if c not in self._cols:
+            p = self.public[c].str.strip()
+            t = self.truth[c].str.strip()
+            masked = (p.str.startswith("<") | (p == COMPLEMENT_MARK) | (p == "")).to_numpy()
+            self._cols[c] = (~masked, masked & (t != "").to_numpy(),
+                             pd.to_numeric(t, errors="coerce").to_numpy(float), t.to_numpy())
+        return self._cols[c]
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def load_report(folder: str | Path) -> dict[str, _Table]:
+    """The public tables of a report folder (``public/`` and ``restricted/`` inside) with their
+    unsuppressed copies, row for row (tables without one are left out)."""
+    folder = Path(folder)
+    out: dict[str, _Table] = {}
+    for path in sorted((folder / "public" / "tables").glob("*.csv")):
+        spec_path = path.with_name(path.stem + ".spec.json")
+        truth_path = folder / "restricted" / "tables" / path.name
+        if not spec_path.is_file() or not truth_path.is_file():
+            continue
+        try:
+            spec = json.loads(spec_path.read_text(encoding="utf-8"))
+            public, truth = _read(path), _read(truth_path)
+        except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            continue
+        public = public.drop(columns=key_columns(public.columns, spec))
+        if len(public) != len(truth) or any(c not in truth.columns for c in public.columns):
+            continue
+        out[path.stem] = _Table(path.stem, spec, public.reset_index(drop=True),
+                                truth[list(public.columns)].reset_index(drop=True))
+    return out
+
+
+def _is_hidden(public: pd.Series, truth: pd.Series) -> np.ndarray:
+    p = public.str.strip()
+    return ((p.str.startswith("<") | (p == COMPLEMENT_MARK) | (p == "")) & (truth.str.strip() != "")).to_numpy()
+
+
+def _same(xa, sa, xb, sb) -> np.ndarray:
+    """Equal unsuppressed values (as numbers where both are numbers, else as text)."""
+    num = np.isfinite(xa) & np.isfinite(xb)
+    with np.errstate(invalid="ignore"):
+        close = np.isclose(xa, xb, rtol=1e-9, atol=1e-12)
+    return np.where(num, close, sa == sb)
+
+
+def _keys(t: _Table, dims: tuple[str, ...]) -> dict[str, int]:
+    """Row of each unique key (dimension values) of ``t`` (keys on several rows are left out)."""
+    cache = t.__dict__.setdefault("_keys", {})
+    if dims not in cache:
+        keys = ["\x1f".join(v) for v in zip(*[t.public[d].tolist() for d in dims])]
+        rows: dict[str, int] = {}
+        dup = set()
+        for r, k in enumerate(keys):
+            if k in rows:
+                dup.add(k)
+            rows[k] = r
+        cache[dims] = {k: r for k, r in rows.items() if k not in dup}
+    return cache[dims]
+
+
+def _pairs(a: _Table, b: _Table) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Dimensions of both tables and the rows of ``a`` and ``b`` that match on them (unique keys)."""
+    dims = tuple(d for d in a.spec.get("dims", []) if d in a.public.columns and d in b.public.columns
+                 and d in b.spec.get("dims", []))
+    if not dims or not len(a.public) or not len(b.public):
+        return list(dims), np.array([], int), np.array([], int)
+    ka, kb = _keys(a, dims), _keys(b, dims)
+    both = [(r, kb[k]) for k, r in ka.items() if k in kb]
+    ra = np.array([x for x, _ in both], int)
+    rb = np.array([y for _, y in both], int)
+    return list(dims), ra, rb
+
+
+def shown_here_hidden_there(here: _Table, there: _Table) -> list[dict]:
+    """Cells of ``here`` that show a quantity ``there`` hides, as hints for ``here``
+    (``{"column", "row", "dims", "hide"}``, the format of ``disclosure_hints.json``)."""
+    return _compare(here, there, hidden_there=True)
+
+
+def shown_there(here: _Table, there: _Table) -> list[dict]:
+    """Cells of ``here`` (shown or hidden) whose quantity ``there`` shows: complementary suppression
+    must not rely on hiding them."""
+    return _compare(here, there, hidden_there=False)
+
+
+def _compare(here: _Table, there: _Table, *, hidden_there: bool) -> list[dict]:
+    dims, rh, rt = _pairs(here, there)
+    if not len(rh):
+        return []
+    out = []
+    for c in here.public.columns:
+        role = column_role(here.spec, c)
+        if role not in _COMPARED or c not in there.public.columns or column_role(there.spec, c) != role:
+            continue
+        sh, _, xh, th = here.col(c)
+        st, ht, xt, tt = there.col(c)
+        same = _same(xh[rh], th[rh], xt[rt], tt[rt])
+        # hints: shown here and hidden there; keeps: shown there (shown or hidden here)
+        cond = (ht[rt] & sh[rh]) if hidden_there else st[rt]
+        for i in np.flatnonzero(same & cond):
+            r = int(rh[i])
+            out.append({"column": c, "row": r, "hide": "count" if role == "count" else "blank",
+                        "dims": {d: str(here.public[d].iloc[r]) for d in dims}})
+    return out
+
+
+def group_hints(members: dict[str, Path], fixed=(), *, series: dict[str, str] | None = None,
+                labels: dict[str, str] | None = None) -> dict[str, dict[str, list[dict]]]:
+    """For each member report (key -> folder) of a group: the cells it shows that another member of
+    its series, or a fixed (already published) report of the series, hides; and, through the links a
+    table declares (``same_as`` in its spec: the national table's row for a municipality and that
+    municipality's own table), the cells shown on one side of a link and hidden on the other.
+    ``series``: key -> series (default: one series); ``fixed``: published folders (a list for one
+    series, or series -> list); ``labels``: key -> municipality name (for the links). Empty when the
+    group is consistent."""
+    series = series or {k: "" for k in members}
+    fixed_by = fixed if isinstance(fixed, dict) else {s: list(fixed) for s in set(series.values())}
+    loaded = {k: load_report(f) for k, f in members.items()}
+    loaded_fixed = {s: [load_report(f) for f in fs] for s, fs in fixed_by.items()}
+    by_series: dict[str, list[str]] = {}
+    for k in members:
+        by_series.setdefault(series[k], []).append(k)
+    out: dict[str, dict[str, list[dict]]] = {}
+    for k, tables in loaded.items():
+        others = [loaded[k2] for k2 in by_series[series[k]] if k2 != k] + loaded_fixed.get(series[k], [])
+        for name, tab in tables.items():
+            cells = [h for o in others if name in o for h in shown_here_hidden_there(tab, o[name])]
+            if cells:
+                out.setdefault(k, {}).setdefault(name, []).extend(cells)
+    for k, name, cells in _link_hints(loaded, labels or {}):
+        out.setdefault(k, {}).setdefault(name, []).extend(cells)
+    return {k: {n: _unique(c) for n, c in v.items()} for k, v in out.items()}
+
+
+def _link_hints(loaded: dict[str, dict[str, _Table]], labels: dict[str, str]):
+    """Hints across the links tables declare (``same_as``): yields (key, table, cells)."""
+    by_label = {v: k for k, v in labels.items()}
+    for k, tables in loaded.items():
+        for name, tab in tables.items():
+            for link in tab.spec.get("same_as", []):
+                dim, other_name, where, cols = link["dim"], link["table"], link.get("where", {}), link["columns"]
+                if dim not in tab.public.columns:
+                    continue
+                shared = [d for d in tab.spec.get("dims", []) if d != dim and d in tab.public.columns]
+                for r in range(len(tab.public)):
+                    k2 = by_label.get(str(tab.public[dim].iloc[r]))
+                    other = loaded.get(k2, {}).get(other_name) if k2 is not None else None
+                    if other is None:
+                        continue
+                    match = np.ones(len(other.public), bool)
+                    for d, v in {**where, **{d: tab.public[d].iloc[r] for d in shared}}.items():
+                        if d not in other.public.columns:
+                            match[:] = False
+                            break
+                        match &= (other.public[d].str.strip() == str(v).strip()).to_numpy()
+                    rows = np.flatnonzero(match)
+                    if rows.size != 1:
+                        continue
+                    r2 = int(rows[0])
+                    for c_here, c_there in cols.items():
+                        if c_here not in tab.public.columns or c_there not in other.public.columns:
+                            continue
+                        sh, hh, xh, th = tab.col(c_here)
+                        so, ho, xo, to = other.col(c_there)
+                        if not _same(xh[r:r + 1], th[r:r + 1], xo[r2:r2 + 1], to[r2:r2 + 1])[0]:
+                            continue
+                        if sh[r] and ho[r2]:
+                            yield k, name, [_hint(tab, r, c_here)]
+                        elif hh[r] and so[r2]:
+                            yield k2, other_name, [_hint(other, r2, c_there)]
+
+
+def _hint(t: _Table, r: int, c: str) -> dict:
+    dims = [d for d in t.spec.get("dims", []) if d in t.public.columns]
+    return {"column": c, "row": int(r), "hide": "count" if column_role(t.spec, c) == "count" else "blank",
+            "dims": {d: str(t.public[d].iloc[r]) for d in dims}}
+
+
+def keep_cells(member: Path, fixed: list[Path]) -> dict[str, list[dict]]:
+    """Cells of ``member`` whose quantity a fixed report shows: not to be hidden as complements."""
+    tables = load_report(member)
+    out: dict[str, list[dict]] = {}
+    for f in fixed:
+        for name, o in load_report(f).items():
+            if name in tables:
+                out.setdefault(name, []).extend(shown_there(tables[name], o))
+    return {k: _unique(v) for k, v in out.items() if v}
+
+
+def _unique(cells: list[dict]) -> list[dict]:
+    seen, out = set(), []
+    for h in cells:
+        key = (h["column"], h["row"])
+        if key not in seen:
+            seen.add(key)
+            out.append(h)
+    return out
+
+
+def add_cells(folder: Path, cells: dict[str, list[dict]], file: str = HINTS_FILE) -> None:
+    """Merge ``cells`` into ``restricted/<file>`` of a report folder."""
+    path = Path(folder) / "restricted" / file
+    old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    for name, hs in cells.items():
+        old.setdefault(name, []).extend(hs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(old, ensure_ascii=False, indent=0), encoding="utf-8")
+
+
+def conflicts(members: dict[str, Path], fixed=(), *, series: dict[str, str] | None = None,
+              labels: dict[str, str] | None = None) -> list[str]:
+    """Lines naming every cell that one report shows and another of the group hides (the audit of a
+    group of reports published together)."""
+    lines = []
+    for k, tables in group_hints(members, fixed, series=series, labels=labels).items():
+        for name, cells in tables.items():
+            for h in cells[:20]:
+                where = ", ".join(f"{d}={v}" for d, v in h["dims"].items())
+                lines.append(f"{k}: tables/{name}.csv: row {h['row'] + 2} ({where}), column {h['column']}: shown "
+                             "here, hidden in another report published with it")
+    return lines
+
+
+def write_ledger(folder: Path) -> None:
+    """``restricted/ledger.json``: the hidden cells of each public table of a report, by dimension
+    values and column (what later runs of other years must respect)."""
+    out = {}
+    for name, t in load_report(folder).items():
+        dims = [d for d in t.spec.get("dims", []) if d in t.public.columns]
+        cells = []
+        for c in t.public.columns:
+            if column_role(t.spec, c) not in _COMPARED:
+                continue
+            for r in np.flatnonzero(_is_hidden(t.public[c], t.truth[c])):
+                cells.append({"column": c, "dims": {d: t.public[d].iloc[int(r)] for d in dims},
+                              "mark": t.public[c].iloc[int(r)]})
+        if cells:
+            out[name] = cells
+    (Path(folder) / "restricted").mkdir(parents=True, exist_ok=True)
+    (Path(folder) / "restricted" / LEDGER_FILE).write_text(json.dumps(out, ensure_ascii=False, indent=0),
+                                                           encoding="utf-8")
+
+
+def reconcile(members: dict[str, Path], fixed=(), *, last: bool = False, series: dict[str, str] | None = None,
+              labels: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """One round of the ledger over a group: the reports (key -> staging folder) that must run
+    again, with their hints written (cells another report hides; and, against reports published
+    before, the cells those show, kept out of complementary suppression); and, with ``last``, the
+    reports that still show what another hides (not to be published). ``series``, ``fixed`` and
+    ``labels`` as in :func:`group_hints`."""
+    series = series or {k: "" for k in members}
+    fixed_by = fixed if isinstance(fixed, dict) else {s: list(fixed) for s in set(series.values())}
+    hints = group_hints(members, fixed_by, series=series, labels=labels)
+    hides = {k for k, f in members.items() if fixed_by.get(series[k]) and _hides_any(f, fixed_by[series[k]])}
+    if last:
+        return [], sorted(set(hints) | hides)
+    again: set[str] = set()
+    for k, cells in hints.items():
+        add_cells(members[k], cells)
+        again.add(k)
+    for k in sorted(hides):
+        # a published report shows what this one hides: keep those cells visible here
+        folder = members[k]
+        keep = keep_cells(folder, fixed_by[series[k]])
+        path = Path(folder) / "restricted" / KEEP_FILE
+        known = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        new = {n: [h for h in cs if (h["column"], h["row"]) not in {(x["column"], x["row"]) for x in known.get(n, [])}]
+               for n, cs in keep.items()}
+        new = {n: cs for n, cs in new.items() if cs}
+        if new:
+            add_cells(folder, new, KEEP_FILE)
+            again.add(k)
+    return sorted(again), []
+
+
+def _hides_any(folder: Path, fixed: list[Path]) -> bool:
+    """True if a published report shows a cell that ``folder`` hides."""
+    mine = load_report(folder)
+    for f in fixed:
+        for name, o in load_report(f).items():
+            if name in mine and shown_here_hidden_there(o, mine[name]):
+                return True
+    return False

@@ -1,0 +1,94 @@
+"""The publication ledger (:mod:`mangfold.publish.ledger`): reports published together hide a cell
+everywhere one of them hides it; reports published before are respected."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mangfold.publish.context import write_csv
+from mangfold.publish.ledger import KEEP_FILE, conflicts, group_hints, keep_cells, reconcile
+from mangfold.tablespec import TableSpec
+
+SPEC = TableSpec(name="trend", counts=("n", "passed"), derived={"n": ("rate",), "passed": ("rate",)},
+                 dims=("year", "group"), constants=("year",))
+
+
+def _report(folder: Path, truth: pd.DataFrame, public: pd.DataFrame) -> Path:
+    write_csv(truth, folder / "restricted" / "tables" / "trend.csv")
+    write_csv(public, folder / "public" / "tables" / "trend.csv")
+    (folder / "public" / "tables" / "trend.spec.json").write_text(json.dumps(SPEC.to_json()), encoding="utf-8")
+    return folder
+
+
+TRUTH = pd.DataFrame({"year": [2024, 2024, 2025, 2025], "group": ["lbg2", "none", "lbg2", "none"],
+                      "n": [12, 40, 14, 44], "passed": [3, 20, 7, 22], "rate": [0.25, 0.5, 0.5, 0.5]})
+
+
+def _public(hide_2024_lbg2: bool) -> pd.DataFrame:
+    p = TRUTH.astype(object).copy()
+    if hide_2024_lbg2:
+        p.loc[0, "passed"], p.loc[0, "rate"] = "<5", None
+    return p
+
+
+def test_a_cell_hidden_in_one_report_is_named_in_the_other(tmp_path):
+    a = _report(tmp_path / "2024", TRUTH[TRUTH["year"] == 2024], _public(True)[TRUTH["year"] == 2024])
+    b = _report(tmp_path / "2025", TRUTH, _public(False))  # the 2025 trend repeats 2024, unsuppressed
+    hints = group_hints({"2024": a, "2025": b})
+    assert list(hints) == ["2025"]
+    cells = {(h["column"], h["dims"]["year"], h["dims"]["group"]) for h in hints["2025"]["trend"]}
+    assert cells == {("passed", "2024", "lbg2"), ("rate", "2024", "lbg2")}
+    assert len(conflicts({"2024": a, "2025": b})) == 2
+
+
+def test_different_values_are_different_quantities(tmp_path):
+    other = TRUTH.copy()
+    other.loc[0, ["passed", "rate"]] = [9, 0.75]  # corrected data: not the same number, nothing to reconcile
+    a = _report(tmp_path / "2024", TRUTH[TRUTH["year"] == 2024], _public(True)[TRUTH["year"] == 2024])
+    b = _report(tmp_path / "2025", other, other.astype(object))
+    assert group_hints({"2024": a, "2025": b}) == {}
+
+
+def test_reconcile_writes_hints_and_keeps_what_published_reports_show(tmp_path):
+    published = _report(tmp_path / "2024", TRUTH, _public(False))
+    new = _report(tmp_path / ".2025.building", TRUTH, _public(True))  # hides what 2024 shows
+    again, refused = reconcile({"2025": new}, [published])
+    assert again == ["2025"] and refused == []
+    keep = json.loads((new / "restricted" / KEEP_FILE).read_text(encoding="utf-8"))
+    assert {"column": "passed", "row": 0, "hide": "count", "dims": {"year": "2024", "group": "lbg2"}} in keep["trend"]
+    assert keep_cells(new, [published])["trend"]
+    # when no more rounds are allowed, a report that still disagrees is not published
+    assert reconcile({"2025": new}, [published], last=True) == ([], ["2025"])
+
+
+def test_consistent_group_needs_nothing(tmp_path):
+    a = _report(tmp_path / "2024", TRUTH, _public(True))
+    b = _report(tmp_path / "2025", TRUTH, _public(True))
+    assert reconcile({"2024": a, "2025": b}) == ([], [])
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo_run")
+def test_every_public_column_has_a_declared_role(demo_run):
+    from mangfold.tablespec import column_role
+
+    assert demo_run.status == 0, demo_run.log
+    missing = []
+    for path in sorted((demo_run.public / "tables").glob("*.csv")):
+        spec = json.loads(path.with_name(path.stem + ".spec.json").read_text(encoding="utf-8"))
+        cols = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+        missing += [f"{path.name}: {c}" for c in cols if column_role(spec, c) is None]
+    assert not missing, missing
+
+
+def test_publishing_a_column_without_a_role_is_an_error(tmp_path):
+    from mangfold.publish.context import Context
+
+    ctx = Context(2025, tmp_path / "s.duckdb", {"min_cell": 5}, tmp_path / "out")
+    df = pd.DataFrame({"group": ["a"], "n": [10], "mystery": [1.0]})
+    with pytest.raises(ValueError, match="mystery"):
+        ctx.table(df, TableSpec(name="t", counts=("n",), dims=("group",)), show=False)

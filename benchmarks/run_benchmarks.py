@@ -105,8 +105,8 @@ def _floor_seconds(n_notebooks: int, jobs: int, *, warm: bool) -> float:
     sys.path.insert(0, str(ROOT / "src"))
     from concurrent.futures import ProcessPoolExecutor
 
-    from mangfold.executors import Report, execute_reports
-    from mangfold.pipeline import Job
+    from mangfold.run.execute import execute_reports
+    from mangfold.run.jobs import Job, Report
     from mangfold.publish.render import render_report
 
     tmp = WORK / "floor"
@@ -132,7 +132,7 @@ def bench_pipeline(jobs: int = 2) -> dict:
     subprocess.run([*MANGFOLD, "ingest", str(d), "--store", str(store)], check=True, cwd=ROOT,
                    stdout=subprocess.DEVNULL)
     sys.path.insert(0, str(ROOT / "src"))
-    from mangfold.pipeline import list_notebooks
+    from mangfold.run.jobs import list_notebooks
 
     n_nb = len(list_notebooks(ROOT / "notebooks", "municipality"))  # a one-municipality run skips national ones
     floor = _floor_seconds(n_nb, jobs, warm=False)

@@ -2,7 +2,7 @@
 
 ``demo_run`` (session scope): the small demo municipality for 2024-2025
 (``mangfold.demo.generate.write_demo(dir, years=(2024, 2025), scale="small")``) is generated,
-ingested and run through the whole pipeline (``mangfold.pipeline.run(years=[2025], jobs=2)``, the
+ingested and run through the whole pipeline (``mangfold.run.run(years=[2025], jobs=2)``, the
 project's notebooks and ``params/default.yaml``) once per test session -- once per xdist worker --
 into a ``tmp_path_factory`` folder:
 
@@ -67,7 +67,7 @@ def demo_data(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory, demo_data) -> DemoRun:
-    from mangfold.pipeline import run
+    from mangfold.run import run
     from mangfold.store import ingest
 
     base = tmp_path_factory.mktemp("demo_run")

@@ -1,9 +1,9 @@
-"""The warm-kernel engine (mangfold.executors: _start_kernel, _shutdown, _alive, _reset,
+"""The warm-kernel engine (mangfold.run.execute: _start_kernel, _shutdown, _alive, _reset,
 _register_engine) uses private or undocumented parts of papermill, nbclient, jupyter_client and
-jupyter_core. These tests check each of them (``executors.ENGINE_INTERNALS``) against the installed
+jupyter_core. These tests check each of them (``run.execute.ENGINE_INTERNALS``) against the installed
 versions without starting a kernel, so that an upgrade that renames or changes one fails here, by
 name, rather than as a hung or wrong ``mangfold run``. The versions that pass are pinned in
-requirements.lock: when one of these fails after ``make lock``, adapt executors.py to the new release
+requirements.lock: when one of these fails after ``make lock``, adapt run/execute.py to the new release
 (and the expectations below) or keep the old pin."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mangfold.executors import ENGINE_INTERNALS
+from mangfold.run.execute import ENGINE_INTERNALS
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "requirements.lock"
@@ -24,7 +24,7 @@ PACKAGES = ("papermill", "nbclient", "jupyter_client", "jupyter_core")
 _missing = object()
 ATTRIBUTE = "attribute"  # exists; not called (a trait, a registry, a logger, an instance attribute)
 
-#: what executors.py expects of each internal: the signature without annotations (as written by
+#: what run/execute.py expects of each internal: the signature without annotations (as written by
 #: ``str(inspect.Signature)``), or ATTRIBUTE. Keep the keys equal to ENGINE_INTERNALS.
 EXPECTED: dict[str, str] = {
     "papermill.execute_notebook": (
@@ -70,7 +70,7 @@ EXPECTED: dict[str, str] = {
     "jupyter_core.utils.run_sync": "(coro)",
 }
 
-#: coroutine functions that executors.py runs with run_sync/ensure_async
+#: coroutine functions that run/execute.py runs with run_sync/ensure_async
 ASYNC = ("nbclient.NotebookClient.async_start_new_kernel", "nbclient.NotebookClient.async_start_new_kernel_client",
          "nbclient.NotebookClient._async_cleanup_kernel", "jupyter_client.manager.AsyncKernelManager.is_alive",
          "jupyter_client.manager.AsyncKernelManager.start_kernel",
@@ -94,9 +94,9 @@ def _versions() -> str:
 
 
 def _why(path: str, problem: str) -> str:
-    return (f"mangfold's warm-kernel engine (src/mangfold/executors.py) uses {path}, which {problem} in the "
+    return (f"mangfold's warm-kernel engine (src/mangfold/run/execute.py) uses {path}, which {problem} in the "
             f"installed versions: {_versions()}. Install the versions pinned in {LOCK.name} "
-            f"(pip install -c {LOCK.name} -e '.[test]'), or adapt executors.py and tests/test_engine_internals.py "
+            f"(pip install -c {LOCK.name} -e '.[test]'), or adapt src/mangfold/run/execute.py and tests/test_engine_internals.py "
             f"to the new release before you commit a lock that has it.")
 
 
@@ -137,7 +137,7 @@ def _plain_signature(obj) -> str:
 
 def test_every_internal_has_an_expectation():
     assert sorted(EXPECTED) == sorted(ENGINE_INTERNALS), \
-        "executors.ENGINE_INTERNALS and EXPECTED in tests/test_engine_internals.py must list the same names"
+        "run.execute.ENGINE_INTERNALS and EXPECTED in tests/test_engine_internals.py must list the same names"
 
 
 @pytest.mark.parametrize("path", ENGINE_INTERNALS)

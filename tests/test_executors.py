@@ -1,4 +1,4 @@
-"""``mangfold run --municipality NAME|all`` and the executors (mangfold.municipal, mangfold.executors):
+"""``mangfold run --municipality NAME|all`` and the executors (mangfold.run.plan, mangfold.run.execute):
 a tiny two-municipality folder gives one report per municipality and a national report; warm kernels
 keep notebooks apart; the same units of work run on a Dask LocalCluster (slow)."""
 
@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from mangfold.cli import main
-from mangfold.executors import Published, Report, execute_reports
-from mangfold.pipeline import Job, list_notebooks, notebook_scope, run
+from mangfold.run import run
+from mangfold.run.execute import execute_reports, shutdown_kernels
+from mangfold.run.jobs import Job, Published, Report, has_any, list_notebooks, notebook_scope
 from mangfold.publish.context import read_csv
 from tests.helpers import VACANCIES, applications_csv, ingested
 from tools.nb import code, md, params_cell, write_notebook
@@ -139,8 +140,6 @@ def test_all_publishes_every_municipality_and_the_national_report(all_run):
 
 
 def test_a_notebook_runs_when_the_store_has_any_of_the_data_it_requires(two_store):
-    from mangfold.pipeline import has_any
-
     assert has_any(two_store, ("units",)) and has_any(two_store, ("boards", "units.sector"))
     assert not has_any(two_store, ("boards", "mentoring", "vacancies.no_such_column"))
     assert not has_any(two_store, ())
@@ -253,6 +252,4 @@ def test_dask_local_cluster_runs_the_same_units_of_work(tmp_path, two_store, two
                      str(two_notebooks), "--executor", "dask", "--scheduler", cluster.scheduler_address]) == 0
         assert _executed(whole / "2025") == ["10-datakvalitet.ipynb", "70-ks.ipynb"]
         with distributed.Client(cluster) as client:  # the run shut its kernels down
-            from mangfold.executors import shutdown_kernels
-
             assert sum(client.run(shutdown_kernels).values()) == 0

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mangfold.cli import main
-from mangfold.pipeline import list_notebooks, run
+from mangfold.run import list_notebooks, run
 from mangfold.publish import render
 from mangfold.store import ingest
 from tests.helpers import write_tiny

@@ -11,6 +11,12 @@ import sys
 import time
 from pathlib import Path
 
+from . import __version__
+from .config import ParamsError, default_store, load_params, parse_years
+
+# The commands' own modules are imported inside the commands: `mangfold --help` and argument errors
+# stay quick, and each command loads only what it needs (pandas, duckdb, nbformat, papermill, ...).
+# The same codes as mangfold.run.jobs, which is not imported here for that reason.
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -21,8 +27,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _years_arg(text: str):
-    from .config import parse_years
-
     try:
         return parse_years(text)
     except ValueError as exc:
@@ -42,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Exit status: 0 success, 1 a failed analysis or audit, 2 bad input or bad arguments.",
     )
-    p.add_argument("--version", action="version", version=f"mangfold {__import__('mangfold').__version__}")
+    p.add_argument("--version", action="version", version=f"mangfold {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     d = sub.add_parser("demo-data", help="write a synthetic municipality in the input data contract",
@@ -107,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_demo(args) -> int:
-    from .demo.generate import write_demo
+    from .demo.generate import write_demo  # numpy, pandas: only for this command (see the top)
 
     t0 = time.perf_counter()
     rows = write_demo(args.dir, years=(args.years.first, args.years.last), scale=args.scale, seed=args.seed)
@@ -118,8 +122,7 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_ingest(args) -> int:
-    from .config import default_store, load_params
-    from .store import ingest
+    from .store import ingest  # duckdb, pandas: only for this command (see the top)
 
     params = load_params(args.params)
     store = args.store or default_store()
@@ -134,9 +137,7 @@ def _cmd_ingest(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from .pipeline import run
-
-    from .executors import ExecutorError
+    from .run import ExecutorError, run  # duckdb, pandas, nbformat: only for this command (see the top)
 
     yr = args.year or args.years
     if args.scheduler and args.executor != "dask":
@@ -152,8 +153,7 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_audit(args) -> int:
-    from .config import load_params
-    from .publish.audit import audit, min_cell_from_provenance
+    from .publish.audit import audit, min_cell_from_provenance  # pandas, numpy: only for this command
 
     min_cell = args.min_cell or (None if args.params else min_cell_from_provenance(args.folder)) \
         or load_params(args.params)["min_cell"]
@@ -173,7 +173,7 @@ COMMANDS = {"demo-data": _cmd_demo, "ingest": _cmd_ingest, "run": _cmd_run, "aud
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .config import ParamsError
+    # the exceptions' modules import pandas, duckdb and nbformat: loaded after parsing, once a command runs
     from .contract.validate import ContractError
     from .publish.render import BrowserMissing
     from .store import StoreError

@@ -174,3 +174,34 @@ def file_counts(store: str | Path | None) -> pd.DataFrame:
 def input_hashes(store: str | Path | None) -> dict[str, str]:
     df = query(store, "SELECT file, sha256 FROM _files ORDER BY file")
     return dict(zip(df["file"], df["sha256"]))
+
+
+def has_data(store: str | Path | None, requires: tuple[str, ...]) -> bool:
+    """True when ``store`` has rows in one of the ``table`` entries or a value in one of the
+    ``table.column`` entries of ``requires`` (a notebook's ``metadata.mangfold.requires``)."""
+    with connect(store) as con:
+        columns = set(con.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall())
+        tables = {t for t, _ in columns}
+        for req in requires:
+            table, _, column = req.partition(".")
+            if (table, column) not in columns if column else table not in tables:
+                continue
+            sql = (f'SELECT count("{column}") FROM "{table}"' if column
+                   else f'SELECT count(*) FROM (SELECT 1 FROM "{table}" LIMIT 1)')
+            if con.execute(sql).fetchone()[0] > 0:
+                return True
+    return False
+
+
+def years_by_municipality(store: str | Path | None) -> dict[str, set[int]]:
+    """The years with vacancies of each municipality (``units.municipality``)."""
+    df = query(store, "SELECT u.municipality, v.year FROM vacancies v JOIN units u USING (unit_id) GROUP BY 1, 2")
+    out: dict[str, set[int]] = {}
+    for m, y in df.itertuples(index=False):
+        out.setdefault(str(m), set()).add(int(y))
+    return out
+
+
+def quarantine(store: str | Path | None) -> pd.DataFrame:
+    """The quarantined rows (restricted): table, file, row, reason, record."""
+    return query(store, 'SELECT "table", file, "row", reason, record FROM _quarantine ORDER BY "table", "row"')

@@ -1,4 +1,4 @@
-"""Tests for mangfold.analyses.funnel_fit (guarded fits of the funnel tables)."""
+"""Tests for mangfold.analyses.funnel.fit (guarded fits of the funnel tables)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from mangfold.analyses.funnel_fit import NOTE_LENGTH, fit_or_note
+from mangfold.analyses.funnel.fit import NOTE_LENGTH, fit_or_note
 
 
 def test_skip_conditions_in_order_without_fitting():

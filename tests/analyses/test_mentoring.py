@@ -1,4 +1,4 @@
-"""Tests for mangfold.analyses.mentoring (pilot 2) and mangfold.analyses.training (pilot 3).
+"""Tests for mangfold.analyses.mentoring (pilot 2) and mangfold.analyses.pilots.training (pilot 3).
 
 Hand case (report year 2025, workforce snapshots 2021-2025):
 
@@ -32,7 +32,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from mangfold.analyses import mentoring, training
+from mangfold.analyses import mentoring
+from mangfold.analyses.pilots import training
 from mangfold.stats.survival import kaplan_meier
 from mangfold.store import ingest
 from tests.helpers import applications_csv, ingested
@@ -192,8 +193,8 @@ def test_training_completion_and_matched_outcomes(tmp_path):
     assert c.loc["2023", "share_completed"] == 1.0
     fu = training.training_followup(store, year=2025, seed=3).set_index("person_id")
     assert set(fu.index) == {"N1", "N2", "N3"}  # N9 not in workforce; N4 not new; C* were there before
-    assert_allclose(fu.loc["N1", list(training.OUTCOMES)].astype(float), [1, 1, 1, 1])
-    assert_allclose(fu.loc["N2", list(training.OUTCOMES)].astype(float), [0, 0, 0, 0])
+    assert_allclose(fu.loc["N1", list(training.TRAINING_OUTCOMES)].astype(float), [1, 1, 1, 1])
+    assert_allclose(fu.loc["N2", list(training.TRAINING_OUTCOMES)].astype(float), [0, 0, 0, 0])
     out = training.outcome_comparison(fu.reset_index()).set_index("outcome")
     assert tuple(out.loc["promoted", ["n_participants", "x_participants", "n_comparison", "x_comparison"]]) == \
         (1, 1, 2, 0)

@@ -1,4 +1,4 @@
-"""Tests for the pilot evaluation (mangfold.analyses.pilots, pilot_panel, pilot_text, job_analysis).
+"""Tests for the pilot evaluation (mangfold.analyses.pilots: its face, panel, text, job_analysis).
 
 The estimators themselves (coverage, TWFE bias, hand 2x2, exact randomisation p) are tested in
 tests/stats/test_did.py; here: the panel rule on a hand-made folder, the wiring into the
@@ -38,7 +38,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from mangfold.analyses import job_analysis, pilot_text, pilots
+from mangfold.analyses import pilots
+from mangfold.analyses.pilots import job_analysis
+from mangfold.analyses.pilots import text as pilot_text
 from mangfold.config import DEFAULTS
 from mangfold.store import ingest
 from tests.helpers import ingested
@@ -477,12 +479,12 @@ def test_demo_report_shows_the_pilots(demo_run):
 
 def test_planning_without_any_cell_reaching_the_denominator_has_no_design():
     # a pilot unit whose focal-group applicants were never interviewed: no design, no planning rows
-    from mangfold.analyses.pilot_planning import current_design
+    from mangfold.analyses.pilots.planning import current_design
 
     panel = pd.DataFrame({"unit_id": ["u1", "u1"], "year": [2024, 2025], "treated": [False, True],
                           "cohort": [2025.0, 2025.0], "interviewed": [0, 0], "qualified": [0, 0],
                           "applied": [0, 0], "hired": [0, 0]})
-    from mangfold.analyses.pilot_planning import OUTCOMES
+    from mangfold.analyses.pilots.planning import OUTCOMES
 
     for outcome in OUTCOMES:
         assert current_design(panel.assign(**{OUTCOMES[outcome][1]: 0}), outcome)["n_units_treated"] == 0

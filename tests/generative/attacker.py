@@ -486,10 +486,12 @@ def attack_shares(t: Table, out: Path) -> list[Finding]:
 
 
 # ------------------------------------------------------------------ (f)
-PERSON_WORDS = (r"av|leder|ledere|lederen|toppleder|toppledere|søker|søkere|søkerne|styre|styrer|styremedlem|"
+#: persons only: boards, municipalities and vacancies are organisations or posts ("2 av 3 styrer" is
+#: not a count of persons; "X av Y" alone says nothing of what is counted)
+PERSON_WORDS = (r"leder|ledere|lederen|toppleder|toppledere|søker|søkere|søkerne|styremedlem|"
                 r"styremedlemmer|medlem|medlemmer|person|personer|ansatt|ansatte|kvinne|kvinner|mann|menn|"
                 r"deltaker|deltakere|mentor|mentorer|mentee|par|kandidat|kandidater|innstilt|innstilte|"
-                r"ansettelse|ansettelser|tilsatt|tilsatte|intervjuet|kvalifisert|kvalifiserte|nye")
+                r"ansettelse|ansettelser|tilsatt|tilsatte|intervjuet|kvalifisert|kvalifiserte")
 NARRATIVE_RE = re.compile(rf"(?<![\d.,–-])(?<![\d.,–-] )([1-4])\s+({PERSON_WORDS})\b", re.I)
 #: Documented whitelist: numbers in the report's fixed text that are not counts of persons.
 #: - code numbers: "landbakgrunnsgruppe 2 søker ...", "hovedutfordring 3", "tiltak 2.1", "pilot 3";

@@ -92,3 +92,21 @@ def test_publishing_a_column_without_a_role_is_an_error(tmp_path):
     df = pd.DataFrame({"group": ["a"], "n": [10], "mystery": [1.0]})
     with pytest.raises(ValueError, match="mystery"):
         ctx.table(df, TableSpec(name="t", counts=("n",), dims=("group",)), show=False)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo_run")
+def test_readme_municipality_all_publishes_every_report_and_nothing_leaks(demo_run, tmp_path):
+    """README: ``mangfold run --year 2025 --municipality all`` on the demo publishes the
+    municipality's report and the national report, and an attacker reading only the public files
+    recovers nothing (tests/generative/attacker.py)."""
+    from mangfold.cli import main
+    from tests.generative.attacker import attack
+
+    out = tmp_path / "out"
+    status = main(["run", "--year", "2025", "--store", str(demo_run.store), "--out", str(out), "--jobs", "2",
+                   "--municipality", "all"])
+    assert status == 0
+    published = sorted(p.parent.parent.relative_to(out).as_posix() for p in out.glob("*/*/public/report.html"))
+    assert any(p.startswith("national/") for p in published) and len(published) >= 2, published
+    assert attack(out).findings == []

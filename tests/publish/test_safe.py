@@ -226,7 +226,7 @@ def _hostile_data(src: Path, dst: Path) -> Path:
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory, demo_data) -> Path:
     """The small demo with hostile names run through the pipeline; its ``OUT/2025``."""
-    from mangfold.pipeline import run
+    from mangfold.run import run
 
     base = tmp_path_factory.mktemp("hostile")
     data = _hostile_data(demo_data, base / "data")

@@ -1,7 +1,7 @@
 """Pilot planning: how many treated units, or how many years under the pilot, an effect needs.
 
 The panel DiD power model of :mod:`mangfold.stats.panel_power`, anchored to the TWFE estimate
-actually obtained (:func:`mangfold.analyses.pilot_estimation.pilot_effects`).
+actually obtained (:func:`mangfold.analyses.pilots.estimation.pilot_effects`).
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..stats import panel_power
-from ..tablespec import TableSpec
-from .pilot_panel import MIN_TWO_OUTCOMES, OUTCOMES
+from ...stats import panel_power
+from ...tablespec import TableSpec
+from .panel import MIN_TWO_OUTCOMES, OUTCOMES
 
 PLANNING_COLUMNS = ["pilot", "outcome", "effect", "n_units_treated", "n_units_control", "n_periods_pre",
                     "n_periods_post", "mde_current", "n_units_treated_needed", "units_feasible",

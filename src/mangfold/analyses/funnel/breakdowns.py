@@ -1,7 +1,7 @@
 """The funnel comparison broken down by gender and by sector (the focal group only), and over the
 years (trend, every group).
 
-All three tables use the aggregate comparison of :func:`mangfold.analyses.funnel_core.compare`
+All three tables use the aggregate comparison of :func:`mangfold.analyses.funnel.core.compare`
 (Wilson rates, Katz impact-ratio interval, Fisher exact test, Holm within the table and year,
 verdict with MDE). The trend test fits one logistic model per group and transition on counts per
 (year, unit, level, background) with cluster-robust errors by unit.
@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..contract.schemas import GENDER
-from ..stats.binomial import binomial_glm
-from ..tablespec import TableSpec
-from .funnel_core import (STAGE_COLS, TRANSITION_NAMES, TRANSITIONS, add_total, compare,
+from ...contract.schemas import GENDER
+from ...stats.binomial import binomial_glm
+from ...tablespec import TableSpec
+from .core import (STAGE_COLS, TRANSITION_NAMES, TRANSITIONS, add_total, compare,
                           groups_present, params_get, sort_rows, transition_counts, versus_reference)
-from .funnel_fit import fit_or_note
+from .fit import fit_or_note
 
 #: columns of the breakdown tables after their dimension columns
 BREAKDOWN_COLUMNS: tuple[str, ...] = (
@@ -76,7 +76,7 @@ def _breakdown(cells: pd.DataFrame, dim: str, *, params: dict[str, Any], year: i
 def by_gender(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataFrame:
     """``funnel_gender``: the focal group against the reference group *of the same gender* (and ``all``),
     per transition, all position levels together. Columns: ``year, gender`` and
-    :data:`BREAKDOWN_COLUMNS` (see :func:`mangfold.analyses.funnel_core.compare`); Holm over this table.
+    :data:`BREAKDOWN_COLUMNS` (see :func:`mangfold.analyses.funnel.core.compare`); Holm over this table.
     Comparing a group's impact ratio for women with that for men shows whether the gap differs by gender."""
     return _breakdown(cells, "gender", params=params, year=year, order=(*GENDER, "all"))
 

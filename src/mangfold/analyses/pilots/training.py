@@ -29,15 +29,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..stats.proportions import wilson_interval
-from ..stats.strata import mantel_haenszel
-from ..store import connect, query
-from ..tablespec import TableSpec
-from .mentoring import match_comparisons
+from ...stats.proportions import wilson_interval
+from ...stats.strata import mantel_haenszel
+from ...store import connect, query
+from ...tablespec import TableSpec
+from ..mentoring import match_comparisons
 
 PROGRAM = "strengthened_training"
 LEVEL_RANK = {"employee": 0, "leader": 1, "top_leader": 2}
-OUTCOMES = ("applied_later", "applied_leader_later", "promoted", "retained")
+TRAINING_OUTCOMES = ("applied_later", "applied_leader_later", "promoted", "retained")
 
 COMPLETION_SPEC = TableSpec(
     name="training_completion",
@@ -49,7 +49,7 @@ COMPLETION_SPEC = TableSpec(
     title="Styrket opplæring: deltakere og fullført",
 )
 _DER = ("rate_participants", "rate_comparison", "difference", "odds_ratio", "or_ci_low", "or_ci_high", "p_value")
-OUTCOMES_SPEC = TableSpec(
+TRAINING_OUTCOMES_SPEC = TableSpec(
     name="training_outcomes",
     counts=("n_participants", "x_participants", "n_comparison", "x_comparison"),
     derived={c: _DER for c in ("n_participants", "x_participants", "n_comparison", "x_comparison")},
@@ -83,11 +83,11 @@ def training_followup(store: str | Path, *, year: int, seed: int, k: int = 5) ->
 
     Columns: ``person_id, group`` (``participant`` / ``comparison``), ``matched_to``,
     ``baseline_year, unit_id, sector, position_level, background, completed`` (participants) and one 0/1
-    column per outcome in :data:`OUTCOMES` (NaN for ``retained`` when the next snapshot is after
+    column per outcome in :data:`TRAINING_OUTCOMES` (NaN for ``retained`` when the next snapshot is after
     the data). Only persons with a baseline before the report year and the last workforce year.
     """
     cols = ["person_id", "group", "matched_to", "baseline_year", "unit_id", "sector", "position_level",
-            "background", "completed", *OUTCOMES]
+            "background", "completed", *TRAINING_OUTCOMES]
     with connect(store) as con:
         last = con.execute("SELECT max(year) FROM workforce WHERE year <= ?", [int(year)]).fetchone()[0]
         first = con.execute("SELECT min(year) FROM workforce").fetchone()[0]
@@ -138,7 +138,7 @@ def training_followup(store: str | Path, *, year: int, seed: int, k: int = 5) ->
                 AS retained
             FROM _s s""", {"year": int(year), "last": int(last)}).df()
     out = sel.merge(o, on="person_id", how="left")
-    for c in OUTCOMES:
+    for c in TRAINING_OUTCOMES:
         out[c] = out[c].astype(float)
     out.loc[out["baseline_year"] + 1 > last, "retained"] = np.nan
     return out[cols].sort_values(["group", "person_id"], ascending=[False, True]).reset_index(drop=True)
@@ -158,7 +158,7 @@ def outcome_comparison(fu: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame
     if fu is None or not len(fu):
         return pd.DataFrame(columns=cols)
     rows = []
-    for outcome in OUTCOMES:
+    for outcome in TRAINING_OUTCOMES:
         d = fu.dropna(subset=[outcome])
         p = d["group"] == "participant"
         x1, n1 = float(d.loc[p, outcome].sum()), int(p.sum())

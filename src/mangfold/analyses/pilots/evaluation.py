@@ -2,15 +2,9 @@
 
 Pilot 4 ("minst to kvalifiserte kandidater fra landbakgrunnsgruppe 2 til intervju") and pilot 1
 (grundig jobbanalyse) start in different units at different dates (the ``pilots`` table), so the
-design is a staggered adoption. The work is split by topic, and every public name is re-exported
-here for the notebooks:
-
-* :mod:`.pilot_panel`: the unit x year panel and its rule, the pilot funnel and compliance;
-* :mod:`.pilot_estimation`: the contract table ``pilot_effects`` and the event-study and
-  pre-trend tables (estimators of :mod:`mangfold.stats.did`);
-* :mod:`.pilot_planning`: the planning table (:mod:`mangfold.stats.panel_power`).
-
-:func:`evaluate` runs everything for one report year.
+design is a staggered adoption. :func:`evaluate` runs everything for one report year, from the
+pieces in :mod:`.panel` (the unit x year panel, the pilot funnel, compliance), :mod:`.estimation`
+(``pilot_effects``, event study, pre-trends) and :mod:`.planning` (the planning table).
 """
 
 from __future__ import annotations
@@ -21,25 +15,13 @@ from typing import Any
 
 import pandas as pd
 
-from .pilot_estimation import (
-    EFFECT_COLUMNS, EFFECTS_SPEC, EVENT_COLUMNS, EVENT_SPEC, FEW_TREATED_UNITS, FEW_UNITS_NOTE, PRETREND_COLUMNS,
-    PRETREND_SPEC, callaway_santanna_fits, event_study_table, event_window, pilot_effects, pretrend_table,
-)
-from .pilot_panel import (
-    COMPLIANCE_SPEC, FUNNEL_SPEC, JOB_ANALYSIS_OUTCOMES, MIN_TWO_OUTCOMES, OUTCOMES, STAGES, compliance, has_pilot,
-    pilot_funnel, pilot_panel, pilots_with_units, vacancy_status,
-)
-from .pilot_planning import PLANNING_COLUMNS, PLANNING_SPEC, current_design, planning_table
+from .estimation import (EFFECT_COLUMNS, EVENT_COLUMNS, PRETREND_COLUMNS, callaway_santanna_fits, event_study_table,
+                         pilot_effects, pretrend_table)
+from .panel import (JOB_ANALYSIS_OUTCOMES, MIN_TWO_OUTCOMES, STAGES, compliance, pilot_funnel, pilot_panel,
+                    pilots_with_units, vacancy_status)
+from .planning import PLANNING_COLUMNS, planning_table
 
-#: public names, including those re-exported for the notebooks and tests
-__all__ = [
-    "COMPLIANCE_SPEC", "DID_PILOTS", "EFFECT_COLUMNS", "EFFECTS_SPEC", "EVENT_COLUMNS", "EVENT_SPEC",
-    "FEW_TREATED_UNITS", "FEW_UNITS_NOTE", "FUNNEL_COLUMNS", "FUNNEL_SPEC", "JOB_ANALYSIS_OUTCOMES",
-    "MIN_TWO_OUTCOMES", "OUTCOMES", "PLANNING_COLUMNS", "PLANNING_SPEC", "PRETREND_COLUMNS", "PRETREND_SPEC",
-    "STAGES", "PilotResults", "callaway_santanna_fits", "compliance", "current_design", "evaluate",
-    "event_study_table", "event_window", "has_pilot", "pilot_effects", "pilot_funnel", "pilot_panel",
-    "pilots_with_units", "planning_table", "pretrend_table", "vacancy_status",
-]
+__all__ = ["DID_PILOTS", "FUNNEL_COLUMNS", "PilotResults", "evaluate"]
 
 FUNNEL_COLUMNS = ["pilot", "status", "units", "vacancies", *STAGES, "rate_qualified_to_interviewed",
                   "rate_interviewed_to_hired", "rate_applied_to_hired"]

@@ -4,8 +4,8 @@ Pilot 4 ("minst to kvalifiserte kandidater fra landbakgrunnsgruppe 2 til intervj
 (grundig jobbanalyse) start in different units at different dates (the ``pilots`` table), so the
 design is a staggered adoption. This module builds the panel from the store; the estimators of
 :mod:`mangfold.stats.did` and :mod:`mangfold.stats.panel_power` are called on it by
-:mod:`mangfold.analyses.pilot_estimation` (the contract table ``pilot_effects``, event study,
-pre-trends) and :mod:`mangfold.analyses.pilot_planning` (the planning table).
+:mod:`mangfold.analyses.pilots.estimation` (the contract table ``pilot_effects``, event study,
+pre-trends) and :mod:`mangfold.analyses.pilots.planning` (the planning table).
 
 Panel rule (documented in the report's method appendix)
 ------------------------------------------------------
@@ -38,9 +38,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..stats.proportions import wilson_interval
-from ..store import query, tables_present
-from ..tablespec import TableSpec
+from ...stats.proportions import wilson_interval
+from ...store import query, tables_present
+from ...tablespec import TableSpec
 
 #: outcome -> (numerator stage, denominator stage) of the focal group's applications
 OUTCOMES: dict[str, tuple[str, str]] = {

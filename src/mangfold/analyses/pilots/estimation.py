@@ -1,6 +1,6 @@
 """Pilot effects (pilots 1 and 4): the staggered difference-in-differences estimates.
 
-On the unit x year panel of :mod:`.pilot_panel`, this module calls the estimators of
+On the unit x year panel of :mod:`.panel`, this module calls the estimators of
 :mod:`mangfold.stats.did` and returns the contract table ``pilot_effects`` (:func:`pilot_effects`)
 plus the event-study (:func:`event_study_table`) and pre-trend (:func:`pretrend_table`) tables.
 The Callaway-Sant'Anna fit is shared between the effects and the event study
@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from ..stats import did
-from ..tablespec import TableSpec
-from .pilot_panel import MIN_TWO_OUTCOMES, OUTCOMES
+from ...stats import did
+from ...tablespec import TableSpec
+from .panel import MIN_TWO_OUTCOMES, OUTCOMES
 
 #: below this many treated units, clustered standard errors tend to be too small (MacKinnon & Webb
 #: 2017, "Wild bootstrap inference for wildly different cluster sizes"; in the small demo, with about

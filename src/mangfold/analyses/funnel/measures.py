@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..contract.schemas import IMMIGRANT_BACKGROUNDS, LEADER_LEVELS, POSITION_LEVEL
-from ..stats.binomial import predicted_rates
-from ..stats.proportions import wilson_interval
-from ..tablespec import TableSpec
-from .funnel_core import LEVELS_ALL, params_get, sort_rows
-from .funnel_fit import fit_or_note
+from ...contract.schemas import IMMIGRANT_BACKGROUNDS, LEADER_LEVELS, POSITION_LEVEL
+from ...stats.binomial import predicted_rates
+from ...stats.proportions import wilson_interval
+from ...tablespec import TableSpec
+from .core import LEVELS_ALL, params_get, sort_rows
+from .fit import fit_or_note
 
 MEASURE23_SPEC = TableSpec(
     name="funnel_measure23",

@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..contract.schemas import BACKGROUND, IMMIGRANT_BACKGROUNDS, POSITION_LEVEL, STAGES
-from ..stats.multiple import holm
-from ..stats.proportions import wilson_interval
-from ..stats.ratios import four_fifths_flag, impact_ratio, mde_two_proportions, two_proportion_test, verdict
-from ..store import query
+from ...contract.schemas import BACKGROUND, IMMIGRANT_BACKGROUNDS, POSITION_LEVEL, STAGES
+from ...stats.multiple import holm
+from ...stats.proportions import wilson_interval
+from ...stats.ratios import four_fifths_flag, impact_ratio, mde_two_proportions, two_proportion_test, verdict
+from ...store import query
 
 #: Stage count columns of a cell, in funnel order (``applied`` = every application).
 STAGE_COLS: tuple[str, ...] = ("applied", *STAGES)

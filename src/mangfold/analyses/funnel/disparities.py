@@ -1,22 +1,8 @@
-"""Recruitment funnel ("Rekruttering"): where representation is lost, how large the gap is, whether it
-is explained by the vacancies people apply to, and whether the data can tell at all.
-
-Flow: :func:`load_cells` (one DuckDB query: application counts per vacancy, background, gender and
-stage) -> the functions below (pandas group sums and vectorised statistics on counts) -> tidy tables
-with a :class:`~mangfold.tablespec.TableSpec` each.
-
-=======================  =========================================================================
-function                 table
-=======================  =========================================================================
-:func:`disparity`        ``funnel_disparity`` (results contract), with aggregate and within-vacancy
-                         comparisons, Holm-adjusted tests, verdicts, MDE and undeclared bounds
-:func:`representation`   each group's share of the applications at each stage, from the public
-                         ``funnel_disparity`` (for the figure; not a table of its own)
-:func:`stage_decomposition`  ``funnel_stages`` (:mod:`.funnel_stages`)
-:func:`measure_23`       ``funnel_measure23`` + the restricted vacancy list (:mod:`.funnel_measures`)
-:func:`measure_associations`  ``funnel_measures`` (2.1, 3.2, 3.4) (:mod:`.funnel_measures`)
-:func:`by_gender`, :func:`by_sector`, :func:`trend`, :func:`trend_test`  (:mod:`.funnel_breakdowns`)
-=======================  =========================================================================
+"""The funnel's main table, ``funnel_disparity``: each group against the reference group at every
+transition of the recruitment process (aggregate and within-vacancy comparisons, Holm-adjusted tests,
+verdicts, MDE and undeclared bounds), and :func:`representation`, each group's share of the
+applications at each stage read back from the public copy of that table (for the figure; not a
+table of its own).
 
 Counts are *applications*: a person who applies to several vacancies counts once per application.
 """
@@ -28,26 +14,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..stats.multiple import holm
-from ..stats.proportions import wilson_interval
-from ..stats.strata import mantel_haenszel
-from ..tablespec import TableSpec
-from .funnel_breakdowns import (GENDER_SPEC, SECTOR_SPEC, TREND_SPEC, TREND_TEST_SPEC, by_gender, by_sector,
-                                trend, trend_test)
-from .funnel_core import (LEVELS_ALL, STAGE_COLS, STAGE_TRANSITIONS, TRANSITION_NAMES, UNDECLARED, add_total,
-                          compare, groups_present, load_cells, params_get, sort_rows, transition_counts,
-                          versus_reference)
-from .funnel_measures import (MEASURE23_SPEC, MEASURES_SPEC, measure_23, measure_23_vacancies,
-                              measure_associations)
-from .funnel_stages import STAGES_SPEC, stage_decomposition, stages_long
+from ...stats.multiple import holm
+from ...stats.proportions import wilson_interval
+from ...stats.strata import mantel_haenszel
+from ...tablespec import TableSpec
+from .core import (LEVELS_ALL, STAGE_COLS, STAGE_TRANSITIONS, TRANSITION_NAMES, UNDECLARED, add_total, compare,
+                   groups_present, params_get, sort_rows, transition_counts, versus_reference)
 
-__all__ = [
-    "CONTRACT_COLUMNS", "DISPARITY_SPEC", "STAGES_SPEC", "MEASURE23_SPEC", "MEASURES_SPEC",
-    "GENDER_SPEC", "SECTOR_SPEC", "TREND_SPEC", "TREND_TEST_SPEC", "load_cells", "disparity", "within_vacancy",
-    "representation", "stage_decomposition", "stages_long", "measure_23", "measure_23_vacancies",
-    "measure_associations",
-    "by_gender", "by_sector", "trend", "trend_test", "TRANSITION_NAMES", "LEVELS_ALL",
-]
+__all__ = ["CONTRACT_COLUMNS", "EXTRA_COLUMNS", "DISPARITY_SPEC", "within_vacancy", "disparity", "representation"]
 
 #: ``funnel_disparity.csv`` columns fixed by the results contract, in this order.
 CONTRACT_COLUMNS: tuple[str, ...] = (
@@ -145,7 +119,7 @@ def disparity(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.D
     Columns: the results contract's (:data:`CONTRACT_COLUMNS`) in order, then :data:`EXTRA_COLUMNS`.
     ``n_group``/``n_reference``: applications of the group / reference group at the transition's first
     stage; ``passed_*``: those of them that reached its last stage. Aggregate statistics are explained
-    in :func:`mangfold.analyses.funnel_core.compare`; the within-vacancy columns in
+    in :func:`mangfold.analyses.funnel.core.compare`; the within-vacancy columns in
     :func:`within_vacancy`. ``p_adjusted`` and ``p_within_vacancy_adjusted``: Holm over the year's
     family, i.e. every row of this table (all levels, transitions and groups). ``test``: the name of
     the two-sided test behind ``p_value``. Rows with no applications of a group at a level get

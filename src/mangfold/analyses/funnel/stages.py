@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..tablespec import TableSpec
-from .funnel_core import (LEVELS_ALL, STAGE_COLS, STAGE_TRANSITIONS, add_total, groups_present, params_get,
+from ...tablespec import TableSpec
+from .core import (LEVELS_ALL, STAGE_COLS, STAGE_TRANSITIONS, add_total, groups_present, params_get,
                           sort_rows)
 
 #: per-stage columns, in stage order: ``impact_ratio_<t>``, ``log_impact_ratio_<t>``, ``share_of_loss_<t>``,

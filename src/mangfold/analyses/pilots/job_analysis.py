@@ -1,7 +1,7 @@
 """Thorough job analysis (pilot 1): vacancies with and without a job analysis, within units.
 
 The difference in differences across the pilot's start (intention to treat of pilot membership) is
-in :mod:`.pilots` (rows of ``pilot_effects`` with ``pilot = 'job_analysis'``).
+in :mod:`.estimation` (rows of ``pilot_effects`` with ``pilot = 'job_analysis'``).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..stats.strata import mantel_haenszel
-from ..store import query
-from ..tablespec import TableSpec
-from .pilot_panel import JOB_ANALYSIS_OUTCOMES, OUTCOMES
+from ...stats.strata import mantel_haenszel
+from ...store import query
+from ...tablespec import TableSpec
+from .panel import JOB_ANALYSIS_OUTCOMES, OUTCOMES
 
 _JA_DER = ("rate_with", "rate_without", "difference", "or_within_unit", "or_ci_low", "or_ci_high", "p_within_unit")
 JOB_ANALYSIS_SPEC = TableSpec(

@@ -1,0 +1,510 @@
+"""Where the units of work run: local worker processes or a Dask cluster.
+
+A *report* is one (municipality or national, year): its notebooks (:class:`mangfold.run.jobs.Job`),
+then its summary notebook, then publishing (render, audit, provenance, atomic swap). Every notebook is
+an independent unit of work; a report's summary is submitted when its other notebooks are done, and its
+publishing when the summary is. :func:`execute_reports` schedules any number of reports on
+
+* ``local``: ``jobs`` worker processes on this machine (:class:`concurrent.futures.ProcessPoolExecutor`);
+* ``dask``: a dask.distributed cluster (``Client(scheduler).submit`` of the same task function; without
+  a scheduler address a ``LocalCluster`` with ``jobs`` single-threaded worker processes). Workers must
+  see the store, its partitions and the output folder at the same paths (a shared file system);
+  install with ``pip install -e .[dask]``.
+
+Warm kernels. Starting a Jupyter kernel and importing the scientific stack costs about 4 s per
+notebook, which dominates when a national run executes a thousand small notebooks. Each worker
+therefore keeps one kernel and executes notebook after notebook in it with papermill (the same
+parameter injection, outputs and errors as ``papermill.execute_notebook``); before each
+notebook the kernel's namespace is cleared (``%reset -f``), open figures are closed and the working
+directory is set to the notebook's folder, so a notebook sees only its own variables. Imported modules
+stay loaded (that is the saving). After the reset the surviving objects (mostly the imported modules)
+are frozen (:func:`gc.freeze`), so that the garbage collections of the next notebook need not scan
+them again: that took about 0.27 s per notebook; a full collection runs every
+:data:`FULL_COLLECT_EVERY` notebooks. A kernel is replaced after a failure that is not a cell error, after
+:data:`MAX_NOTEBOOKS_PER_KERNEL` notebooks, and when a new run starts on a long-lived Dask worker.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Literal
+
+import nbformat
+from jupyter_core.utils import ensure_async, run_sync
+from tqdm import tqdm
+
+from .jobs import THREAD_VARS, Job, JobResult, Published, Report, ReportOutcome, has_any
+
+Executor = Literal["local", "dask"]
+EXECUTORS: tuple[str, ...] = ("local", "dask")
+MAX_NOTEBOOKS_PER_KERNEL = 250
+ENGINE = "mangfold-warm"
+MSG_NO_DASK = ("--executor dask needs dask.distributed, which is not installed: "
+               "pip install -e .[dask]  (or: pip install 'dask[distributed]')")
+
+
+class ExecutorError(RuntimeError):
+    """The executor cannot start (dask missing, scheduler unreachable): exit status 2."""
+
+
+# ------------------------------------------------------------------ warm kernels (in the worker)
+_local = threading.local()        # the kernel of this worker thread
+_all_kernels: list = []           # every kernel of this process (for shutdown from any thread)
+_all_lock = threading.Lock()
+_finalizer_registered = False
+
+
+@dataclass
+class _Kernel:
+    client: Any  # an nbclient.NotebookClient that owns km and kc
+    token: str
+    sockets: str  # the folder of its IPC sockets
+    runs: int = 0
+
+
+def _start_kernel(cwd: str, token: str) -> _Kernel:
+    from nbclient import NotebookClient  # only the workers run notebooks: keeps `mangfold run` quick to start
+
+    # One notebook per core already runs in parallel: a multi-threaded maths library in every
+    # kernel only oversubscribes the cores (small SVDs became ~100x slower). Kernels inherit this.
+    for var in THREAD_VARS:
+        os.environ.setdefault(var, "1")
+    client = NotebookClient(nbformat.v4.new_notebook(), kernel_name="python3", startup_timeout=120)
+    client.km = client.create_kernel_manager()
+    client.km.transport = "ipc"  # Unix sockets: local, no TCP ports (and no warning about unencrypted TCP)
+    sockets = tempfile.mkdtemp(prefix="mangfold-kernel-")
+    client.km.ip = os.path.join(sockets, "k")
+    client.start_new_kernel(cwd=cwd)
+    client.start_new_kernel_client()
+    k = _Kernel(client, token, sockets)
+    global _finalizer_registered
+    with _all_lock:
+        if not _finalizer_registered:
+            _finalizer_registered = True
+            multiprocessing.util.Finalize(None, shutdown_kernels, exitpriority=100)  # worker processes skip atexit
+            atexit.register(shutdown_kernels)
+        _all_kernels.append(k)
+    return k
+
+
+def _shutdown(k: _Kernel | None) -> None:
+    if k is None:
+        return
+    proc = getattr(getattr(k.client.km, "provisioner", None), "process", None)
+    try:
+        k.client._cleanup_kernel()
+    except Exception:  # noqa: BLE001 - a dead kernel is already shut down
+        pass
+    if proc is not None and proc.poll() is None:  # e.g. shut down from another thread's event loop
+        proc.kill()
+        proc.wait(timeout=10)
+    shutil.rmtree(k.sockets, ignore_errors=True)
+    with _all_lock:
+        if k in _all_kernels:
+            _all_kernels.remove(k)
+
+
+def shutdown_kernels() -> int:
+    """Shut down every warm kernel of this process (Dask: ``client.run(shutdown_kernels)``); returns
+    how many there were. A worker thread whose kernel is gone starts a new one on its next notebook."""
+    with _all_lock:
+        ks = list(_all_kernels)
+    for k in ks:
+        _shutdown(k)
+    _local.kernel = None
+    return len(ks)
+
+
+def _alive(k: _Kernel | None) -> bool:
+    if k is None or k.client.km is None:
+        return False
+
+    async def check():
+        return await ensure_async(k.client.km.is_alive())
+
+    return bool(run_sync(check)())
+
+
+def _kernel(cwd: str, token: str) -> _Kernel:
+    k = getattr(_local, "kernel", None)
+    alive = _alive(k)
+    if alive and k.token == token and k.runs < MAX_NOTEBOOKS_PER_KERNEL:
+        return k
+    _shutdown(k)
+    _local.kernel = _start_kernel(cwd, token)
+    return _local.kernel
+
+
+_RESET = """get_ipython().run_line_magic("reset", "-f")
+import gc as _gc, os as _os, sys as _sys
+_os.chdir({cwd!r})
+if "matplotlib.pyplot" in _sys.modules:
+    _sys.modules["matplotlib.pyplot"].close("all")
+if {full_collect}:
+    _gc.unfreeze()
+_gc.collect()
+_gc.freeze()
+del _gc, _os, _sys
+get_ipython().execution_count = 1
+"""
+#: a full garbage collection (frozen objects included) every this many notebooks per kernel
+FULL_COLLECT_EVERY = 25
+
+
+def _reset(k: _Kernel, cwd: str) -> None:
+    code = _RESET.format(cwd=cwd, full_collect=k.runs % FULL_COLLECT_EVERY == 0)
+    reply = run_sync(k.client.kc.execute_interactive)(code, store_history=False,
+                                                      timeout=120, output_hook=lambda msg: None)
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"could not reset the kernel: {reply['content'].get('evalue', '')}")
+
+
+#: The private or undocumented papermill, nbclient, jupyter_client and jupyter_core names the warm kernels
+#: (:func:`_start_kernel`, :func:`_shutdown`, :func:`_alive`, :func:`_reset`, :func:`_register_engine`)
+#: rely on, as dotted paths. tests/test_engine_internals.py checks that each exists, with the signature
+#: this module expects, in the installed versions (pinned in requirements.lock), so that an upgrade
+#: that changes one fails there, by name, rather than as a hung or wrong run.
+ENGINE_INTERNALS: tuple[str, ...] = (
+    "papermill.execute_notebook",
+    "papermill.PapermillExecutionError",
+    "papermill.engines.NBClientEngine.execute_managed_notebook",
+    "papermill.engines.papermill_engines._engines",
+    "papermill.engines.papermill_engines.register",
+    "papermill.clientwrap.PapermillNotebookClient",
+    "papermill.clientwrap.PapermillNotebookClient.execute",
+    "papermill.log.logger",
+    "papermill.utils.merge_kwargs",
+    "papermill.utils.remove_args",
+    "nbclient.NotebookClient",
+    "nbclient.NotebookClient.km",
+    "nbclient.NotebookClient.kc",
+    "nbclient.NotebookClient.kernel_manager_class",
+    "nbclient.NotebookClient.startup_timeout",
+    "nbclient.NotebookClient.create_kernel_manager",
+    "nbclient.NotebookClient.start_new_kernel",
+    "nbclient.NotebookClient.async_start_new_kernel",
+    "nbclient.NotebookClient.start_new_kernel_client",
+    "nbclient.NotebookClient.async_start_new_kernel_client",
+    "nbclient.NotebookClient.setup_kernel",
+    "nbclient.NotebookClient._cleanup_kernel",
+    "nbclient.NotebookClient._async_cleanup_kernel",
+    "jupyter_client.manager.AsyncKernelManager.transport",
+    "jupyter_client.manager.AsyncKernelManager.ip",
+    "jupyter_client.manager.AsyncKernelManager.start_kernel",
+    "jupyter_client.manager.AsyncKernelManager.is_alive",
+    "jupyter_client.manager.KernelManager.provisioner",
+    "jupyter_client.provisioning.local_provisioner.LocalProvisioner.process",
+    "jupyter_client.asynchronous.client.AsyncKernelClient.execute_interactive",
+    "jupyter_core.utils.ensure_async",
+    "jupyter_core.utils.run_sync",
+)
+
+
+def _register_engine() -> None:
+    # papermill (and its nbclient engine) only on the workers: the scheduling process never runs a notebook
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    if ENGINE in papermill_engines._engines:
+        return
+
+    class WarmEngine(NBClientEngine):
+        """papermill's nbclient engine on the worker's warm kernel (see the module docstring)."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+            k: _Kernel = kwargs.pop("warm_kernel")
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                                 kernel_name=kernel_name, log=logger, log_output=log_output,
+                                 stdout_file=stdout_file, stderr_file=stderr_file)
+            client = PapermillNotebookClient(nb_man, km=k.client.km, **final)
+            client.kc = k.client.kc
+            return client.execute(cleanup_kc=False)
+
+    papermill_engines.register(ENGINE, WarmEngine)
+
+
+def execute_job_warm(job: Job, token: str = "") -> JobResult:
+    """Run one notebook with papermill on this worker's warm kernel (the same result as
+    ``papermill.execute_notebook`` with a fresh kernel)."""
+    import papermill as pm  # on the workers only (see _register_engine)
+
+    t0 = time.perf_counter()
+    job.output.parent.mkdir(parents=True, exist_ok=True)
+    cwd = str(job.notebook.parent)
+    k = None
+    try:
+        _register_engine()
+        k = _kernel(cwd, token)
+        k.runs += 1
+        _reset(k, cwd)
+        pm.execute_notebook(
+            str(job.notebook), str(job.output), parameters=job.parameters, kernel_name="python3",
+            engine_name=ENGINE, progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            warm_kernel=k,
+        )
+        return JobResult(job, True, time.perf_counter() - t0)
+    except pm.PapermillExecutionError as exc:
+        msg = (f"{job.notebook.name} ({job.year}) failed in cell {exc.exec_count or exc.cell_index}: "
+               f"{exc.ename}: {exc.evalue}")
+        return JobResult(job, False, time.perf_counter() - t0, msg)
+    except Exception as exc:  # kernel death, bad notebook JSON, ...: start afresh next time
+        _shutdown(k)
+        _local.kernel = None
+        return JobResult(job, False, time.perf_counter() - t0,
+                         f"{job.notebook.name} ({job.year}) could not run: {type(exc).__name__}: {exc}")
+
+
+def run_task(task: Job | Callable[[], Published], token: str = "") -> JobResult | Published:
+    """The one function every worker runs: a notebook job, or a publishing task."""
+    if isinstance(task, Job):
+        if task.requires and not _has_data(task):
+            return JobResult(task, True, 0.0, skipped=True)
+        return execute_job_warm(task, token)
+    return task()
+
+
+def _has_data(job: Job) -> bool:
+    try:
+        return has_any(job.parameters["store"], job.requires)
+    except Exception:  # noqa: BLE001 - cannot tell: run the notebook, which reports the problem
+        return True
+
+
+# ------------------------------------------------------------------ pools
+class _LocalPool:
+    def __init__(self, jobs: int):
+        self.pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, fn, *args):
+        return self.pool.submit(fn, *args)
+
+    def wait_any(self, futures):
+        done, _ = wait(futures, return_when=FIRST_COMPLETED)
+        return done
+
+    def close(self):
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _DaskPool:
+    def __init__(self, jobs: int, scheduler: str | None):
+        try:  # optional dependency (pip install -e .[dask]): imported only for --executor dask
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise ExecutorError(MSG_NO_DASK) from exc
+        self.cluster = None
+        try:
+            if scheduler:
+                self.client = Client(scheduler, timeout="30s")
+            else:
+                self.cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
+                                            dashboard_address=None)
+                self.client = Client(self.cluster)
+        except OSError as exc:
+            if self.cluster is not None:
+                self.cluster.close()
+            raise ExecutorError(f"--scheduler {scheduler}: cannot reach the Dask scheduler: {exc}") from exc
+
+    def submit(self, fn, *args):
+        return self.client.submit(fn, *args, pure=False, key=f"mangfold-{uuid.uuid4().hex}")
+
+    def wait_any(self, futures):
+        from distributed import wait as dwait  # optional dependency, present once _DaskPool started
+
+        return dwait(list(futures), return_when="FIRST_COMPLETED").done
+
+    def close(self):
+        try:  # leave no kernels behind on a long-lived cluster
+            self.client.run(shutdown_kernels)
+        except Exception:  # noqa: BLE001 - a worker that is gone has no kernels
+            pass
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+@contextmanager
+def pool(executor: Executor, jobs: int, scheduler: str | None = None) -> Iterator[_LocalPool | _DaskPool]:
+    if executor not in EXECUTORS:
+        raise ExecutorError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
+    p = _DaskPool(jobs, scheduler) if executor == "dask" else _LocalPool(jobs)
+    try:
+        yield p
+    finally:
+        p.close()
+
+
+def _progress(total: int):
+    return tqdm(total=total, desc="notebooks", unit="nb", file=sys.stderr, disable=None, dynamic_ncols=True)
+
+
+#: rounds of the publication ledger per group at most (each sends some reports round again)
+MAX_LEDGER_ROUNDS = 4
+
+
+def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs: int = 1,
+                    scheduler: str | None = None,
+                    ledger: Callable[[list[str], bool], tuple[list[str], list[str]]] | None = None,
+                    ) -> dict[str, ReportOutcome]:
+    """Run every report's notebooks, then its summary, its plan (which may send the notebooks round
+    again) and its publishing; returns the outcome per report key. A report whose notebook fails is
+    not published (its summary does not run).
+
+    ``ledger(keys, last)``: called (in this process) when every report of a group (``Report.group``)
+    is planned, with the keys of those that are ready; returns (keys whose notebooks must run again,
+    keys that must not be published: with ``last`` no more rounds are allowed). Reports of a group are
+    published only after it."""
+    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    outcomes = {r.key: ReportOutcome(r.key) for r in reports}
+    by_key = {r.key: r for r in reports}
+    remaining = {r.key: len(r.jobs) for r in reports}
+    total = sum(len(r.jobs) + (r.summary is not None) for r in reports)
+    groups: dict[str, list[str]] = {}
+    for r in reports:
+        groups.setdefault(r.group, []).append(r.key)
+    ready: set[str] = set()
+    done: set[str] = set()  # failed, or handed to publishing
+    with pool(executor, jobs, scheduler) as p, _progress(total) as bar:
+        pending: dict[Any, tuple[str, str, Any]] = {}
+
+        def publish(r: Report) -> None:
+            done.add(r.key)
+            if r.publish is not None:
+                submit("publish", r.key, _Publish(r.publish, list(outcomes[r.key].results)))
+
+        def rerun(r: Report) -> None:
+            outcomes[r.key].passes += 1
+            outcomes[r.key].results = []
+            bar.total += len(r.jobs) + (r.summary is not None)
+            bar.refresh()
+            start(r)
+
+        def planned(r: Report) -> None:
+            """The report is safe on its own: reconcile its group once every member is."""
+            if ledger is None:
+                publish(r)
+                return
+            ready.add(r.key)
+            members = groups[r.group]
+            if not all(k in ready or k in done for k in members):
+                return
+            keys = [k for k in members if k in ready and k not in done]
+            rounds = max(outcomes[k].ledger_rounds for k in keys)
+            again, refused = ledger(keys, rounds + 1 >= MAX_LEDGER_ROUNDS)
+            for k in keys:
+                outcomes[k].ledger_rounds = rounds + 1
+                if k in refused or k in again:
+                    ready.discard(k)
+                if k in refused:
+                    done.add(k)
+                    outcomes[k].published = Published(k, False, (
+                        f"mangfold run: {k} would show cells that another report published with it hides, "
+                        "and the ledger could not reconcile them; nothing published.",))
+                elif k in again:
+                    outcomes[k].plan_passes = 1
+                    rerun(by_key[k])
+            if not any(k in again for k in keys):
+                for k in keys:
+                    if k not in done:
+                        publish(by_key[k])
+
+        def submit(kind: str, key: str, task) -> None:
+            pending[p.submit(run_task, task, token)] = (kind, key, task)
+
+        def start(r: Report) -> None:
+            remaining[r.key] = len(r.jobs)
+            for j in r.jobs:
+                submit("notebook", r.key, j)
+            if not r.jobs:
+                notebooks_done(r)
+
+        def notebooks_done(r: Report) -> None:
+            if not all(x.ok for x in outcomes[r.key].results):
+                failed(r)
+                return
+            if r.summary is not None:
+                submit("summary", r.key, r.summary)
+            else:
+                summary_done(r)
+
+        def failed(r: Report) -> None:
+            done.add(r.key)
+            members = groups[r.group]
+            waiting = [k for k in members if k in ready]
+            if waiting and all(k in ready or k in done for k in members):
+                planned(by_key[waiting[0]])
+
+        def summary_done(r: Report) -> None:
+            if r.plan is not None and outcomes[r.key].plan_passes < r.max_passes:
+                submit("plan", r.key, r.plan)
+            else:
+                planned(r)
+
+        for r in reports:
+            start(r)
+        while pending:
+            for f in p.wait_any(list(pending)):
+                kind, key, task = pending.pop(f)
+                r = by_key[key]
+                try:
+                    res = f.result()
+                except Exception as exc:  # a worker died
+                    if kind in ("plan", "publish"):
+                        res = Published(key, False, (f"mangfold run: {'planning' if kind == 'plan' else 'publishing'}"
+                                                     f" {key} failed: {type(exc).__name__}: {exc}",))
+                    else:
+                        res = JobResult(task, False, 0.0, f"{task.notebook.name} ({task.year}) could not run: "
+                                                          f"{type(exc).__name__}: {exc}")
+                if kind == "publish" or (kind == "plan" and isinstance(res, Published)):
+                    outcomes[key].published = res
+                    if kind == "plan":
+                        failed(r)
+                    continue
+                if kind == "plan":
+                    if res:  # run the report's notebooks again
+                        outcomes[key].plan_passes += 1
+                        rerun(r)
+                    else:
+                        planned(r)
+                    continue
+                outcomes[key].results.append(res)
+                outcomes[key].executed += not res.skipped
+                bar.update(1)
+                if not res.ok:
+                    bar.write(f"FAILED: {key}: {res.error}")
+                if kind == "notebook":
+                    remaining[key] -= 1
+                    if remaining[key] == 0:
+                        notebooks_done(r)
+                elif res.ok:
+                    summary_done(r)
+                else:
+                    failed(r)
+    return outcomes
+
+
+@dataclass(frozen=True)
+class _Publish:
+    """A publishing task: ``fn(results)`` on a worker (picklable)."""
+
+    fn: Callable[[list[JobResult]], Published]
+    results: list[JobResult]
+
+    def __call__(self) -> Published:
+        return self.fn(self.results)

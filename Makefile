@@ -13,7 +13,7 @@ YEARS      ?= 2025
 SCALE      ?= small
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: setup report demo test test-fast lock benchmark lab clean help
+.PHONY: setup report demo test test-fast test-stress lock benchmark lab clean help
 
 help:
 	@echo "make report   set up .venv, write the demo municipality, run the pipeline -> outputs/$(YEARS)/public/report.html"
@@ -40,10 +40,14 @@ report: demo
 	@echo "Report: outputs/<year>/public/report.html (e.g. outputs/$(lastword $(subst -, ,$(YEARS)))/public/report.html)"
 
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -m "not stress"
+
+# a few hundred generated municipalities through the whole pipeline (MANGFOLD_GEN_SLOW_N, default 200)
+test-stress: setup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -m stress
 
 test-fast: setup
-	$(BIN)/python -m pytest -n 2 -m "not slow" -q
+	$(BIN)/python -m pytest -n 2 -m "not slow and not stress" -q
 
 # Resolve `.[test]` afresh (newest releases within pyproject's lower bounds) in a throwaway venv and
 # write every installed version to $(LOCK), sorted. Run it with Python 3.11 (what CI uses), e.g.

@@ -172,9 +172,14 @@ def test_report_renders_figures_in_headless_chromium(demo_run, tmp_path):
     n_img = len(re.findall(rb"/Subtype\s*/Image", data))
     n_fig = report.read_text(encoding="utf-8").count("data:image/png;base64,")
     assert n_fig >= 1 and n_img >= 1, (n_fig, n_img)
-    # the DOM after load: every <img> decoded (naturalWidth > 0)
+    # the DOM after load: every <img> decoded (naturalWidth > 0). The report forbids scripts (its
+    # Content-Security-Policy), so the probe runs in a copy without that one line, and the report
+    # itself must still hold exactly one CSP meta tag.
+    page = report.read_text(encoding="utf-8")
+    csp = re.findall(r'<meta http-equiv="Content-Security-Policy"[^>]*>', page)
+    assert len(csp) == 1 and "script-src 'none'" in csp[0], csp
     script = tmp_path / "check.html"
-    script.write_text(report.read_text(encoding="utf-8").replace(
+    script.write_text(page.replace(csp[0], "").replace(
         "</body>", "<script>window.onload=()=>{const bad=[...document.images].filter(i=>!i.naturalWidth).length;"
                    "document.title='IMAGES:'+document.images.length+':BROKEN:'+bad;}</script></body>"), encoding="utf-8")
     r = subprocess.run([exe, *render.CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'prof'}", "--dump-dom",

@@ -74,7 +74,8 @@ class TableSpec:
 
     def unroled(self, columns) -> list[str]:
         """The columns of ``columns`` without a declared role."""
-        return [c for c in columns if self.role(str(c)) is None]
+        sp = self.to_json()
+        return [c for c in columns if column_role(sp, str(c)) is None]
 
     def to_json(self) -> dict:
         return {
@@ -91,9 +92,6 @@ class TableSpec:
             "statistics": list(self.statistics),
             "same_as": [dict(x) for x in self.same_as],
         }
-
-
-ROLES = ("key", "dimension", "count", "derived", "constant", "statistic")
 
 
 def column_role(spec: dict, column: str) -> str | None:

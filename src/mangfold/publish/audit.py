@@ -33,19 +33,23 @@ import html as html_lib
 import hashlib
 import json
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..contract.schemas import PERSON_KEYS
 from ..tablespec import column_role
 from .checks import View, _units, global_findings, merge_views, view_findings
-from .identities import VISIBLE, build_model, key_columns, parse_column
+from .disclosure import Published, plan_across_tables
+from .identities import build_model, key_columns
+from .ledger import HINTS_FILE, add_cells  # noqa: F401 (HINTS_FILE: named here for callers of plan_folder)
 from .links import link_tables
+from .render import TEMPLATE_SCRIPTS
+from .safe import formula_findings, markup_findings, restore_frame
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*")
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
@@ -74,12 +78,14 @@ class AuditResult:
 
 
 # ------------------------------------------------------------------ reading
-def _read_public(path: Path) -> pd.DataFrame:
+def _read_public(path: Path, *, formulas: list[str] | None = None) -> pd.DataFrame:
     """A public CSV as text, with its neutralised formula-like cells restored (``ctx.table``
-    prefixes them with ``'``), so that it compares with the restricted copy and the report."""
-    from .safe import restore_frame
-
-    return restore_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
+    prefixes them with ``'``), so that it compares with the restricted copy and the report.
+    ``formulas``: collects the cells a spreadsheet would run (read once, checked here)."""
+    text = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    if formulas is not None:
+        formulas += formula_findings(text, f"tables/{path.name}")
+    return restore_frame(text)
 
 
 def _read_spec(path: Path) -> dict | None:
@@ -158,7 +164,7 @@ def audit_table(path: Path, *, min_cell: int, restricted: Path | None = None,
     """(problems, notes) of one public CSV (``checked``: collects what the check across tables needs)."""
     rel = f"tables/{path.name}"
     problems, notes = [], []
-    df = raw = _read_public(path)
+    df = raw = _read_public(path, formulas=problems)
     spec = _read_spec(path)
     if spec is None:
         problems.append(f"{rel}: no {path.stem}.spec.json beside it, so it was not written by ctx.table "
@@ -215,7 +221,6 @@ def audit_across_tables(checked: list[_Checked], *, min_cell: int) -> list[str]:
     return out
 
 
-HINTS_FILE = "disclosure_hints.json"
 
 
 def plan_folder(out: str | Path, *, min_cell: int) -> bool:
@@ -223,8 +228,6 @@ def plan_folder(out: str | Path, *, min_cell: int) -> bool:
     safe together (:func:`~mangfold.publish.disclosure.plan_across_tables`), added to
     ``restricted/disclosure_hints.json`` of the year folder ``out``. True if there were any: then
     the notebooks must run again (``ctx.table`` hides them)."""
-    from .disclosure import Published, plan_across_tables
-
     out = Path(out)
     try:
         tables = []
@@ -239,17 +242,11 @@ def plan_folder(out: str | Path, *, min_cell: int) -> bool:
                 tables.append(Published(spec, truth, public))
         plan = plan_across_tables(tables, min_cell=min_cell)
     except Exception as exc:  # the audit still checks the tables together
-        import warnings
-
         warnings.warn(f"{out}: the tables were not planned together ({type(exc).__name__}: {exc})", stacklevel=2)
         return False
     if not plan:
         return False
-    path = out / "restricted" / HINTS_FILE
-    old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    for name, cells in plan.items():
-        old.setdefault(name, []).extend(cells)
-    path.write_text(json.dumps(old, ensure_ascii=False, indent=0), encoding="utf-8")
+    add_cells(out, plan)
     return True
 
 
@@ -536,7 +533,8 @@ def audit(folder: str | Path, *, min_cell: int = 5, store: str | Path | None = N
         for t in _tokens(no_img):
             tokens.setdefault(t, "report.html")
 
-    res.problems.extend(audit_injection(folder))
+    if report.is_file():  # the tables' formula cells were checked as they were read
+        res.problems.extend(_markup_problems(raw))
 
     # person-key values --------------------------------------------------------------------------
     store_path = Path(store) if store else _store_from_provenance(folder)
@@ -609,16 +607,11 @@ def audit_injection(folder: str | Path) -> list[str]:
     the report template holds (:data:`mangfold.publish.render.TEMPLATE_SCRIPTS`); no public CSV
     cell or column name may begin with a formula character unless neutralised
     (:mod:`mangfold.publish.safe`)."""
-    from .render import TEMPLATE_SCRIPTS
-    from .safe import formula_findings, markup_findings
-
     folder = Path(folder)
     problems = []
     report = folder / "report.html"
     if report.is_file():
-        page = report.read_text(encoding="utf-8", errors="replace")
-        problems += [f"report.html: {f} (text from the data must be shown as text: show_markdown, show_table)"
-                     for f in markup_findings(page, TEMPLATE_SCRIPTS)]
+        problems += _markup_problems(report.read_text(encoding="utf-8", errors="replace"))
     tables = folder / "tables"
     for path in sorted(tables.glob("*.csv")) if tables.is_dir() else []:
         try:
@@ -627,3 +620,8 @@ def audit_injection(folder: str | Path) -> list[str]:
             continue  # reported by the table check
         problems += formula_findings(raw, f"tables/{path.name}")
     return problems
+
+
+def _markup_problems(page: str) -> list[str]:
+    return [f"report.html: {f} (text from the data must be shown as text: show_markdown, show_table)"
+            for f in markup_findings(page, TEMPLATE_SCRIPTS)]

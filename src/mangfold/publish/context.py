@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import default_out, default_store, load_params, project_root
-from ..tablespec import TableSpec
+from ..tablespec import TableSpec, column_role
 from .disclosure import Published, apply_disclosure_control, key_columns, mark
 from .ledger import HINTS_FILE, KEEP_FILE
 from .safe import neutralise_frame, restore_frame, show_markdown
@@ -69,11 +69,11 @@ class Context:
               columns: dict[str, str] | None = None) -> pd.DataFrame:
         """Write ``df`` to restricted/tables and its public copy to public/tables; show and return
         the public copy (``None`` rows shown for restricted-only tables)."""
-        write_csv(df, self.restricted / "tables" / f"{spec.name}.csv")
         unroled = [c for c in spec.unroled(df.columns) if c not in key_columns(df.columns, spec.to_json())]
-        if unroled and not spec.restricted_only:
+        if unroled and not spec.restricted_only:  # refused before anything is written
             raise ValueError(f"{spec.name}: columns without a declared role in its TableSpec: {', '.join(unroled)} "
                              "(declare each as a dimension, count, derived, constant or statistic)")
+        write_csv(df, self.restricted / "tables" / f"{spec.name}.csv")
         if spec.restricted_only:
             if show:
                 _display_markdown(f"*{caption or spec.title or spec.name}: {len(df)} rader i den "
@@ -191,7 +191,8 @@ def _fmt(x: Any, role: str | None = None) -> str:
 def column_roles(columns, spec: TableSpec | None = None, roles: dict[str, str] | None = None) -> dict[str, str | None]:
     """The declared role of each column (``roles`` first, then ``spec``; None where neither says)."""
     roles = roles or {}
-    return {c: roles.get(c, spec.role(c) if spec is not None else None) for c in columns}
+    sp = spec.to_json() if spec is not None else {}
+    return {c: roles.get(c, column_role(sp, c) if spec is not None else None) for c in columns}
 
 
 def table_html(df: pd.DataFrame, *, name: str = "", roles: dict[str, str | None] | None = None,

@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..tablespec import column_role
 from .identities import COMPLEMENT_MARK, key_columns
+from .safe import restore_frame
 
 HINTS_FILE = "disclosure_hints.json"
 KEEP_FILE = "disclosure_keep.json"
@@ -64,7 +65,8 @@ class _Table:
 
 
 def _read(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    """A CSV as text, formula-neutralised cells restored (so that hint dimensions match the data)."""
+    return restore_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
 
 
 def load_report(folder: str | Path) -> dict[str, _Table]:
@@ -88,11 +90,6 @@ def load_report(folder: str | Path) -> dict[str, _Table]:
         out[path.stem] = _Table(path.stem, spec, public.reset_index(drop=True),
                                 truth[list(public.columns)].reset_index(drop=True))
     return out
-
-
-def _is_hidden(public: pd.Series, truth: pd.Series) -> np.ndarray:
-    p = public.str.strip()
-    return ((p.str.startswith("<") | (p == COMPLEMENT_MARK) | (p == "")) & (truth.str.strip() != "")).to_numpy()
 
 
 def _same(xa, sa, xb, sb) -> np.ndarray:
@@ -144,7 +141,7 @@ def shown_there(here: _Table, there: _Table) -> list[dict]:
 
 
 def _compare(here: _Table, there: _Table, *, hidden_there: bool) -> list[dict]:
-    dims, rh, rt = _pairs(here, there)
+    _, rh, rt = _pairs(here, there)
     if not len(rh):
         return []
     out = []
@@ -157,10 +154,7 @@ def _compare(here: _Table, there: _Table, *, hidden_there: bool) -> list[dict]:
         same = _same(xh[rh], th[rh], xt[rt], tt[rt])
         # hints: shown here and hidden there; keeps: shown there (shown or hidden here)
         cond = (ht[rt] & sh[rh]) if hidden_there else st[rt]
-        for i in np.flatnonzero(same & cond):
-            r = int(rh[i])
-            out.append({"column": c, "row": r, "hide": "count" if role == "count" else "blank",
-                        "dims": {d: str(here.public[d].iloc[r]) for d in dims}})
+        out += [_hint(here, int(rh[i]), c) for i in np.flatnonzero(same & cond)]
     return out
 
 
@@ -174,11 +168,19 @@ def group_hints(members: dict[str, Path], fixed=(), *, series: dict[str, str] | 
     series, or series -> list); ``labels``: key -> municipality name (for the links). Empty when the
     group is consistent."""
     series = series or {k: "" for k in members}
-    fixed_by = fixed if isinstance(fixed, dict) else {s: list(fixed) for s in set(series.values())}
     loaded = {k: load_report(f) for k, f in members.items()}
-    loaded_fixed = {s: [load_report(f) for f in fs] for s, fs in fixed_by.items()}
+    return _group_hints(loaded, _load_fixed(fixed, series), series, labels or {})
+
+
+def _load_fixed(fixed, series: dict[str, str]) -> dict[str, list[dict[str, _Table]]]:
+    fixed_by = fixed if isinstance(fixed, dict) else {s: list(fixed) for s in set(series.values())}
+    return {s: [load_report(f) for f in fs] for s, fs in fixed_by.items()}
+
+
+def _group_hints(loaded: dict[str, dict[str, _Table]], loaded_fixed: dict[str, list[dict[str, _Table]]],
+                 series: dict[str, str], labels: dict[str, str]) -> dict[str, dict[str, list[dict]]]:
     by_series: dict[str, list[str]] = {}
-    for k in members:
+    for k in loaded:
         by_series.setdefault(series[k], []).append(k)
     out: dict[str, dict[str, list[dict]]] = {}
     for k, tables in loaded.items():
@@ -187,7 +189,7 @@ def group_hints(members: dict[str, Path], fixed=(), *, series: dict[str, str] | 
             cells = [h for o in others if name in o for h in shown_here_hidden_there(tab, o[name])]
             if cells:
                 out.setdefault(k, {}).setdefault(name, []).extend(cells)
-    for k, name, cells in _link_hints(loaded, labels or {}):
+    for k, name, cells in _link_hints(loaded, labels):
         out.setdefault(k, {}).setdefault(name, []).extend(cells)
     return {k: {n: _unique(c) for n, c in v.items()} for k, v in out.items()}
 
@@ -238,10 +240,13 @@ def _hint(t: _Table, r: int, c: str) -> dict:
 
 def keep_cells(member: Path, fixed: list[Path]) -> dict[str, list[dict]]:
     """Cells of ``member`` whose quantity a fixed report shows: not to be hidden as complements."""
-    tables = load_report(member)
+    return _keep_cells(load_report(member), [load_report(f) for f in fixed])
+
+
+def _keep_cells(tables: dict[str, _Table], fixed: list[dict[str, _Table]]) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for f in fixed:
-        for name, o in load_report(f).items():
+        for name, o in f.items():
             if name in tables:
                 out.setdefault(name, []).extend(shown_there(tables[name], o))
     return {k: _unique(v) for k, v in out.items() if v}
@@ -291,7 +296,7 @@ def write_ledger(folder: Path) -> None:
         for c in t.public.columns:
             if column_role(t.spec, c) not in _COMPARED:
                 continue
-            for r in np.flatnonzero(_is_hidden(t.public[c], t.truth[c])):
+            for r in np.flatnonzero(t.col(c)[1]):
                 cells.append({"column": c, "dims": {d: t.public[d].iloc[int(r)] for d in dims},
                               "mark": t.public[c].iloc[int(r)]})
         if cells:
@@ -307,11 +312,15 @@ def reconcile(members: dict[str, Path], fixed=(), *, last: bool = False, series:
     again, with their hints written (cells another report hides; and, against reports published
     before, the cells those show, kept out of complementary suppression); and, with ``last``, the
     reports that still show what another hides (not to be published). ``series``, ``fixed`` and
-    ``labels`` as in :func:`group_hints`."""
+    ``labels`` as in :func:`group_hints`. Every report is read once."""
     series = series or {k: "" for k in members}
     fixed_by = fixed if isinstance(fixed, dict) else {s: list(fixed) for s in set(series.values())}
-    hints = group_hints(members, fixed_by, series=series, labels=labels)
-    hides = {k for k, f in members.items() if fixed_by.get(series[k]) and _hides_any(f, fixed_by[series[k]])}
+    if len(members) < 2 and not any(fixed_by.get(s) for s in series.values()):
+        return [], []  # a report alone: nothing to reconcile (and nothing to read)
+    loaded = {k: load_report(f) for k, f in members.items()}
+    loaded_fixed = _load_fixed(fixed_by, series)
+    hints = _group_hints(loaded, loaded_fixed, series, labels or {})
+    hides = {k for k in members if _hides_any(loaded[k], loaded_fixed.get(series[k], []))}
     if last:
         return [], sorted(set(hints) | hides)
     again: set[str] = set()
@@ -320,24 +329,18 @@ def reconcile(members: dict[str, Path], fixed=(), *, last: bool = False, series:
         again.add(k)
     for k in sorted(hides):
         # a published report shows what this one hides: keep those cells visible here
-        folder = members[k]
-        keep = keep_cells(folder, fixed_by[series[k]])
-        path = Path(folder) / "restricted" / KEEP_FILE
+        keep = _keep_cells(loaded[k], loaded_fixed[series[k]])
+        path = Path(members[k]) / "restricted" / KEEP_FILE
         known = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         new = {n: [h for h in cs if (h["column"], h["row"]) not in {(x["column"], x["row"]) for x in known.get(n, [])}]
                for n, cs in keep.items()}
         new = {n: cs for n, cs in new.items() if cs}
         if new:
-            add_cells(folder, new, KEEP_FILE)
+            add_cells(members[k], new, KEEP_FILE)
             again.add(k)
     return sorted(again), []
 
 
-def _hides_any(folder: Path, fixed: list[Path]) -> bool:
-    """True if a published report shows a cell that ``folder`` hides."""
-    mine = load_report(folder)
-    for f in fixed:
-        for name, o in load_report(f).items():
-            if name in mine and shown_here_hidden_there(o, mine[name]):
-                return True
-    return False
+def _hides_any(mine: dict[str, _Table], fixed: list[dict[str, _Table]]) -> bool:
+    """True if a published report shows a cell that ``mine`` hides."""
+    return any(name in mine and shown_here_hidden_there(o, mine[name]) for f in fixed for name, o in f.items())

@@ -233,15 +233,36 @@ def test_the_complement_is_the_smallest_other_part():
 
 
 def test_marks_narrowing_a_count_to_one_value_are_caught():
-    # 1 + 5 = 46 - 40: with "<5" meaning 1..4 and ":" at least 5, only 1 and 5 fit
-    public = pd.DataFrame({"level": ["a", "b", "c", "all"], "n": [SMALL, COMPLEMENT_MARK, 40, 46]})
-    truth = pd.DataFrame({"level": ["a", "b", "c", "all"], "n": [1, 5, 40, 46]})
+    # a + b = 42 - 40 = 2: with "<5" meaning 1..4 both are 1
+    public = pd.DataFrame({"level": ["a", "b", "c", "all"], "n": [SMALL, SMALL, 40, 42]})
+    truth = pd.DataFrame({"level": ["a", "b", "c", "all"], "n": [1, 1, 40, 42]})
     spec = TableSpec(name="m", counts=("n",), dims=("level",), margins=(("level", "all"),))
     kinds = {f.kind for f in table_findings(public, spec, min_cell=M, truth=truth)}
     assert kinds == {"narrow"}
     pub = apply_disclosure_control(truth, spec, min_cell=M)
-    assert (pub["n"] == COMPLEMENT_MARK).sum() >= 2
+    assert (pub["n"] == COMPLEMENT_MARK).sum() >= 1
+    assert table_findings(pub, spec, min_cell=M, truth=truth) == []
     assert_protected(pub, "n", [([0, 1, 2], 3)])
+
+
+def test_a_colon_may_hide_any_value():
+    # "<5" + 5 hidden as ":" = 46 - 40: ":" says any value from 0 up, so a is 1..4 and b 2..5
+    public = pd.DataFrame({"level": ["a", "b", "c", "all"], "n": [SMALL, COMPLEMENT_MARK, 40, 46]})
+    truth = pd.DataFrame({"level": ["a", "b", "c", "all"], "n": [1, 5, 40, 46]})
+    spec = TableSpec(name="m", counts=("n",), dims=("level",), margins=(("level", "all"),))
+    assert table_findings(public, spec, min_cell=M, truth=truth) == []
+
+
+def test_marks_alone_pinning_small_parts_turn_one_mark_into_a_colon():
+    # four parts "<5" whose total is "<5": each part is at least 1 and they sum to at most 4, so
+    # each is 1 (seed 1024 of the generated municipalities); no visible cell is left to hide
+    truth = pd.DataFrame({"level": ["a", "b", "c", "d", "all"], "n": [1, 1, 1, 1, 4]})
+    spec = TableSpec(name="m", counts=("n",), dims=("level",), margins=(("level", "all"),))
+    public = truth.assign(n=[SMALL] * 5)
+    assert {f.kind for f in table_findings(public, spec, min_cell=M, truth=truth)} == {"narrow"}
+    pub = apply_disclosure_control(truth, spec, min_cell=M)
+    assert (pub["n"] == COMPLEMENT_MARK).sum() == 1 and (pub["n"] == SMALL).sum() == 4
+    assert table_findings(pub, spec, min_cell=M, truth=truth) == []
 
 
 def test_a_suppressed_total_with_visible_parts_is_protected():

@@ -65,6 +65,24 @@ def test_reconcile_writes_hints_and_keeps_what_published_reports_show(tmp_path):
     assert reconcile({"2025": new}, [published], last=True) == ([], ["2025"])
 
 
+def test_one_count_has_one_mark_across_reports(tmp_path):
+    # 2024 marks its count "<5" (1 to 4); 2025 had to mark the same count ":" (any value), because
+    # with "<5" the marks of its own tables would pin it: 2024's "<5" would undo that, so 2024 says ":" too
+    colon = _public(True)
+    colon.loc[0, "passed"] = ":"
+    a = _report(tmp_path / "2024", TRUTH, _public(True))
+    b = _report(tmp_path / "2025", TRUTH, colon)
+    hints = group_hints({"2024": a, "2025": b})
+    assert list(hints) == ["2024"]
+    assert hints["2024"]["trend"] == [{"column": "passed", "row": 0, "hide": "count", "mark": ":",
+                                       "dims": {"year": "2024", "group": "lbg2"}}]
+    assert "one mark for one count" in conflicts({"2024": a, "2025": b})[0]
+    # the hint, applied when 2024's notebooks run again, marks the count ":"
+    from mangfold.publish.disclosure import apply_disclosure_control
+    pub = apply_disclosure_control(TRUTH, SPEC, min_cell=5, hidden=hints["2024"]["trend"])
+    assert pub.loc[0, "passed"] == ":"
+
+
 def test_consistent_group_needs_nothing(tmp_path):
     a = _report(tmp_path / "2024", TRUTH, _public(True))
     b = _report(tmp_path / "2025", TRUTH, _public(True))

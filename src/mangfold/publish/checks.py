@@ -7,7 +7,7 @@
   cell shows elsewhere; a hidden cell that the identities determine (exact recovery, by linear
   algebra: the cell's unit vector lies in the row space of the identities over the hidden cells);
   a small hidden count, or hidden numerator, that the identities and the marks narrow to one
-  value (``"<5"`` is 1..4, ``":"`` at least 5, a hidden numerator 0..n; smallest and largest
+  value (``"<5"`` is 1..4, ``":"`` any value from 0 up, a hidden numerator 0..n; smallest and largest
   value by linear programming, HiGHS through :func:`scipy.optimize.linprog`, or in closed form
   where one identity links the cells).
 
@@ -348,8 +348,9 @@ def _determined(A: np.ndarray) -> np.ndarray:
 
 
 def _unit_bounds(view: View, u: _Units, unit: Var, min_cell: int) -> tuple[float, float | None]:
-    """What the marks tell an attacker: ``<min_cell`` is 1..min_cell-1; ``:`` at least min_cell
-    (a complementary cell is never 0 unless nothing else is left); a hidden numerator 0..n."""
+    """What the marks tell an attacker: ``<min_cell`` is 1..min_cell-1; ``:`` any value from 0 up
+    (withheld: disclosure control also puts it on a small count whose ``<min_cell`` the totals and
+    the other marks would pin, and on a zero when nothing else is left); a hidden numerator 0..n."""
     lo, hi = 0.0, None
     rates = {r.name: r for r in view.rates}
     for col, r in u.cells(unit):
@@ -357,8 +358,7 @@ def _unit_bounds(view: View, u: _Units, unit: Var, min_cell: int) -> tuple[float
             continue
         st = view.state[col][r]
         if col in view.model.counts:
-            a, z = (1.0, float(min_cell - 1)) if st == PRIMARY else (float(min_cell), None) \
-                if st == COMPLEMENT else (0.0, None)
+            a, z = (1.0, float(min_cell - 1)) if st == PRIMARY else (0.0, None)
         else:
             den = rates[col].denominator
             ds = view.state[den][r]

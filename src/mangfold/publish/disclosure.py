@@ -11,10 +11,12 @@ Rules (the report explains them in one paragraph):
 4. Complementary suppression: no hidden count may follow from the table's identities (totals over
    a dimension, totals within a row, cells repeated across rows, counts shared with the other
    tables of the report; :mod:`mangfold.publish.identities`), nor be narrowed to one value by
-   them together with what the marks say (``"<5"`` is 1 to 4, a complementary cell at least 5).
+   them together with what the marks say (``"<5"`` is 1 to 4, ``":"`` any value from 0 up).
    While one is, another visible cell of its identities is hidden as well, shown as ``":"`` (the
    mark Statistics Norway uses for figures withheld for confidentiality): the one that leaves it
-   undetermined, else the smallest.
+   undetermined, else the smallest. When no visible cell is left and the marks alone pin a count
+   (four parts ``"<5"`` whose total is ``"<5"``: each part is 1), one of those small counts is
+   shown as ``":"`` instead of ``"<5"``, which says less (any value), everywhere it is published.
 
 Disclosure control and the audit run the *same* checks (:mod:`mangfold.publish.checks`):
 disclosure repeats "check, hide what the check names" until the check is clean, and the audit runs
@@ -76,8 +78,7 @@ def _complement_for(f: Finding, g: _Group, view: View, u: _Units, editable) -> V
 
     Determined: the smallest visible units of the identities around it are tried, and the one that
     leaves it undetermined (else the fewest units determined) is chosen; ties: the smallest. Narrowed: the
-    smallest visible unit of one of its identities. A zero is hidden only if nothing else is left
-    (a ":" then would not mean "at least min_cell")."""
+    smallest visible unit of one of its identities. A zero is hidden only if nothing else is left."""
     eqs = view.model.equations
     var = f.var
     near = set(u.sum_index.get(var, []))
@@ -129,6 +130,34 @@ def _complement_for(f: Finding, g: _Group, view: View, u: _Units, editable) -> V
     return best[1]
 
 
+def _upgrade_for(f: Finding, view: View, u: _Units, editable) -> Var | None:
+    """A small count marked ``"<min_cell"`` to mark ``":"`` instead, when the marks alone narrow
+    ``f.var`` and no visible cell is left to hide: ``f.var`` itself if it is one, else the first of
+    its identities' (all of the unit's hidden cells must be editable)."""
+    eqs = view.model.equations
+
+    def primary(unit):
+        cells = [c for c in u.cells(unit) if view.is_hidden(c)]
+        return bool(cells) and all(editable(c) for c in cells) and any(
+            c[0] in view.model.counts and view.state[c[0]][c[1]] == PRIMARY for c in cells)
+
+    var = u.unit(f.var)
+    if primary(var):
+        return var
+    for k in sorted(u.sum_index.get(var, [])):
+        for x, _ in eqs[k]:
+            if primary(u.unit(x)):
+                return u.unit(x)
+    return None
+
+
+def _mark_unit(view: View, u: _Units, unit: Var) -> None:
+    """Mark every hidden count of ``unit`` ``":"`` (see :func:`_upgrade_for`)."""
+    for col, r in u.cells(unit):
+        if col in view.model.counts and view.is_hidden((col, r)):
+            view.state[col][r] = COMPLEMENT
+
+
 def _short_neighbours(unit: Var, model: Model, u: _Units) -> set[Var]:
     """The units that share a short identity (a total over a few parts) with ``unit``; long ones
     (a total over many units) rarely decide a cell, and would allow one fix per round only."""
@@ -176,6 +205,12 @@ def suppress(view: View, *, min_cell: int, editable: Callable[[Var], bool] | Non
                 if target is not None and _hide_unit(view, u, target, editable, min_cell):
                     changed = True
                     touched |= around | _short_neighbours(target, model, u)
+                elif target is None and f.kind == "narrow":
+                    up = _upgrade_for(f, view, u, editable)
+                    if up is not None:
+                        _mark_unit(view, u, up)
+                        changed = True
+                        touched |= around | _short_neighbours(up, model, u)
         if not changed:
             return [f for g in groups for f in g.findings]
     return [f for g in global_findings(view, min_cell=min_cell, editable=editable) for f in g.findings]
@@ -224,9 +259,11 @@ def _with_published(sp: dict, base: pd.DataFrame, model: Model, view: View, publ
     for (x, _), (y, _) in cross:
         mine, theirs = (x, y) if x[0].startswith(me) else (y, x)
         if merged.is_hidden(theirs):
+            how = PRIMARY if merged.state[theirs[0]][theirs[1]] == PRIMARY else COMPLEMENT
             if not merged.is_hidden(mine):
-                how = PRIMARY if merged.state[theirs[0]][theirs[1]] == PRIMARY else COMPLEMENT
                 merged.hide_count(mine[0], mine[1], how)
+            elif how == COMPLEMENT and merged.state[mine[0]][mine[1]] == PRIMARY:
+                merged.state[mine[0]][mine[1]] = COMPLEMENT  # one mark for one count
         else:
             fixed.add(mine)
     return merged, (lambda var: var[0].startswith(me) and var not in fixed)
@@ -262,6 +299,9 @@ def plan_across_tables(tables: list[Published], *, min_cell: int) -> dict[str, l
         if hx != hy:
             (src, dst) = (x, y) if hx else (y, x)
             merged.hide_count(dst[0], dst[1], PRIMARY if merged.state[src[0]][src[1]] == PRIMARY else COMPLEMENT)
+        elif hx and (merged.state[x[0]][x[1]] == COMPLEMENT) != (merged.state[y[0]][y[1]] == COMPLEMENT):
+            for v in (x, y):  # one mark for one count: ":" where either says ":"
+                merged.state[v[0]][v[1]] = COMPLEMENT
     suppress(merged, min_cell=min_cell)
     plan: dict[str, list[dict[str, Any]]] = {}
     for key, vis in merged.visible.items():
@@ -272,6 +312,10 @@ def plan_across_tables(tables: list[Published], *, min_cell: int) -> dict[str, l
         for r in range(len(vis)):
             if st_now is not None and st_now[r] != st_before[r] and st_now[r] in (PRIMARY, COMPLEMENT):
                 hide = "count"
+                if st_now[r] == COMPLEMENT and st_before[r] == PRIMARY:
+                    plan.setdefault(name, []).append({"column": col, "row": r, "hide": hide, "mark": COMPLEMENT_MARK,
+                                                      "dims": {d: str(public[d].iloc[r]) for d in dims}})
+                    continue
             elif st_now is None and before_visible[key][r] and not vis[r]:
                 hide = "blank"
             else:
@@ -307,13 +351,16 @@ def _hint_cells(base: pd.DataFrame, spec: Mapping[str, Any], hints) -> list[tupl
 def _apply_hints(view: View, base: pd.DataFrame, spec: Mapping[str, Any], hints, min_cell: int) -> None:
     """Hide the cells that :func:`plan_across_tables` or the publication ledger named (rows found by
     their dimensions)."""
-    for _, col, r in _hint_cells(base, spec, hints):
+    for h, col, r in _hint_cells(base, spec, hints):
         if col not in view.visible:
             continue
         if col in view.state and col in view.model.counts:
             if view.state[col][r] == VISIBLE:
                 x = view.values[col][r]
-                view.hide_count(col, r, PRIMARY if 1 <= x < min_cell else COMPLEMENT)
+                view.hide_count(col, r, COMPLEMENT if h.get("mark") == COMPLEMENT_MARK or not 1 <= x < min_cell
+                                else PRIMARY)
+            elif view.state[col][r] == PRIMARY and h.get("mark") == COMPLEMENT_MARK:
+                view.state[col][r] = COMPLEMENT  # another table or report marks this count ":"
         else:
             view.blank([col], r)
 

@@ -63,6 +63,11 @@ class _Table:
                              pd.to_numeric(t, errors="coerce").to_numpy(float), t.to_numpy())
         return self._cols[c]
 
+    def marks(self, c: str) -> tuple[np.ndarray, np.ndarray]:
+        """(marked ``<min_cell``, marked ``:``) of column ``c``."""
+        p = self.public[c].str.strip()
+        return p.str.startswith("<").to_numpy(), (p == COMPLEMENT_MARK).to_numpy()
+
 
 def _read(path: Path) -> pd.DataFrame:
     """A CSV as text, formula-neutralised cells restored (so that hint dimensions match the data)."""
@@ -155,6 +160,11 @@ def _compare(here: _Table, there: _Table, *, hidden_there: bool) -> list[dict]:
         # hints: shown here and hidden there; keeps: shown there (shown or hidden here)
         cond = (ht[rt] & sh[rh]) if hidden_there else st[rt]
         out += [_hint(here, int(rh[i]), c) for i in np.flatnonzero(same & cond)]
+        if hidden_there and role == "count":  # one mark for one count: ":" here where there says ":"
+            small_here, _ = here.marks(c)
+            _, colon_there = there.marks(c)
+            out += [_hint(here, int(rh[i]), c, mark=True)
+                    for i in np.flatnonzero(same & small_here[rh] & colon_there[rt])]
     return out
 
 
@@ -230,12 +240,23 @@ def _link_hints(loaded: dict[str, dict[str, _Table]], labels: dict[str, str]):
                             yield k, name, [_hint(tab, r, c_here)]
                         elif hh[r] and so[r2]:
                             yield k2, other_name, [_hint(other, r2, c_there)]
+                        elif hh[r] and ho[r2] and column_role(tab.spec, c_here) == "count":
+                            small_h, colon_h = tab.marks(c_here)
+                            small_o, colon_o = other.marks(c_there)
+                            if small_h[r] and colon_o[r2]:
+                                yield k, name, [_hint(tab, r, c_here, mark=True)]
+                            elif colon_h[r] and small_o[r2]:
+                                yield k2, other_name, [_hint(other, r2, c_there, mark=True)]
 
 
-def _hint(t: _Table, r: int, c: str) -> dict:
+def _hint(t: _Table, r: int, c: str, *, mark: bool = False) -> dict:
+    """A hint for cell (``r``, ``c``) of ``t``: hide it, or (``mark``) mark its hidden count ``:``."""
     dims = [d for d in t.spec.get("dims", []) if d in t.public.columns]
-    return {"column": c, "row": int(r), "hide": "count" if column_role(t.spec, c) == "count" else "blank",
-            "dims": {d: str(t.public[d].iloc[r]) for d in dims}}
+    h = {"column": c, "row": int(r), "hide": "count" if column_role(t.spec, c) == "count" else "blank",
+         "dims": {d: str(t.public[d].iloc[r]) for d in dims}}
+    if mark:
+        h["mark"] = COMPLEMENT_MARK
+    return h
 
 
 def keep_cells(member: Path, fixed: list[Path]) -> dict[str, list[dict]]:
@@ -281,8 +302,9 @@ def conflicts(members: dict[str, Path], fixed=(), *, series: dict[str, str] | No
         for name, cells in tables.items():
             for h in cells[:20]:
                 where = ", ".join(f"{d}={v}" for d, v in h["dims"].items())
-                lines.append(f"{k}: tables/{name}.csv: row {h['row'] + 2} ({where}), column {h['column']}: shown "
-                             "here, hidden in another report published with it")
+                what = ("marked '<' here and ':' in another report published with it (one mark for one count)"
+                        if h.get("mark") else "shown here, hidden in another report published with it")
+                lines.append(f"{k}: tables/{name}.csv: row {h['row'] + 2} ({where}), column {h['column']}: {what}")
     return lines
 
 
@@ -343,4 +365,5 @@ def reconcile(members: dict[str, Path], fixed=(), *, last: bool = False, series:
 
 def _hides_any(mine: dict[str, _Table], fixed: list[dict[str, _Table]]) -> bool:
     """True if a published report shows a cell that ``mine`` hides."""
-    return any(name in mine and shown_here_hidden_there(o, mine[name]) for f in fixed for name, o in f.items())
+    return any(name in mine and any(not h.get("mark") for h in shown_here_hidden_there(o, mine[name]))
+               for f in fixed for name, o in f.items())

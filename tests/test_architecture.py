@@ -147,3 +147,22 @@ def test_analyses_never_import_publish_run_or_cli():
     bad = {m: {t for t in ts if any(_in(t, x) for x in ("publish", "run", "cli"))}
            for m, ts in GRAPH.items() if _in(m, "analyses")}
     assert not {m: ts for m, ts in bad.items() if ts}
+
+
+def test_publish_modules_share_only_public_names():
+    """publish/ modules import each other's public names (``publish/model.py`` is their shared face),
+    never a ``_private`` one."""
+    modules = _modules()
+    offences = []
+    for name, path in modules.items():
+        if not _in(name, "mangfold.publish"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                target = _resolve(name, path.name == "__init__.py", node)
+                if not target.startswith("mangfold.publish"):
+                    continue
+                offences += [f"{name}: from {target} import {a.name}" for a in node.names
+                             if a.name.startswith("_") and a.name != "__version__"]
+    assert offences == []

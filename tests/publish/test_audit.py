@@ -173,7 +173,19 @@ def _shared_count_shown_elsewhere(out):
     (out / "public" / "tables" / "by_sex.spec.json").write_text(json.dumps(spec.to_json()), encoding="utf-8")
 
 
+def _small_count_in_text(out):
+    _edit_report(out, lambda h: h.replace("</body>", "<p>Finans har 1 leder fra landbakgrunnsgruppe 2.</p></body>"))
+
+
+def _unpublished_count_in_text(out):
+    # the 'all' row shows 73 and the 'leader' row 10; a text saying "70 ledere" (from an unsuppressed
+    # frame: all levels but the hidden top leaders) gives the hidden 3 away by subtraction
+    _edit_report(out, lambda h: h.replace("</body>", "<p>Uten toppledere er det 70 ledere i målgruppen.</p></body>"))
+
+
 LEAKS = {
+    "small_count_in_text": (_small_count_in_text, "a count of 1 persons"),
+    "unpublished_count_in_text": (_unpublished_count_in_text, "70 is not a count any public table shows"),
     "key_column": (_key_column, "is a person key"),
     "key_in_text_cell": (_key_in_text_cell, "person key value 'P00007'"),
     "count_of_3": (_count_of_3, "count 3 is below 5"),
@@ -197,6 +209,12 @@ def test_audit_catches_each_kind_of_leak(clean, kind):
     plant(clean)
     problems = _problems(clean)
     assert any(expected in p for p in problems), problems
+
+
+def test_counts_and_years_in_text_that_the_tables_show_pass(clean):
+    _edit_report(clean, lambda h: h.replace("</body>", "<p>I 2025 var det 60 ansatte og 352 personer i alt; "
+                                                       "2025 nye styremedlemmer ble ikke utnevnt.</p></body>"))
+    assert _problems(clean) == []
 
 
 def test_key_value_check_needs_the_store_and_says_so(clean, tmp_path):

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mangfold.publish.identities import (_SEP, _equal_equations, _Labels, build_model, parse_column,
+from mangfold.publish.identities import (SEP, _equal_equations, Labels, build_model, parse_column,
                                          parse_frame)
 from mangfold.publish.links import link_tables
 
@@ -102,7 +102,7 @@ def _naive_links(tables) -> tuple[list, int]:
                 b = np.array([_truth(tb, cb)[rows_b[k]] for k in common])
                 if _same_count(a, b):
                     pairs += 1
-                    eqs += [(((f"{na}{_SEP}{ca}", rows_a[k]), 1.0), ((f"{nb}{_SEP}{cb}", rows_b[k]), -1.0))
+                    eqs += [(((f"{na}{SEP}{ca}", rows_a[k]), 1.0), ((f"{nb}{SEP}{cb}", rows_b[k]), -1.0))
                             for k in common]
     return eqs, pairs
 
@@ -129,7 +129,7 @@ def test_repeated_cells_match_a_naive_loop(seed):
     if rng.random() < 0.5:  # a count equal across levels: passed of one step is n of the next
         df["k"] = df.groupby([d for d in dims if d != dims[0]] or (lambda _: 0))["n"].transform("first")
     model = build_model({"name": "t", "counts": ["n", "k"], "dims": dims}, df)
-    got = _equal_equations(model, _Labels(df), dims, model.values)
+    got = _equal_equations(model, Labels(df), dims, model.values)
     assert got == _naive_equal_cells(df, dims, ["n", "k"])
 
 

@@ -43,9 +43,8 @@ import pandas as pd
 
 from ..contract.schemas import PERSON_KEYS
 from ..tablespec import column_role
-from .checks import View, _units, global_findings, merge_views, view_findings
 from .disclosure import Published, plan_across_tables
-from .identities import build_model, key_columns
+from .model import View, build_model, global_findings, key_columns, merge_views, unit_index, view_findings
 from .ledger import HINTS_FILE, add_cells  # noqa: F401 (HINTS_FILE: named here for callers of plan_folder)
 from .links import link_tables
 from .render import TEMPLATE_SCRIPTS
@@ -203,7 +202,7 @@ def audit_across_tables(checked: list[_Checked], *, min_cell: int) -> list[str]:
     if not cross:
         return []
     merged = merge_views([(c.name, c.view) for c in linked], cross)
-    u = _units(merged.model)
+    u = unit_index(merged.model)
 
     def tables_of(cells) -> list[str]:
         return sorted({c[0].split("::", 1)[0] for x in cells for c in u.cells(u.unit(x))})
@@ -525,7 +524,7 @@ def audit(folder: str | Path, *, min_cell: int = 5, store: str | Path | None = N
         res.problems.extend(audit_report_images(raw, folder / "figures"))
         no_img = _IMG.sub(" ", raw)
         res.problems.extend(audit_report_tables(no_img, public_tables, min_cell=min_cell))
-        res.problems.extend(audit_narrative(no_img, min_cell=min_cell))
+        res.problems.extend(audit_narrative(no_img, min_cell=min_cell, shown=_shown_counts(checked)))
         text = _TAG.sub(" ", no_img)
         for key in PERSON_KEYS:
             if re.search(rf"\b{key}\b", text):
@@ -569,12 +568,34 @@ def narrative_text(page: str) -> str:
     return re.sub(r"\s+", " ", html_lib.unescape(_TAG.sub(" ", page)))
 
 
-def audit_narrative(page: str, *, min_cell: int) -> list[str]:
+def _shown_counts(checked: list[_Checked]) -> tuple[set[int], set[int]]:
+    """(every count the public tables show, every year they name): what a count in the running text
+    may be."""
+    counts: set[int] = set()
+    years: set[int] = set()
+    for c in checked:
+        for col in c.raw.columns:
+            role = column_role(c.spec, col)
+            if role not in ("count", "dimension", "constant"):
+                continue
+            x = pd.to_numeric(c.raw[col], errors="coerce").dropna()
+            x = x[(x == x.round()) & (x >= 0)].astype(int)
+            if role == "count":
+                counts.update(x.tolist())
+            elif "year" in str(col).lower():
+                years.update(x.tolist())
+    return counts, years
+
+
+def audit_narrative(page: str, *, min_cell: int, shown: tuple[set[int], set[int]] | None = None) -> list[str]:
     """Counts of persons in the report's running text: a number followed by a person noun
     (:data:`PERSON_NOUNS`) may not be 1 to ``min_cell - 1``, and in "X av Y <noun>" neither may
-    Y - X (the rest). Numbers after a code word (``tiltak 2``, ``landbakgrunnsgruppe 2``) or a rule
-    bound (``minst 2``, ``færre enn 5``) are not counts. Text functions write numbers from public
-    tables only; this check catches a sentence that does not."""
+    Y - X (the rest). With ``shown`` (the counts the public tables show, and the years they name:
+    :func:`_shown_counts`) every such count must be one the tables show, or a year: a count the text
+    took from an unsuppressed frame could give a hidden cell away by subtraction. Numbers after a
+    code word (``tiltak 2``, ``landbakgrunnsgruppe 2``) or a rule bound (``minst 2``, ``færre enn
+    5``) are not counts. Text functions write numbers from public tables only; this check catches a
+    sentence that does not."""
     text = narrative_text(page)
     problems = []
     for m in _NARRATIVE_COUNT.finditer(text):
@@ -582,9 +603,13 @@ def audit_narrative(page: str, *, min_cell: int) -> list[str]:
         if not digits.isdigit() or _NARRATIVE_CODE.search(text[max(0, m.start() - 30):m.start()]):
             continue
         v = int(digits)
+        where = f"(\u2026{text[max(0, m.start() - 60):m.end() + 20].strip()}\u2026)"
         if 1 <= v < min_cell:
             problems.append(f"report.html: the text says {m.group(0).strip()!r}: a count of {v} persons, below "
-                            f"{min_cell} (\u2026{text[max(0, m.start() - 60):m.end() + 20].strip()}\u2026)")
+                            f"{min_cell} {where}")
+        elif shown is not None and v and v not in shown[0] and v not in shown[1]:
+            problems.append(f"report.html: the text says {m.group(0).strip()!r}: {v} is not a count any public "
+                            f"table shows (write counts in text from the public tables) {where}")
     for m in _NARRATIVE_OF.finditer(text):
         if _NARRATIVE_CODE.search(text[max(0, m.start() - 30):m.start()]):
             continue

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..tablespec import TableSpec
-from .identities import (_SEP, BLANK, COMPLEMENT, PRIMARY, TEXT, VISIBLE, Equation, Finding, Model, Rate,
+from .identities import (SEP, BLANK, COMPLEMENT, PRIMARY, TEXT, VISIBLE, Equation, Finding, Model, Rate,
                          _rate_values, build_model, parse_frame)
 
 _MAX_RANGE_UNITS = 250  # hidden cells linked together beyond which ranges are not computed
@@ -125,7 +125,7 @@ def local_findings(view: View, *, min_cell: int) -> list[Finding]:
 
 # ------------------------------------------------------------------ identities over hidden cells
 @dataclass
-class _Units:
+class UnitIndex:
     """Cells that the identities say are equal, merged: ``root`` of each such cell, ``members`` of
     each root, and the other identities (``sums``) with the units they involve."""
     root: dict[Var, Var]
@@ -140,7 +140,7 @@ class _Units:
         return self.members.get(unit, [unit])
 
 
-def _units(model: Model) -> _Units:
+def unit_index(model: Model) -> UnitIndex:
     cached = getattr(model, "_units_cache", None)
     if cached is not None and cached[0] == len(model.equations):
         return cached[1]
@@ -170,20 +170,20 @@ def _units(model: Model) -> _Units:
             u = root.get(var, var)
             if not sum_index.get(u) or sum_index[u][-1] != k:
                 sum_index.setdefault(u, []).append(k)
-    units = _Units(root, members, sums, sum_index)
+    units = UnitIndex(root, members, sums, sum_index)
     model._units_cache = (len(model.equations), units)
     return units
 
 
 @dataclass
-class _Group:
+class FindingGroup:
     """Findings about one group of linked hidden cells, with what the suppression needs to fix them."""
     findings: list[Finding]
     unit: Var | None = None          # "mixed": the unit whose hidden cells are shown elsewhere
     eq_ids: tuple[int, ...] = ()     # the identities of the group
 
 
-def _unit_hidden(view: View, u: _Units, unit: Var) -> tuple[bool, bool]:
+def unit_hidden(view: View, u: UnitIndex, unit: Var) -> tuple[bool, bool]:
     """(any cell of the unit hidden, any cell visible)."""
     h = v = False
     for cell in u.cells(unit):
@@ -194,7 +194,7 @@ def _unit_hidden(view: View, u: _Units, unit: Var) -> tuple[bool, bool]:
     return h, v
 
 
-def _unit_value(view: View, u: _Units, unit: Var) -> float:
+def unit_value(view: View, u: UnitIndex, unit: Var) -> float:
     for cell in u.cells(unit):
         if cell[0] in view.state and not view.is_hidden(cell):
             return float(view.values[cell[0]][cell[1]])
@@ -203,7 +203,7 @@ def _unit_value(view: View, u: _Units, unit: Var) -> float:
 
 def global_findings(view: View, *, min_cell: int, cache: dict | None = None, first_only: bool = False,
                     editable: Callable[[Var], bool] | None = None,
-                    involving: Callable[[set[Var]], bool] | None = None) -> list[_Group]:
+                    involving: Callable[[set[Var]], bool] | None = None) -> list[FindingGroup]:
     """Hidden cells that the identities give away: shown elsewhere (an equal cell is visible),
     determined by the totals, or narrowed to one value by the totals and the marks. One group per
     set of linked hidden cells (``first_only``: ranges only where nothing is determined);
@@ -212,12 +212,12 @@ def global_findings(view: View, *, min_cell: int, cache: dict | None = None, fir
     model = view.model
     if not model.equations:
         return []
-    u = _units(model)
+    u = unit_index(model)
     cache = {} if cache is None else cache
-    out: list[_Group] = []
+    out: list[FindingGroup] = []
     state = {}
     for unit in set(u.members) | set(u.sum_index):
-        state[unit] = _unit_hidden(view, u, unit)
+        state[unit] = unit_hidden(view, u, unit)
     # a cell hidden here and shown there --------------------------------------------------------
     for unit, (h, v) in sorted(state.items()):
         if h and v:
@@ -228,7 +228,7 @@ def global_findings(view: View, *, min_cell: int, cache: dict | None = None, fir
             shown = next(c for c in u.cells(unit) if c[0] in view.state and not view.is_hidden(c))
             fs = [Finding("recoverable", c[1], c[0], f"the same count is shown in {shown[0]}, row {shown[1] + 2}", c)
                   for c in u.cells(unit) if view.is_hidden(c)]
-            out.append(_Group(fs[:1] if first_only else fs, unit=unit))
+            out.append(FindingGroup(fs[:1] if first_only else fs, unit=unit))
     # sums over hidden units ------------------------------------------------------------------------
     hidden_units = {unit for unit, (h, v) in state.items() if h and not v}
     parent: dict[Var, Var] = {}
@@ -268,23 +268,23 @@ def global_findings(view: View, *, min_cell: int, cache: dict | None = None, fir
                 if unit in pos:
                     A[row, pos[unit]] += w
                 else:
-                    b[row] -= w * _unit_value(view, u, unit)
+                    b[row] -= w * unit_value(view, u, unit)
         bounds = [_unit_bounds(view, u, m, min_cell) for m in members]
         key = (tuple(members), A.tobytes(), b.tobytes(), tuple(bounds), first_only)
         if key not in cache:
             cache[key] = _check_component(members, A, b, bounds, view, u, first_only, cache.setdefault("wide", set()))
         if cache[key]:
-            out.append(_Group(cache[key], eq_ids=tuple(eq_ids)))
+            out.append(FindingGroup(cache[key], eq_ids=tuple(eq_ids)))
     return out
 
 
-def _check_component(members, A, b, bounds, view: View, u: _Units, first_only: bool,
+def _check_component(members, A, b, bounds, view: View, u: UnitIndex, first_only: bool,
                      wide: set | None = None) -> list[Finding]:
     """``wide``: units already shown to have two possible values; hiding more cells only widens
     the ranges, so within one run of :func:`suppress` they need no second look."""
     found = []
     wide = set() if wide is None else wide
-    determined = _determined(A)
+    determined = determined_unknowns(A)
     for m, det in zip(members, determined):
         if det:
             cells = [c for c in u.cells(m) if view.is_hidden(c)]
@@ -332,7 +332,7 @@ def _pinned(ranges: _Ranges, i: int, value: float) -> bool:
     return hi is not None and np.floor(hi + 1e-7) - np.ceil(lo - 1e-7) < 1
 
 
-def _determined(A: np.ndarray) -> np.ndarray:
+def determined_unknowns(A: np.ndarray) -> np.ndarray:
     """Which unknowns of ``A x = b`` have one value in every solution (e_j in the row space)."""
     if A.size == 0:
         return np.zeros(A.shape[1], dtype=bool)
@@ -347,7 +347,7 @@ def _determined(A: np.ndarray) -> np.ndarray:
     return np.linalg.norm(null, axis=0) < 1e-7
 
 
-def _unit_bounds(view: View, u: _Units, unit: Var, min_cell: int) -> tuple[float, float | None]:
+def _unit_bounds(view: View, u: UnitIndex, unit: Var, min_cell: int) -> tuple[float, float | None]:
     """What the marks tell an attacker: ``<min_cell`` is 1..min_cell-1; ``:`` any value from 0 up
     (withheld: disclosure control also puts it on a small count whose ``<min_cell`` the totals and
     the other marks would pin, and on a zero when nothing else is left); a hidden numerator 0..n."""
@@ -460,8 +460,8 @@ def view_findings(view: View, *, min_cell: int) -> list[Finding]:
 
 # ------------------------------------------------------------------ several tables
 def _prefix_rate(name: str, r: Rate) -> Rate:
-    return Rate(f"{name}{_SEP}{r.column}", f"{name}{_SEP}{r.denominator}", r.scale,
-                tuple(f"{name}{_SEP}{b}" for b in r.blank))
+    return Rate(f"{name}{SEP}{r.column}", f"{name}{SEP}{r.denominator}", r.scale,
+                tuple(f"{name}{SEP}{b}" for b in r.blank))
 
 
 def merge_views(views: list[tuple[str, View]], cross: list[Equation]) -> View:
@@ -472,7 +472,7 @@ def merge_views(views: list[tuple[str, View]], cross: list[Equation]) -> View:
     merged.values, merged.state, merged.visible, merged.original, merged.rates = {}, {}, {}, {}, []
     for name, v in views:
         m = v.model
-        pre = lambda c: f"{name}{_SEP}{c}"  # noqa: E731
+        pre = lambda c: f"{name}{SEP}{c}"  # noqa: E731
         ren = {r.name: _prefix_rate(name, r).name for r in m.rates}
         counts += [pre(c) for c in m.counts]
         closure.update({pre(c): {pre(d) for d in ds} for c, ds in m.closure.items()})

@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 
 from ..tablespec import TableSpec
-from .checks import (Var, View, _determined, _Group, _unit_hidden, _units, _Units, _unit_value, global_findings,
-                     local_findings, merge_views, table_findings)
-from .identities import (_SEP, BLANK, COMPLEMENT, COMPLEMENT_MARK, PRIMARY, VISIBLE, Finding, Model, _dims,
-                         build_model, key_columns, parse_column, parse_frame, spec_dict)
+from .model import (BLANK, COMPLEMENT, COMPLEMENT_MARK, PRIMARY, SEP, VISIBLE, Finding, FindingGroup, Model,
+                    UnitIndex, Var, View, build_model, determined_unknowns, dim_columns, global_findings, key_columns,
+                    local_findings, merge_views, parse_column, parse_frame, spec_dict, table_findings, unit_hidden,
+                    unit_index, unit_value)
 from .links import link_tables
 
 __all__ = [
@@ -58,7 +58,7 @@ def mark(min_cell: int) -> str:
 
 
 # ------------------------------------------------------------------ suppression
-def _hide_unit(view: View, u: _Units, unit: Var, editable, min_cell: int) -> bool:
+def _hide_unit(view: View, u: UnitIndex, unit: Var, editable, min_cell: int) -> bool:
     """Hide every visible cell of a unit (False if one of them may not change)."""
     cells = [c for c in u.cells(unit) if c[0] in view.state and not view.is_hidden(c)]
     if not cells or not all(editable(c) for c in cells):
@@ -73,7 +73,7 @@ def _hide_unit(view: View, u: _Units, unit: Var, editable, min_cell: int) -> boo
     return True
 
 
-def _complement_for(f: Finding, g: _Group, view: View, u: _Units, editable) -> Var | None:
+def _complement_for(f: Finding, g: FindingGroup, view: View, u: UnitIndex, editable) -> Var | None:
     """The visible unit to hide next for a hidden unit ``f.var`` that the identities give away.
 
     Determined: the smallest visible units of the identities around it are tried, and the one that
@@ -85,14 +85,14 @@ def _complement_for(f: Finding, g: _Group, view: View, u: _Units, editable) -> V
     ids = set(near)
     for k in near:  # the identities of the hidden cells next to it: two steps
         for x, _ in eqs[k]:
-            if _unit_hidden(view, u, u.unit(x))[0]:
+            if unit_hidden(view, u, u.unit(x))[0]:
                 ids |= set(u.sum_index.get(u.unit(x), []))
     if not ids:
         ids = set(g.eq_ids)
     ids = sorted(ids)
 
     def visible_unit(unit):
-        h, v = _unit_hidden(view, u, unit)
+        h, v = unit_hidden(view, u, unit)
         return v and not h and all(editable(c) for c in u.cells(unit) if c[0] in view.state)
 
     cands = sorted({u.unit(x) for k in ids for x, _ in eqs[k] if visible_unit(u.unit(x))})
@@ -101,7 +101,7 @@ def _complement_for(f: Finding, g: _Group, view: View, u: _Units, editable) -> V
         cands = sorted({u.unit(x) for k in ids for x, _ in eqs[k] if visible_unit(u.unit(x))})
     if not cands:
         return None
-    value = {c: _unit_value(view, u, c) for c in cands}
+    value = {c: unit_value(view, u, c) for c in cands}
     if f.kind != "recoverable":
         close = {u.unit(x) for k in near for x, _ in eqs[k]} & set(cands) or set(cands)
         return min(close, key=lambda c: (value[c] == 0, value[c], c))
@@ -111,7 +111,7 @@ def _complement_for(f: Finding, g: _Group, view: View, u: _Units, editable) -> V
     for k in sorted(near):  # the smallest few of each of its own identities
         own += sorted({u.unit(x) for x, _ in eqs[k]} & candset - set(own), key=rank)[:_TRIED_NEAR]
     trial = own + sorted(candset - set(own), key=rank)[:_TRIED_FAR]
-    hidden = sorted({u.unit(x) for k in ids for x, _ in eqs[k] if _unit_hidden(view, u, u.unit(x))[0]})
+    hidden = sorted({u.unit(x) for k in ids for x, _ in eqs[k] if unit_hidden(view, u, u.unit(x))[0]})
     best = None
     for c in trial:
         rows = sorted(set(ids) | set(u.sum_index.get(c, [])))
@@ -123,14 +123,14 @@ def _complement_for(f: Finding, g: _Group, view: View, u: _Units, editable) -> V
                 j = pos.get(u.unit(x))
                 if j is not None:
                     A[r, j] += w
-        det = _determined(A)
+        det = determined_unknowns(A)
         key = (value[c] == 0, bool(det[pos[var]]) if var in pos else False, int(det.sum()), value[c], c)
         if best is None or key < best[0]:
             best = (key, c)
     return best[1]
 
 
-def _upgrade_for(f: Finding, view: View, u: _Units, editable) -> Var | None:
+def _upgrade_for(f: Finding, view: View, u: UnitIndex, editable) -> Var | None:
     """A small count marked ``"<min_cell"`` to mark ``":"`` instead, when the marks alone narrow
     ``f.var`` and no visible cell is left to hide: ``f.var`` itself if it is one, else the first of
     its identities' (all of the unit's hidden cells must be editable)."""
@@ -151,14 +151,14 @@ def _upgrade_for(f: Finding, view: View, u: _Units, editable) -> Var | None:
     return None
 
 
-def _mark_unit(view: View, u: _Units, unit: Var) -> None:
+def _mark_unit(view: View, u: UnitIndex, unit: Var) -> None:
     """Mark every hidden count of ``unit`` ``":"`` (see :func:`_upgrade_for`)."""
     for col, r in u.cells(unit):
         if col in view.model.counts and view.is_hidden((col, r)):
             view.state[col][r] = COMPLEMENT
 
 
-def _short_neighbours(unit: Var, model: Model, u: _Units) -> set[Var]:
+def _short_neighbours(unit: Var, model: Model, u: UnitIndex) -> set[Var]:
     """The units that share a short identity (a total over a few parts) with ``unit``; long ones
     (a total over many units) rarely decide a cell, and would allow one fix per round only."""
     return {u.unit(x) for k in u.sum_index.get(unit, []) if len(model.equations[k]) <= _SHORT
@@ -190,7 +190,7 @@ def suppress(view: View, *, min_cell: int, editable: Callable[[Var], bool] | Non
         groups = global_findings(view, min_cell=min_cell, cache=cache, first_only=True, editable=editable)
         if not groups:
             return []
-        u = _units(model)
+        u = unit_index(model)
         changed = False
         for g in groups:
             if g.unit is not None:
@@ -249,12 +249,12 @@ def _with_published(sp: dict, base: pd.DataFrame, model: Model, view: View, publ
         pm = build_model(p.spec, ptruth)
         items.append((pname, p.spec, ptruth, pm))
         views.append((pname, View(ppublic, pm)))
-    me = f"{name}#new{_SEP}"
-    cross, _ = link_tables([*items, (me[:-len(_SEP)], sp, base, model)])
+    me = f"{name}#new{SEP}"
+    cross, _ = link_tables([*items, (me[:-len(SEP)], sp, base, model)])
     cross = [eq for eq in cross if any(v[0].startswith(me) for v, _ in eq)]
     if not cross:
         return None, None
-    merged = merge_views([*views, (me[:-len(_SEP)], view)], cross)
+    merged = merge_views([*views, (me[:-len(SEP)], view)], cross)
     fixed = set()
     for (x, _), (y, _) in cross:
         mine, theirs = (x, y) if x[0].startswith(me) else (y, x)
@@ -305,9 +305,9 @@ def plan_across_tables(tables: list[Published], *, min_cell: int) -> dict[str, l
     suppress(merged, min_cell=min_cell)
     plan: dict[str, list[dict[str, Any]]] = {}
     for key, vis in merged.visible.items():
-        name, col = key.split(_SEP, 1)
+        name, col = key.split(SEP, 1)
         public, spec = frames[name]
-        dims = _dims(public, spec)
+        dims = dim_columns(public, spec)
         st_now, st_before = merged.state.get(key), before_state.get(key)
         for r in range(len(vis)):
             if st_now is not None and st_now[r] != st_before[r] and st_now[r] in (PRIMARY, COMPLEMENT):
@@ -327,7 +327,7 @@ def plan_across_tables(tables: list[Published], *, min_cell: int) -> dict[str, l
 
 def _hint_cells(base: pd.DataFrame, spec: Mapping[str, Any], hints) -> list[tuple[dict, str, int]]:
     """(hint, column, row) of each hint whose row is found in ``base`` by its dimension values."""
-    dims = _dims(base, spec)
+    dims = dim_columns(base, spec)
     keys = base[dims].astype(str).agg("\x1f".join, axis=1).to_numpy() if dims else None
     out = []
     for h in hints:
@@ -424,7 +424,7 @@ def apply_disclosure_control(df: pd.DataFrame, spec: TableSpec | Mapping[str, An
     if keep:
         fixed = {(col, r) for _, col, r in _hint_cells(base, sp, keep)}
         inner = editable
-        me = f"{sp.get('name', 'table')}#new{_SEP}"
+        me = f"{sp.get('name', 'table')}#new{SEP}"
 
         def editable(var, inner=inner, fixed=fixed, me=me):  # noqa: F811 (narrows the editable cells)
             own = (var[0][len(me):], var[1]) if str(var[0]).startswith(me) else var

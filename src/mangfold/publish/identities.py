@@ -42,8 +42,8 @@ TOTAL_LABELS = frozenset({"all", "alle", "total", "totalt", "i alt", "sum", "sam
 # cell states of a parsed column
 BLANK, VISIBLE, PRIMARY, COMPLEMENT, TEXT = 0, 1, 2, 3, 4
 _MAX_SUBSET_VALUES = 10
-_SEP = "::"
-_MAX_SLOTS = 300
+SEP = "::"
+MAX_SLOTS = 300
 
 
 def spec_dict(spec: TableSpec | Mapping[str, Any]) -> dict[str, Any]:
@@ -202,7 +202,7 @@ def _expand(cols: set[str], derived: dict[str, list[str]], counts: set[str]) -> 
     return out
 
 
-def _dims(df: pd.DataFrame, spec: Mapping[str, Any]) -> list[str]:
+def dim_columns(df: pd.DataFrame, spec: Mapping[str, Any]) -> list[str]:
     return [d for d in spec.get("dims", []) if d in df.columns]
 
 
@@ -213,7 +213,7 @@ def build_model(spec: TableSpec | Mapping[str, Any], truth: pd.DataFrame) -> Mod
     truth = truth.reset_index(drop=True)
     counts = [c for c in spec.get("counts", []) if c in truth.columns]
     cset = set(counts)
-    dims = _dims(truth, spec)
+    dims = dim_columns(truth, spec)
     derived = {k: [d for d in v if d in truth.columns] for k, v in spec.get("derived", {}).items()}
     closure = {c: _expand({d for d in derived.get(c, []) if d not in cset}, derived, cset) for c in counts}
     linked = {c: {d for d in derived.get(c, []) if d in cset and d != c} for c in counts}
@@ -268,9 +268,9 @@ def _rate_values(parsed: Parsed, rate: Rate, tv: dict[str, np.ndarray]) -> np.nd
     return np.where(n == 0, 0.0, k)
 
 
-def _row_groups(columns: list[np.ndarray], n: int) -> np.ndarray:
+def row_groups(columns: list[np.ndarray], n: int) -> np.ndarray:
     """Group number of each of ``n`` rows by their values in ``columns`` (text, see
-    :class:`_Labels`), numbered in order of first appearance (a missing value is a value of its own)."""
+    :class:`Labels`), numbered in order of first appearance (a missing value is a value of its own)."""
     key = np.zeros(n, dtype=np.int64)
     for values in columns:
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
@@ -278,9 +278,9 @@ def _row_groups(columns: list[np.ndarray], n: int) -> np.ndarray:
     return key
 
 
-class _Labels:
+class Labels:
     """The columns of a frame as text (``astype(str)``), and the groups of its rows by the values
-    of some of them (:func:`_row_groups`), each computed once."""
+    of some of them (:func:`row_groups`), each computed once."""
 
     def __init__(self, df: pd.DataFrame):
         self.df = df
@@ -295,11 +295,11 @@ class _Labels:
     def groups(self, cols: list[str]) -> np.ndarray:
         key = tuple(cols)
         if key not in self._groups:
-            self._groups[key] = _row_groups([self.text(c) for c in cols], len(self.df))
+            self._groups[key] = row_groups([self.text(c) for c in cols], len(self.df))
         return self._groups[key]
 
 
-def _refine(labels: _Labels, others: list[str], is_total: np.ndarray, candidates: list[str]) -> list[str] | None:
+def _refine(labels: Labels, others: list[str], is_total: np.ndarray, candidates: list[str]) -> list[str] | None:
     """Grouping columns under which every group has at most one total row (None if none found)."""
     cols = list(others)
     for extra in [None, *candidates]:
@@ -328,14 +328,14 @@ def _add_equations(model: Model, spec: Mapping[str, Any], df: pd.DataFrame, dims
     values: dict[str, np.ndarray] = dict(tv)
     for r in model.rates:
         values[r.name] = _rate_values(parsed, r, tv)
-    labels = _Labels(df)
+    labels = Labels(df)
     eqs = [*_margin_equations(model, spec, labels, dims, values),
            *_row_sum_equations(model, spec, tv, values),
            *_equal_equations(model, labels, dims, tv)]
     model.equations = list(dict.fromkeys(eqs))
 
 
-def _margin_equations(model: Model, spec: Mapping[str, Any], labels: _Labels, dims: list[str],
+def _margin_equations(model: Model, spec: Mapping[str, Any], labels: Labels, dims: list[str],
                       values: dict[str, np.ndarray]) -> list[Equation]:
     """Total rows over one dimension: declared ``margins`` (``(dim, label)`` or
     ``(dim, label, parts)``) and dimension values such as ``all``; without ``parts``, the parts are
@@ -463,7 +463,7 @@ def _row_sum_equations(model: Model, spec: Mapping[str, Any], tv: dict[str, np.n
     return eqs
 
 
-def _agree(a: np.ndarray, b: np.ndarray, both: np.ndarray) -> np.ndarray:
+def agree(a: np.ndarray, b: np.ndarray, both: np.ndarray) -> np.ndarray:
     """Whether cells ``a`` and ``b`` (last axis; ``both``: where both exist) hold the same count:
     in at least two places, known in at least two and half of them, never different where both
     are known, and non-zero in at least two."""
@@ -473,11 +473,11 @@ def _agree(a: np.ndarray, b: np.ndarray, both: np.ndarray) -> np.ndarray:
             & ((known & (a > 0)).sum(axis=-1) >= 2))
 
 
-def _equalities(c1: str, rows1, c2: str, rows2) -> list[Equation]:
+def equalities(c1: str, rows1, c2: str, rows2) -> list[Equation]:
     return [(((c1, int(x)), 1.0), ((c2, int(y)), -1.0)) for x, y in zip(rows1, rows2)]
 
 
-def _equal_equations(model: Model, labels: _Labels, dims: list[str], tv: dict[str, np.ndarray]) -> list[Equation]:
+def _equal_equations(model: Model, labels: Labels, dims: list[str], tv: dict[str, np.ndarray]) -> list[Equation]:
     """Cells repeated across the values of one dimension (``passed`` of one transition = ``n`` of
     the next; a reference count repeated for each group): equal, non-zero, in at least two groups of
     the other dimensions and never different."""
@@ -501,10 +501,10 @@ def _equal_equations(model: Model, labels: _Labels, dims: list[str], tv: dict[st
         for s1 in range(len(cells)):
             rest = np.arange(s1 + 1, len(cells))
             rest = rest[rest % nl != s1 % nl]  # the slots after it, at another level
-            for s2 in rest[_agree(cells[s1], cells[rest], exists[s1] & exists[rest])]:
+            for s2 in rest[agree(cells[s1], cells[rest], exists[s1] & exists[rest])]:
                 (i1, l1), (i2, l2) = divmod(s1, nl), divmod(int(s2), nl)
                 c1, c2, r1, r2 = model.counts[i1], model.counts[i2], rowidx[:, l1], rowidx[:, l2]
                 both = (r1 >= 0) & (r2 >= 0)
                 model.described.append(f"{c1} at {dim}={levels[l1]} = {c2} at {dim}={levels[l2]}")
-                eqs += _equalities(c1, r1[both], c2, r2[both])
+                eqs += equalities(c1, r1[both], c2, r2[both])
     return eqs

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .identities import _MAX_SLOTS, _SEP, Equation, Model, _agree, _dims, _equalities, _Labels, _row_groups
+from .identities import MAX_SLOTS, SEP, Equation, Model, agree, dim_columns, equalities, Labels, row_groups
 
 @dataclass(frozen=True)
 class _Grid:
@@ -28,7 +28,7 @@ class _Grid:
     labels: list[str]
 
 
-def _grid(labels: _Labels, dims: list[str], shared: list[str], skey: np.ndarray, n_shared: int) -> _Grid:
+def _grid(labels: Labels, dims: list[str], shared: list[str], skey: np.ndarray, n_shared: int) -> _Grid:
     own = [d for d in dims if d not in shared]
     nkey = labels.groups(own)
     n_own = int(nkey.max()) + 1
@@ -48,19 +48,19 @@ def link_tables(tables: list[tuple[str, Mapping[str, Any], pd.DataFrame, Model]]
     ``tables``: (name, spec, unsuppressed table, its :func:`build_model`). Returns equations over
     ``table::column`` cells and their descriptions."""
     eqs, described = [], []
-    labels = [_Labels(truth) for _, _, truth, _ in tables]
+    labels = [Labels(truth) for _, _, truth, _ in tables]
     for (la, (na, sa, ta, ma)), (lb, (nb, sb, tb, mb)) in itertools.combinations(zip(labels, tables), 2):
         if not ma.counts or not mb.counts or not len(ta) or not len(tb):
             continue
-        dims_a, dims_b = _dims(ta, sa), _dims(tb, sb)
+        dims_a, dims_b = dim_columns(ta, sa), dim_columns(tb, sb)
         shared = [d for d in dims_a if d in dims_b]
         if not shared:
             continue
-        skey = _row_groups([np.concatenate([la.text(d), lb.text(d)]) for d in shared], len(ta) + len(tb))
+        skey = row_groups([np.concatenate([la.text(d), lb.text(d)]) for d in shared], len(ta) + len(tb))
         n_shared = int(skey.max()) + 1
         ga = _grid(la, dims_a, shared, skey[:len(ta)], n_shared)
         gb = _grid(lb, dims_b, shared, skey[len(ta):], n_shared)
-        if len(ma.counts) * len(ga.labels) > _MAX_SLOTS or len(mb.counts) * len(gb.labels) > _MAX_SLOTS:
+        if len(ma.counts) * len(ga.labels) > MAX_SLOTS or len(mb.counts) * len(gb.labels) > MAX_SLOTS:
             continue
         found = []  # (count of a, group of a, count of b, group of b, rows of a, rows of b)
         common = (ga.row >= 0).astype(int) @ (gb.row >= 0).T.astype(int)
@@ -70,9 +70,9 @@ def link_tables(tables: list[tuple[str, Mapping[str, Any], pd.DataFrame, Model]]
             ra, rb = ga.row[ia, keys], gb.row[ib, keys]
             a = np.stack([ma.values[c][ra] for c in ma.counts])[:, None]  # count of a x 1 x cell
             b = np.stack([mb.values[c][rb] for c in mb.counts])[None]     # 1 x count of b x cell
-            found += [(i, ia, j, ib, ra, rb) for i, j in zip(*np.nonzero(_agree(a, b, np.ones(len(keys), bool))))]
+            found += [(i, ia, j, ib, ra, rb) for i, j in zip(*np.nonzero(agree(a, b, np.ones(len(keys), bool))))]
         for i, ia, j, ib, ra, rb in sorted(found, key=lambda x: x[:4]):
             ca, cb = ma.counts[i], mb.counts[j]
             described.append(f"{na}.{ca} [{ga.labels[ia]}] = {nb}.{cb} [{gb.labels[ib]}]")
-            eqs += _equalities(f"{na}{_SEP}{ca}", ra, f"{nb}{_SEP}{cb}", rb)
+            eqs += equalities(f"{na}{SEP}{ca}", ra, f"{nb}{SEP}{cb}", rb)
     return eqs, described

@@ -128,3 +128,23 @@ def test_lock_pins_every_package_and_make_installs_from_it():
     assert re.search(r"^\$\(STAMP\): .*\$\(LOCK\)", make, flags=re.M), "the venv is rebuilt when the lock changes"
     assert re.search(r"^lock:", make, flags=re.M) and re.search(r"^test-fast:", make, flags=re.M)
     assert "requirements.lock" in (ROOT / "environment.yml").read_text(encoding="utf-8")
+
+
+def test_xdist_loadgroup_keeps_a_group_on_one_worker(tmp_path):
+    """``make test`` runs ``pytest -n 2 --dist loadgroup``: the tests that share the demo run or a
+    generated batch carry one ``xdist_group`` so that one worker builds it. Some pytest/xdist pairs
+    silently ignore the mark (pytest 9.2 with xdist 3.8: pytest-xdist#1386) and every worker then
+    builds it again; this fails loudly instead."""
+    (tmp_path / "test_grouped.py").write_text(
+        "import os, pytest\n"
+        "@pytest.mark.xdist_group('g')\n"
+        "@pytest.mark.parametrize('i', range(6))\n"
+        "def test_a(i):\n"
+        "    open(os.path.join(os.path.dirname(__file__), 'workers.txt'), 'a').write("
+        "os.environ.get('PYTEST_XDIST_WORKER', '-') + '\\n')\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", "-p",
+                        "no:cacheprovider", str(tmp_path / "test_grouped.py")], cwd=tmp_path, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    workers = set((tmp_path / "workers.txt").read_text(encoding="utf-8").split())
+    assert len(workers) == 1, f"one xdist_group ran on {sorted(workers)}: loadgroup does not group"

@@ -104,8 +104,6 @@ def batch_run(tmp_path_factory) -> Run:
     return _batch(tmp_path_factory.mktemp("gen-batch"), BATCH_SEEDS, BATCH_YEARS, "batch")
 
 
-#: Open defects found by these tests (each on a tiny funnel: one or two applicants per vacancy), kept
-#: visible as expected failures until fixed; any other seed must pass. Both are in the closing note.
 # seed -> reason, for a generated municipality that meets a known open defect (its tests are
 # expected to fail until it is fixed). Seeds 1023 and 1024 (marks alone pinning small counts) were
 # fixed by letting ":" hide any value, a small count included.

@@ -286,8 +286,11 @@ def _check_component(members, A, b, bounds, view: View, u: UnitIndex, first_only
     wide = set() if wide is None else wide
     determined = determined_unknowns(A)
     for m, det in zip(members, determined):
-        if det:
-            cells = [c for c in u.cells(m) if view.is_hidden(c)]
+        cells = [c for c in u.cells(m) if view.is_hidden(c)]
+        # only a small count or a hidden numerator is sensitive: a complementary cell (":") that the
+        # totals determine tells what a visible cell would (it protects nothing by itself), and the
+        # small counts it was meant to protect are checked in the same system
+        if det and _sensitive(view, cells):
             more = f" (and {len(cells) - 1} equal cells)" if len(cells) > 1 else ""
             found.append(Finding("recoverable", cells[0][1], cells[0][0],
                                  f"can be computed from the visible cells and the totals{more}", m))
@@ -300,7 +303,7 @@ def _check_component(members, A, b, bounds, view: View, u: UnitIndex, first_only
         if determined[i] or m in wide:
             continue
         cells = [c for c in u.cells(m) if view.is_hidden(c)]
-        if not any(view.state[c[0]][c[1]] == PRIMARY or c[0] not in view.model.counts for c in cells):
+        if not _sensitive(view, cells):
             continue  # only small counts and hidden numerators need a range of values
         orig = next((view.original[c[0]][c[1]] for c in cells if np.isfinite(view.original[c[0]][c[1]])), np.nan)
         if _pinned(ranges, i, orig):
@@ -309,6 +312,11 @@ def _check_component(members, A, b, bounds, view: View, u: UnitIndex, first_only
         else:
             wide.add(m)
     return found
+
+
+def _sensitive(view: View, cells) -> bool:
+    """True if the hidden ``cells`` (one unit) hold a small count (``<min_cell``) or a hidden numerator."""
+    return any(view.state[c[0]][c[1]] == PRIMARY or c[0] not in view.model.counts for c in cells)
 
 
 def _pinned(ranges: _Ranges, i: int, value: float) -> bool:

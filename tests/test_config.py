@@ -53,3 +53,24 @@ def test_parse_years():
     assert parse_years("2025").years == [2025]
     with pytest.raises(ValueError):
         parse_years("2025-2021")
+
+
+def test_project_root_outside_the_project_is_the_checkout(tmp_path, monkeypatch):
+    """Run from any folder (no params/ or pyproject.toml above it), mangfold still finds the
+    notebooks and params of the checkout it is installed from, not an empty folder (which gave an
+    empty report with exit 0)."""
+    from mangfold.config import ENV_HOME, notebooks_dir, project_root
+
+    monkeypatch.delenv(ENV_HOME, raising=False)
+    root = project_root(tmp_path)
+    assert (root / "params" / "default.yaml").is_file()
+    assert sorted(notebooks_dir(root).glob("*.ipynb"))
+
+
+def test_a_run_without_notebooks_says_so(tmp_path):
+    from mangfold.run.plan import _targets
+    from mangfold.store import StoreError
+
+    with pytest.raises(StoreError, match="no report notebooks"):
+        _targets(store=tmp_path / "s.duckdb", params={"municipality": "x"}, out=tmp_path, nb_dir=tmp_path,
+                 municipality=None, munis=[])

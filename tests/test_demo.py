@@ -394,11 +394,11 @@ def test_job_analysis_and_ads(oslo):
 def test_justification_follows_measure_2_3(oslo):
     _, apps = oslo
     imm = apps["background"].isin(IMMIGRANT_BACKGROUNDS)
-    g = apps.assign(q=apps["qualified"], qi=apps["qualified"] & imm, r=apps["recommended"],
-                    ri=apps["recommended"] & imm).groupby("vacancy_id").agg(
-        q=("q", "sum"), qi=("qi", "sum"), r=("r", "sum"), ri=("ri", "sum"),
+    # measure 2.3: the group's share among the recommended is below its share among the applicants
+    g = apps.assign(a=1, ai=imm, r=apps["recommended"], ri=apps["recommended"] & imm).groupby("vacancy_id").agg(
+        a=("a", "sum"), ai=("ai", "sum"), r=("r", "sum"), ri=("ri", "sum"),
         just=("justification_given", "first"), year=("year", "first"))
-    required = (g["r"] > 0) & (g["q"] > 0) & (g["ri"] * g["q"] < g["qi"] * g["r"])
+    required = (g["r"] > 0) & (g["a"] > 0) & (g["ri"] * g["a"] < g["ai"] * g["r"])
     late = g["year"] >= TRUTHS.measures_start_year
     assert g.loc[required & late, "just"].mean() == pytest.approx(
         by_year(TRUTHS.justification_compliance, 2025), abs=0.04)

@@ -128,6 +128,8 @@ def _cmd_ingest(args) -> int:
     store = args.store or default_store()
     t0 = time.perf_counter()
     data = ingest(args.dir, store, municipality=params["municipality"])
+    for notice in data.notices:
+        print(f"mangfold ingest: notice: {notice}", file=sys.stderr)
     print(f"Ingested {args.dir} into {store} in {time.perf_counter() - t0:.1f} s")
     for row in data.files.itertuples():
         print(f"  {row.table:<17} read {row.rows_read:>9,}  used {row.rows_used:>9,}  quarantined {row.rows_quarantined:>6,}")
@@ -188,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ContractError, ParamsError, StoreError, BrowserMissing) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:  # a bad path
         print(f"mangfold: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:  # pragma: no cover

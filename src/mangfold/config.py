@@ -22,17 +22,26 @@ class ParamsError(ValueError):
 
 def project_root(start: Path | None = None) -> Path:
     """The project folder: ``$MANGFOLD_HOME``, else the nearest parent of ``start`` (default: cwd)
-    holding ``params/default.yaml`` or a mangfold ``pyproject.toml``, else ``start``."""
+    holding ``params/default.yaml`` or a mangfold ``pyproject.toml``, else the checkout this package
+    is installed from (``pip install -e .``: run from any folder finds the notebooks and params),
+    else ``start``."""
     if os.environ.get(ENV_HOME):
         return Path(os.environ[ENV_HOME]).resolve()
     start = (start or Path.cwd()).resolve()
     for p in (start, *start.parents):
-        if (p / "params" / "default.yaml").is_file():
+        if _is_project(p):
             return p
-        pp = p / "pyproject.toml"
-        if pp.is_file() and 'name = "mangfold"' in pp.read_text(encoding="utf-8", errors="ignore"):
-            return p
+    checkout = Path(__file__).resolve().parents[2]
+    if _is_project(checkout) and (checkout / "notebooks").is_dir():
+        return checkout
     return start
+
+
+def _is_project(p: Path) -> bool:
+    if (p / "params" / "default.yaml").is_file():
+        return True
+    pp = p / "pyproject.toml"
+    return pp.is_file() and 'name = "mangfold"' in pp.read_text(encoding="utf-8", errors="ignore")
 
 
 def default_out(root: Path | None = None) -> Path:
@@ -67,7 +76,16 @@ DEFAULTS: dict[str, Any] = {
     "board_total_requirement": {"from_year": 2026, "share": 0.20},
     "language": "nb",
     "targets_set_by": None,
+    "pilots": {
+        "bootstrap_draws": 999,
+        "assignment": {"min_two_interviews": "voluntary", "job_analysis": "voluntary",
+                       "reverse_mentoring": "voluntary", "strengthened_training": "voluntary"},
+    },
 }
+
+#: the pilots of the action plan, and how their units can be assigned (params ``pilots.assignment``)
+PILOT_NAMES = ("min_two_interviews", "job_analysis", "reverse_mentoring", "strengthened_training")
+ASSIGNMENTS = ("random", "voluntary")
 
 _GROUPS = ("none", "lbg1", "lbg2", "immigrant_unspecified")
 
@@ -114,9 +132,34 @@ def validate_params(params: dict[str, Any], *, source: str = "params") -> dict[s
     tsb = p["targets_set_by"]
     if tsb is not None and (not isinstance(tsb, str) or not tsb.strip()):
         raise ParamsError(where + f"targets_set_by: must be a municipality name or empty, got {tsb!r}")
+    p["pilots"] = _check_pilots(p["pilots"], where)
     if p["language"] != "nb":
         raise ParamsError(where + f"language: only 'nb' (bokmål) is supported, got {p['language']!r}")
     return p
+
+
+def _check_pilots(v: Any, where: str) -> dict[str, Any]:
+    """``pilots``: ``bootstrap_draws`` (wild cluster bootstrap draws, 99-99999) and ``assignment``: per
+    pilot ``random`` (units drawn by lot) or ``voluntary`` (units enrolled themselves); missing entries
+    take the defaults."""
+    if not isinstance(v, dict) or set(v) - {"bootstrap_draws", "assignment"}:
+        raise ParamsError(where + "pilots: must be a mapping with bootstrap_draws and assignment")
+    out = {**DEFAULTS["pilots"], **v}
+    b = out["bootstrap_draws"]
+    if isinstance(b, bool) or not isinstance(b, int) or not 99 <= b <= 99_999:
+        raise ParamsError(where + f"pilots.bootstrap_draws: must be a whole number from 99 to 99999, got {b!r}")
+    a = out["assignment"]
+    if not isinstance(a, dict):
+        raise ParamsError(where + "pilots.assignment: must map pilot names to random or voluntary")
+    unknown = sorted(set(a) - set(PILOT_NAMES))
+    if unknown:
+        raise ParamsError(where + f"pilots.assignment: unknown pilot(s) {', '.join(map(str, unknown))}; "
+                          f"allowed: {', '.join(PILOT_NAMES)}")
+    for k, x in a.items():
+        if x not in ASSIGNMENTS:
+            raise ParamsError(where + f"pilots.assignment.{k}: must be random or voluntary, got {x!r}")
+    out["assignment"] = {**DEFAULTS["pilots"]["assignment"], **a}
+    return out
 
 
 def load_params(path: str | Path | None = None) -> dict[str, Any]:

@@ -4,13 +4,17 @@
 written beside the old one and renamed over it only when complete, so a failed ingest
 leaves the previous store byte-identical. Analyses read the store, never the CSVs.
 
-Tables in the store: every contract table present (typed, quarantined rows removed;
-``vacancies`` gains ``year``), plus
+Tables in the store: every contract table present (typed, quarantined rows removed; dates as
+``DATE``, any year; ``vacancies`` gains ``year``), plus
 
 * ``_files``: table, file, sha256, rows_read, rows_used, rows_quarantined
 * ``_quarantine``: table, file, row, reason, record (restricted)
 * ``_missing_tables``: optional tables absent from the folder
 * ``_meta``: key/value (mangfold version, source folder, ingest time)
+
+A store that cannot be opened or read (truncated, emptied, an overwritten header, not a DuckDB
+file, a DuckDB file without these tables) raises :class:`StoreError` with one line that says to
+re-run ``mangfold ingest`` (exit status 2 in the CLI, no traceback).
 """
 
 from __future__ import annotations
@@ -26,12 +30,45 @@ import duckdb
 import pandas as pd
 
 from .config import default_store
-from .contract.schemas import TABLES
+from .contract.schemas import REQUIRED_TABLES, TABLES
 from .contract.validate import ValidatedData, validate_folder
 
 
 class StoreError(RuntimeError):
     """The store is missing or unusable (exit status 2 in the CLI)."""
+
+
+MSG_BAD_STORE = ("{path}: not a usable mangfold store ({reason}); re-run `mangfold ingest DIR` (or `mangfold run "
+                 "--data DIR`) to rebuild it")
+#: The tables every store written by :func:`ingest` has (besides the optional contract tables).
+STORE_TABLES = ("_files", "_quarantine", "_missing_tables", "_meta", *REQUIRED_TABLES)
+#: The reasons a store is unusable, as messages name them (DuckDB's error text -> ours).
+REASON_EMPTY = "the file is empty, 0 bytes"
+REASON_NOT_DUCKDB = "not a DuckDB database file"
+REASON_TRUNCATED = "the file is truncated"
+REASON_DAMAGED = "the file is damaged: a block's checksum does not match"
+REASON_FOREIGN = "a DuckDB file without mangfold's tables: no {tables}"
+_REASONS = (("not a valid DuckDB database file", REASON_NOT_DUCKDB),
+            ("Could not read enough bytes", REASON_TRUNCATED), ("Corrupt database file", REASON_DAMAGED))
+
+
+def _reason(exc: BaseException) -> str:
+    """One of the ``REASON_*`` texts for a DuckDB error, else the error's first line."""
+    text = str(exc).strip()
+    for pattern, reason in _REASONS:
+        if pattern in text:
+            return reason
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _corrupt(exc: BaseException) -> bool:
+    """A DuckDB error that comes from the file, not from the SQL."""
+    return isinstance(exc, duckdb.IOException) or str(exc).startswith(("Corrupt database", "IO Error"))
+
+
+def bad_store(path: Path, reason: str) -> StoreError:
+    """The :class:`StoreError` of an unusable store (:data:`MSG_BAD_STORE`)."""
+    return StoreError(MSG_BAD_STORE.format(path=path, reason=reason))
 
 
 def _version() -> str:
@@ -56,8 +93,10 @@ class _StoreSink:
             frame = frame.assign(municipality=frame["municipality"].fillna(self.municipality))
         if table == "vacancies":
             frame = frame.assign(year=frame["posted_date"].dt.year.astype("int32"))
-        sql = f'INSERT INTO "{table}" SELECT * FROM _df' if table in self.created else \
-            f'CREATE TABLE "{table}" AS SELECT * FROM _df'
+        dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c].dtype)]
+        select = "SELECT * REPLACE (" + ", ".join(f'CAST("{c}" AS DATE) AS "{c}"' for c in dates) + ") FROM _df" \
+            if dates else "SELECT * FROM _df"
+        sql = f'INSERT INTO "{table}" {select}' if table in self.created else f'CREATE TABLE "{table}" AS {select}'
         _load(self.con, sql, frame)
         self.created.add(table)
 
@@ -75,6 +114,7 @@ def _new_store(store: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to a temporary file that replaces ``store`` only if the block completes."""
     store = Path(store)
     store.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(store)
     tmp = store.with_name(f".{store.name}.{os.getpid()}.tmp")
     if tmp.exists():
         tmp.unlink()
@@ -92,6 +132,29 @@ def _new_store(store: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
         wal = tmp.with_name(tmp.name + ".wal")
         if wal.exists():
             wal.unlink()
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process ``pid`` exists (it may belong to another user)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(store: Path) -> list[Path]:
+    """Remove the temporary stores (``.<name>.<pid>.tmp`` and its ``.wal``) that ingests killed before
+    they finished left beside ``store``; those of a process still alive are kept. Returns the removed."""
+    removed = []
+    for tmp in store.parent.glob(f".{store.name}.*.tmp*"):
+        pid = tmp.name[len(store.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
 
 
 def _write_bookkeeping(con: duckdb.DuckDBPyConnection, data: ValidatedData) -> None:
@@ -136,11 +199,34 @@ def connect(store: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnecti
     path = Path(store or default_store())
     if not path.is_file():
         raise StoreError(f"{path}: no store here; run `mangfold ingest DIR` (or `mangfold run --data DIR`) first")
-    con = duckdb.connect(str(path), read_only=True)
+    if path.stat().st_size == 0:
+        raise bad_store(path, REASON_EMPTY)
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:  # not a DuckDB file, a damaged header, a truncated file
+        raise bad_store(path, _reason(exc)) from None
     try:
         yield con
+    except duckdb.Error as exc:
+        if _corrupt(exc):  # a damaged block, found by a query
+            raise bad_store(path, _reason(exc)) from None
+        raise
     finally:
         con.close()
+
+
+def check_store(store: str | Path | None = None) -> None:
+    """Raise :class:`StoreError` unless ``store`` opens, holds the tables :func:`ingest` writes
+    (:data:`STORE_TABLES`) and every column of every table reads back (each block's checksum is
+    verified on the way, so a truncated or damaged file is found here, not halfway through a run)."""
+    path = Path(store or default_store())
+    with connect(path) as con:
+        names = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        lacking = [t for t in STORE_TABLES if t not in names]
+        if lacking:
+            raise bad_store(path, REASON_FOREIGN.format(tables=", ".join(lacking)))
+        for name in names:
+            con.execute(f'SELECT max(hash(COLUMNS(*))) FROM "{name}"').fetchall()
 
 
 def query(store: str | Path | None, sql: str, params: list | None = None) -> pd.DataFrame:

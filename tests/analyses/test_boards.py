@@ -209,8 +209,8 @@ def test_demo_boards_reach_the_summary(tmp_path):
     assert a["members"] > 0 and 0 <= a["share_lbg2"] <= 1
     pub = apply_disclosure_control(bt, bd.BOARD_TARGETS_SPEC, min_cell=5)
     kf = key_figures({"board_targets": pub}, P2026, 2025).set_index("indicator")
-    row = kf.loc["Andel lbg2 blant alle kommunalt oppnevnte styremedlemmer"]
-    assert row["value"] == f"{100 * a['share_lbg2']:.1f} %".replace(".", ",")
+    row = kf.loc["Andel fra landbakgrunnsgruppe 2 blant alle kommunalt oppnevnte styremedlemmer"]
+    assert row["value"] == f"{100 * a['share_lbg2']:.1f}\u00a0%".replace(".", ",")
     assert row["status"] == "kravet gjelder ikke ennå"
     g = bd.board_gender(seats, year=2025)
     assert (g["members"] == g["women"] + g["men"] + g["other_gender"]).all()

@@ -18,14 +18,16 @@ Hand folder (HAND_APPS below), counts per vacancy and background
         sum ad/n = 4/9 + 1/8, sum bc/n = 4/9 + 9/8 -> OR 0.569444/1.569444 = 0.362832, 2 vacancies
     applied_to_hired: lbg2 1 of 10, none 2 of 11 -> impact ratio 0.1 / (2/11) = 0.55
         MH: V1 (1,3,1,5; n 10): ad/n 0.5, bc/n 0.3; V2 (0,6,1,4; n 11): 0, 6/11 -> OR 0.5/0.845455 = 0.591398
-        undeclared (2 applications, 0 hired): all lbg2 -> (1/12)/(2/11) = 0.458333;
-        all none -> 0.1/(2/13) = 0.65; bounds 0.458333 .. 0.65
+        undeclared (2 applications, 0 hired): over every split the lowest ratio puts both (failures) in lbg2:
+        (1/12)/(2/11) = 0.458333; the highest puts both in none: 0.1/(2/13) = 0.65
+        (with no undeclared success, the two one-group scenarios happen to be the extremes)
     stage impact ratios: 0.7/(10/11) = 0.77, (3/7)/(7/10) = 0.612245, (2/3)/(4/7) = 1.166667, (1/2)/(2/4) = 1
         product 0.55; logs -0.261365, -0.490623, 0.154151, 0 (sum log 0.55 = -0.597837)
         shares 0.437185, 0.820665, -0.257849, 0
     representation, all levels: applied lbg2 10 of 25 (0.4); hired lbg2 1 of 3
-    measure 2.3: V1 qualified 10 (3 immigrant) share 0.3, recommended 3 (1) 0.333 -> not required;
-        V2 qualified 10 (6 immigrant: lbg2 4, lbg1 2) 0.6, recommended 3 (1) 0.333 -> required, given
+    measure 2.3 (recommended against *applicants*): V1 applied 12 (4 immigrant) 0.333, recommended 3 (1) 0.333
+        -> not required; V2 applied 13 (8 immigrant: lbg2 6, lbg1 2) 0.615, recommended 3 (1) 0.333 -> required,
+        given
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
-from statsmodels.stats.contingency_tables import StratifiedTable
+from statsmodels.stats.contingency_tables import StratifiedTable, Table2x2
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
@@ -124,14 +126,19 @@ def test_disparity_hand_values(hand_cells):
     assert r.n_vacancies == 2
     lo, hi = proportion_confint(3, 7, method="wilson")
     assert_allclose([r.rate_group_ci_low, r.rate_group_ci_high], [lo, hi], rtol=1e-10)
-    assert_allclose(r.p_value, stats.fisher_exact([[3, 4], [7, 3]]).pvalue, rtol=1e-10)
+    t = Table2x2(np.array([[3, 4], [7, 3]], dtype=float))  # statsmodels: Katz log interval and its Wald test
+    assert_allclose(r.p_value, t.log_riskratio_pvalue(), rtol=1e-10)
+    assert r.ci_level == 1 - 0.05 / 4
+    assert_allclose([r.impact_ratio_ci_low, r.impact_ratio_ci_high], t.riskratio_confint(alpha=0.05 / 4), rtol=1e-10)
     r = _row(d, position_level="all", transition="applied_to_hired", group="lbg2")
     assert (r.n_group, r.passed_group, r.n_reference, r.passed_reference) == (10, 1, 11, 2)
     assert_allclose(r.impact_ratio, 0.55, rtol=1e-12)
     assert_allclose(r.or_within_vacancy, 0.591398, rtol=1e-5)
     assert (r.n_undeclared, r.passed_undeclared) == (2, 0)
-    assert_allclose([r.impact_ratio_if_undeclared_group, r.impact_ratio_if_undeclared_reference,
-                     r.impact_ratio_bound_low, r.impact_ratio_bound_high], [11 / 24, 0.65, 11 / 24, 0.65], rtol=1e-12)
+    assert_allclose([r.impact_ratio_bound_low, r.impact_ratio_bound_high], [11 / 24, 0.65], rtol=1e-12)
+    assert_allclose([r.rate_group_bound_low, r.rate_group_bound_high, r.rate_reference_bound_low,
+                     r.rate_reference_bound_high], [1 / 12, 0.1, 2 / 13, 2 / 11], rtol=1e-12)
+    assert r.ci_level == 0.95 and r.p_adjusted == r.p_value  # the whole funnel: one primary comparison
     # the leader level: one vacancy only, so within-vacancy OR = that vacancy's OR (1*5)/(3*1)
     r = _row(d, position_level="leader", transition="applied_to_hired", group="lbg2")
     assert_allclose(r.or_within_vacancy, 5 / 3, rtol=1e-12)
@@ -139,11 +146,24 @@ def test_disparity_hand_values(hand_cells):
     # lbg1 applied only at employee level: missing statistics at leader level, not an error
     r = _row(d, position_level="leader", transition="applied_to_qualified", group="lbg1")
     assert r.n_group == 0 and np.isnan(r.rate_group) and np.isnan(r.p_value) and r.verdict == "inconclusive"
-    # Holm over the whole year's table, NaN p-values left out of the family (statsmodels as reference)
-    p = d["p_value"].to_numpy(float)
-    ok = ~np.isnan(p)
-    assert_allclose(d["p_adjusted"].to_numpy(float)[ok], multipletests(p[ok], method="holm")[1], rtol=1e-12)
-    assert np.isnan(d["p_adjusted"].to_numpy(float)[~ok]).all()
+    # Bonferroni within each family (the four stage transitions of one group at one level; statsmodels as
+    # reference on the complete families), the whole funnel unadjusted
+    stage = d[d["transition"] != "applied_to_hired"]
+    checked = 0
+    for _, fam in stage.groupby(["position_level", "group"]):
+        p = fam["p_value"].to_numpy(float)
+        if len(p) == 4 and not np.isnan(p).any():
+            assert_allclose(fam["p_adjusted"].to_numpy(float), multipletests(p, method="bonferroni")[1], rtol=1e-12)
+            checked += 1
+    assert checked >= 1
+    whole = d[d["transition"] == "applied_to_hired"]
+    assert_allclose(whole["p_adjusted"].to_numpy(float), whole["p_value"].to_numpy(float), equal_nan=True)
+    assert np.isnan(d["p_adjusted"].to_numpy(float)[np.isnan(d["p_value"].to_numpy(float))]).all()
+    # the interval beside the verdict agrees with it: p_adjusted < alpha exactly when it excludes 1
+    ok = d["p_adjusted"].notna()
+    excl = (d["impact_ratio_ci_high"] < 1) | (d["impact_ratio_ci_low"] > 1)
+    assert ((d.loc[ok, "p_adjusted"] < 0.05) == excl[ok]).all()
+    assert (d.loc[d["verdict"] == "disparity", "impact_ratio_ci_high"] < 1).all()
     assert set(d["verdict"]) <= {"disparity", "no_evidence", "inconclusive"}
 
 
@@ -220,9 +240,9 @@ def test_measure_23_hand_values(hand_cells):
     v = funnel.measure_23_vacancies(hand_cells, year=2025)
     assert list(v["vacancy_id"]) == ["V1", "V2"]
     v1, v2 = v.iloc[0], v.iloc[1]
-    assert (v1.qualified, v1.immigrant_qualified, v1.recommended, v1.immigrant_recommended) == (10, 3, 3, 1)
+    assert (v1.applied, v1.immigrant_applied, v1.recommended, v1.immigrant_recommended) == (12, 4, 3, 1)
     assert not v1.justification_required
-    assert (v2.qualified, v2.immigrant_qualified, v2.recommended, v2.immigrant_recommended) == (10, 6, 3, 1)
+    assert (v2.applied, v2.immigrant_applied, v2.recommended, v2.immigrant_recommended) == (13, 8, 3, 1)
     assert v2.justification_required and bool(v2.justification_given)
     m = funnel.measure_23(v, params=P, year=2025)
     r = _row(m, position_level="all")
@@ -247,9 +267,8 @@ def test_breakdowns_and_trend_on_hand_folder(hand_cells):
     r25 = tr[tr["year"] == 2025].set_index(["transition", "group"])
     d_all2 = d[d["position_level"] == "all"].set_index(["transition", "group"])
     assert_allclose(r25.loc[d_all2.index, "impact_ratio"], d_all2["impact_ratio"])
-    p25 = r25["p_value"].to_numpy(float)  # Holm within the year
-    ok = ~np.isnan(p25)
-    assert_allclose(r25["p_adjusted"].to_numpy(float)[ok], multipletests(p25[ok], method="holm")[1])
+    # one rule everywhere: the same comparison has the same adjusted p, interval and verdict in every table
+    _assert_same_comparisons(d, {"trend": r25, "gender": tot})
     # the trend of a year's report never looks past that year
     assert set(funnel.trend(hand_cells, params=P, year=2024)["year"]) == {2024}
     tt = funnel.trend_test(hand_cells, params=P, year=2025)
@@ -352,12 +371,18 @@ def test_ucb_admissions_through_disparity():
     DescTools::BreslowDayTest: X-squared 18.83, df 5, p 0.0021. Crude: men 1198/2691, women 557/1835,
     crude OR 1.841 (the textbook Simpson's paradox: the aggregate favours men, within departments not)."""
     rows = []
-    for dept, (ma, mr, fa, fr) in UCB.items():
-        rows += [(dept, "employee", "lbg2", ma + mr, ma), (dept, "employee", "none", fa + fr, fa)]
+    for dept, (ma, mr, fa, fr) in UCB.items():  # admitted at every stage: the whole funnel is the same 2x2
+        rows += [(dept, "employee", "lbg2", ma + mr, ma, ma, ma, ma), (dept, "employee", "none", fa + fr, fa, fa, fa, fa)]
     d = funnel.disparity(_cells(rows), params=P, year=2025)
-    r = _row(d, position_level="all", transition="applied_to_qualified", group="lbg2")
+    r = _row(d, position_level="all", transition="applied_to_hired", group="lbg2")  # at 95 %, as R
     assert_allclose([r.or_within_vacancy, r.or_within_vacancy_ci_low, r.or_within_vacancy_ci_high],
                     [0.9047, 0.7719, 1.0603], atol=6e-5)
+    st = StratifiedTable(np.array([[[ma, mr], [fa, fr]] for ma, mr, fa, fr in UCB.values()], float).transpose(1, 2, 0))
+    s4 = _row(d, position_level="all", transition="applied_to_qualified", group="lbg2")  # a stage: 98.75 %
+    assert_allclose([s4.or_within_vacancy_ci_low, s4.or_within_vacancy_ci_high],
+                    st.oddsratio_pooled_confint(alpha=0.05 / 4), rtol=1e-10)
+    assert_allclose(s4.p_within_vacancy_adjusted, min(1.0, 4 * s4.p_within_vacancy), rtol=1e-12)
+    assert_allclose(r.heterogeneity_p, st.test_equal_odds(adjust=True).pvalue, rtol=1e-8)  # Tarone
     assert_allclose(r.p_within_vacancy, 0.2323, atol=6e-5)
     assert_allclose(r.heterogeneity_p, 0.0021, atol=6e-5)
     assert r.n_vacancies == 6
@@ -368,20 +393,23 @@ def test_ucb_admissions_through_disparity():
 
 def test_bertrand_mullainathan_through_disparity():
     """Bertrand & Mullainathan (2004): callbacks 9.65 % of 2435 white-named CVs (235) vs 6.45 % of 2435
-    African-American-named (157); Fisher two-sided p about 4.8e-05; impact ratio 157/235 = 0.668."""
+    African-American-named (157); impact ratio 157/235 = 0.668; the Wald test of the log ratio (the test the
+    Katz interval inverts) p = 4.63e-05 (statsmodels Table2x2), close to Fisher's exact 4.8e-05."""
     d = funnel.disparity(_cells([("BM", "employee", "lbg2", 2435, 157), ("BM", "employee", "none", 2435, 235)]),
                          params=P, year=2025)
     r = _row(d, position_level="all", transition="applied_to_qualified", group="lbg2")
     assert_allclose([r.rate_group, r.rate_reference], [0.0645, 0.0965], atol=5e-5)
     assert_allclose(r.impact_ratio, 157 / 235)
+    assert_allclose(r.p_value, Table2x2(np.array([[157, 2278], [235, 2200]], float)).log_riskratio_pvalue(),
+                    rtol=1e-8)
     assert_allclose(r.p_value, 4.8e-05, rtol=0.05)
     assert r.impact_ratio_ci_high < 1
     assert r.four_fifths_flag
     # Wilson score interval (what R prop.test(157, 2435, correct = FALSE) reports), by hand from the formula
     # centre (x + z^2/2)/(n + z^2) -/+ z sqrt(x(n-x)/n + z^2/4)/(n + z^2), z = 1.959964: 0.055391, 0.074934
     assert_allclose([r.rate_group_ci_low, r.rate_group_ci_high], [0.055391, 0.074934], atol=1e-6)
-    assert r.verdict == "disparity"  # 10 non-missing tests in the family, p_adjusted still tiny
-    assert r.p_adjusted < 1e-3
+    assert r.verdict == "disparity"  # Bonferroni over the four stages, p_adjusted still tiny
+    assert_allclose(r.p_adjusted, 4 * r.p_value) and r.p_adjusted < 1e-3
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -423,11 +451,16 @@ def test_grouped_results_equal_naive_loop():
             assert_allclose(rec.rate_group, pg / ng)
             if pr:
                 assert_allclose(rec.impact_ratio, (pg / ng) / (pr / nr))
-            assert_allclose(rec.p_value, stats.fisher_exact([[pg, ng - pg], [pr, nr - pr]]).pvalue, rtol=1e-9)
+            if 0 < pg < ng and 0 < pr < nr:
+                t2 = Table2x2(np.array([[pg, ng - pg], [pr, nr - pr]], dtype=float))
+                assert_allclose(rec.p_value, t2.log_riskratio_pvalue(), rtol=1e-8)
+                a_row = 0.05 if rec.transition == "applied_to_hired" else 0.0125
+                assert_allclose([rec.impact_ratio_ci_low, rec.impact_ratio_ci_high], t2.riskratio_confint(alpha=a_row),
+                                rtol=1e-9)
         if len(tables) >= 2:
             st = StratifiedTable(np.array(tables, dtype=float).transpose(1, 2, 0))
             assert_allclose(rec.or_within_vacancy, st.oddsratio_pooled, rtol=1e-9)
-            lo, hi = st.oddsratio_pooled_confint()
+            lo, hi = st.oddsratio_pooled_confint(alpha=0.05 if rec.transition == "applied_to_hired" else 0.0125)
             assert_allclose([rec.or_within_vacancy_ci_low, rec.or_within_vacancy_ci_high], [lo, hi], rtol=1e-9)
             # MH test written out as R mantelhaen.test does it (statsmodels subtracts the 0.5 continuity
             # correction even when |sum(a - E a)| < 0.5; R does not)
@@ -437,21 +470,66 @@ def test_grouped_results_equal_naive_loop():
             delta = abs((t[:, 0, 0] - r1 * c1 / n).sum())
             x2 = (delta - (0.5 if delta >= 0.5 else 0.0)) ** 2 / (r1 * r0 * c1 * c0 / (n**2 * (n - 1))).sum()
             assert_allclose(rec.p_within_vacancy, stats.chi2.sf(x2, 1), rtol=1e-9)
-            assert_allclose(rec.heterogeneity_p, st.test_equal_odds(adjust=False).pvalue, rtol=1e-7)
+            assert_allclose(rec.heterogeneity_p, st.test_equal_odds(adjust=True).pvalue, rtol=1e-7)
             checked += 1
     assert checked >= 30
 
 
-def test_undeclared_bounds_bracket_every_split():
-    """The bounds are the extremes over 'undeclared all in the group' / 'all in the reference' and the
-    point estimate; splitting them proportionally gives the point estimate (inside the bounds)."""
-    cells = _cells([("V", "employee", "lbg2", 40, 10), ("V", "employee", "none", 60, 30),
-                    ("V", "employee", "undeclared", 20, 4)])
-    r = _row(funnel.disparity(cells, params=P, year=2025), position_level="all", transition="applied_to_qualified",
+def test_undeclared_bounds_equal_every_person_split():
+    """Brute force, independent of the closed form: five undeclared applicants (each with a chain of
+    stage outcomes) are given every possible background (2^5 assignments to lbg2 or none) and the
+    disparity table is recomputed with them declared; for every transition (the whole funnel included)
+    the bounds of the original table are the smallest and largest impact ratio and rates seen."""
+    base = [("V", "employee", "lbg2", 9, 6, 3, 2, 1), ("V", "employee", "none", 11, 8, 6, 4, 3)]
+    und = [(1, 1, 1, 1, 1), (1, 1, 1, 0, 0), (1, 1, 0, 0, 0), (1, 0, 0, 0, 0), (1, 1, 1, 1, 0)]
+    d0 = funnel.disparity(_cells(base + [("V", "employee", "undeclared", *np.sum(und, axis=0))]), params=P, year=2025)
+    seen: dict[str, list] = {}
+    for mask in range(2 ** len(und)):
+        add = {"lbg2": np.zeros(5, int), "none": np.zeros(5, int)}
+        for k, chain in enumerate(und):
+            add["lbg2" if mask >> k & 1 else "none"] += np.array(chain)
+        rows = [(v, lv, bg, *(np.array(c) + add[bg])) for v, lv, bg, *c in base]
+        d = funnel.disparity(_cells(rows), params=P, year=2025)
+        for rec in d[(d["position_level"] == "all") & (d["group"] == "lbg2")].itertuples():
+            seen.setdefault(rec.transition, []).append((rec.impact_ratio, rec.rate_group, rec.rate_reference))
+    for tr, vals in seen.items():
+        v = np.array(vals, dtype=float)
+        r = _row(d0, position_level="all", transition=tr, group="lbg2")
+        assert_allclose([r.impact_ratio_bound_low, r.impact_ratio_bound_high], [v[:, 0].min(), v[:, 0].max()],
+                        rtol=1e-12)
+        assert_allclose([r.rate_group_bound_low, r.rate_group_bound_high], [v[:, 1].min(), v[:, 1].max()], rtol=1e-12)
+        assert_allclose([r.rate_reference_bound_low, r.rate_reference_bound_high], [v[:, 2].min(), v[:, 2].max()],
+                        rtol=1e-12)
+    # the old two-scenario "bounds" would miss the extremes of the whole funnel here
+    r = _row(d0, position_level="all", transition="applied_to_hired", group="lbg2")
+    all_group = (1 + 2) / (9 + 5) / (3 / 11)
+    all_ref = (1 / 9) / ((3 + 2) / (11 + 5))
+    assert r.impact_ratio_bound_low < min(all_group, all_ref, r.impact_ratio) - 1e-9
+    assert r.impact_ratio_bound_high > max(all_group, all_ref, r.impact_ratio) + 1e-9
+
+
+def test_no_substantial_difference_must_survive_the_undeclared():
+    """A gap-free comparison is 'no_evidence' without undeclared applications, but not when enough of them could,
+    split unfavourably, push the ratio below four fifths."""
+    base = [("V", "employee", "lbg2", 4000, 1600), ("V", "employee", "none", 4000, 1610)]
+    r = _row(funnel.disparity(_cells(base), params=P, year=2025), position_level="all",
+             transition="applied_to_qualified", group="lbg2")
+    assert r.verdict == "no_evidence"
+    many = _cells(base + [("V", "employee", "undeclared", 1500, 600)])
+    r = _row(funnel.disparity(many, params=P, year=2025), position_level="all", transition="applied_to_qualified",
              group="lbg2")
-    assert_allclose(r.impact_ratio_if_undeclared_group, (14 / 60) / 0.5)
-    assert_allclose(r.impact_ratio_if_undeclared_reference, 0.25 / (34 / 80))
-    assert r.impact_ratio_bound_low <= r.impact_ratio <= r.impact_ratio_bound_high
+    assert r.impact_ratio_ci_low >= 0.8 and r.impact_ratio_bound_low < 0.8
+    assert r.verdict == "inconclusive"
+
+
+def test_measure_23_compares_with_applicants_not_qualified():
+    """Share among the recommended below the share among applicants, but not below the share among the
+    qualified: required under the plan's rule."""
+    rows = [("W", "employee", "lbg2", 10, 2, 2, 1, 0), ("W", "employee", "none", 10, 8, 6, 3, 1)]
+    v = funnel.measure_23_vacancies(_cells(rows), year=2025)
+    r = v.iloc[0]
+    assert (r.share_applied, r.share_qualified, r.share_recommended) == (0.5, 0.2, 0.25)
+    assert bool(r.justification_required)
 
 
 def test_verdicts_and_mde_on_clear_cases():
@@ -543,6 +621,41 @@ def test_demo_runs_everything_fast(demo_store):
     assert (meas["note"] == "").any()
 
 
+def _assert_same_comparisons(d: pd.DataFrame, others: dict[str, pd.DataFrame]) -> None:
+    """Every ``all`` row of ``d`` (indexed by transition and group) against the same rows of other tables."""
+    d_all = d[d["position_level"] == "all"].set_index(["transition", "group"])
+    for name, tab in others.items():
+        idx = tab.index.intersection(d_all.index)
+        assert len(idx), name
+        for c in ("p_adjusted", "impact_ratio_ci_low", "impact_ratio_ci_high", "ci_level", "mde_ratio"):
+            assert_allclose(tab.loc[idx, c].to_numpy(float), d_all.loc[idx, c].to_numpy(float), equal_nan=True,
+                            err_msg=f"{name}: {c}")
+        assert (tab.loc[idx, "verdict"] == d_all.loc[idx, "verdict"]).all(), name
+
+
+def test_demo_one_verdict_per_estimate_in_every_table(demo_store):
+    """The whole funnel was 'kan ikke avgjøres' in the main table and 'forskjell påvist' in the gender and sector
+    tables (issue 15): now the main, gender, sector and trend tables and the summary agree on every shared row."""
+    from mangfold.analyses.summary import key_figures
+
+    cells = funnel.load_cells(demo_store, 2025, history=True)
+    d = funnel.disparity(cells, params=P, year=2025)
+    g = funnel.by_gender(cells, params=P, year=2025)
+    s = funnel.by_sector(cells, params=P, year=2025)
+    t = funnel.trend(cells, params=P, year=2025)
+    _assert_same_comparisons(d, {"gender": g[g["gender"] == "all"].set_index(["transition", "group"]),
+                                 "sector": s[s["sector"] == "all"].set_index(["transition", "group"]),
+                                 "trend": t[t["year"] == 2025].set_index(["transition", "group"])})
+    assert {"disparity", "inconclusive"} <= set(d["verdict"])  # the check covers more than one verdict
+    words = {"disparity": "forskjell påvist", "no_evidence": "ingen vesentlig forskjell",
+             "inconclusive": "kan ikke avgjøres"}
+    key = key_figures({"funnel_disparity": d}, P, 2025)
+    for tr, label in (("applied_to_hired", "hele prosessen"), ("qualified_to_interviewed", "kvalifisert til intervju")):
+        r = _row(d, position_level="all", transition=tr, group="lbg2")
+        k = key[key["indicator"].str.contains(label)].iloc[0]
+        assert k["status"] == words[r.verdict]
+
+
 def test_summary_reads_the_public_disparity_table():
     """The summary's funnel block reads the contract columns and shows the verdict in bokmål."""
     from mangfold.analyses.summary import key_figures
@@ -556,17 +669,54 @@ def test_summary_reads_the_public_disparity_table():
 
 
 @pytest.mark.parametrize("agg, lo, hi, expected", [
-    (0.5, 0.6, 0.8, "større samlet"),          # gap within, larger in aggregate
-    (0.7, 0.6, 0.8, "forklares ikke"),         # gap within as large as in aggregate
-    (0.5, 0.8, 1.3, "i stor grad sammen"),     # no gap within, aggregate clearly lower
+    (0.5, 0.6, 0.8, "tydelig større"),         # gap within, aggregate interval wholly below it
+    (0.7, 0.6, 0.8, "skyldes ikke bare"),      # gap within vacancies too
+    (0.5, 0.8, 1.3, "forklares i stor grad"),  # no gap within, aggregate interval wholly below
+    (0.76, 0.8, 1.3, "kan ikke avgjøre hvor mye"),  # aggregate estimate just below, intervals overlap
     (0.85, 0.8, 1.3, "for bredt"),             # cannot tell
     (0.9, 1.1, 1.4, "oftere videre"),          # advantage within
 ])
 def test_within_text_readings(agg, lo, hi, expected):
     row = {"position_level": "all", "transition": "qualified_to_interviewed", "group": "lbg2", "or_aggregate": agg,
            "or_aggregate_ci_low": agg * 0.9, "or_aggregate_ci_high": agg * 1.1, "or_within_vacancy": (lo + hi) / 2,
-           "or_within_vacancy_ci_low": lo, "or_within_vacancy_ci_high": hi, "n_vacancies": 40, "heterogeneity_p": 0.5}
+           "or_within_vacancy_ci_low": lo, "or_within_vacancy_ci_high": hi, "n_vacancies": 40, "heterogeneity_p": 0.5,
+           "heterogeneity_sparse_share": 0.9, "ci_level": 0.9875}
+    text = ft.within_text(pd.DataFrame([row]), params=P)
+    assert expected in text and "98,75 % KI" in text
+    if lo <= 1 <= hi:  # a non-significant result says what its interval excludes
+        assert "utelukker bare oddsforhold under" in text
+    if "forklares i stor grad" not in expected:
+        assert "forklares i stor grad" not in text
+
+
+@pytest.mark.parametrize("sparse, expected", [(0.9, "ikke bevis"), (0.1, "tyder på")])
+def test_breslow_day_read_only_when_strata_are_not_sparse(sparse, expected):
+    row = {"position_level": "all", "transition": "qualified_to_interviewed", "group": "lbg2", "or_aggregate": 0.7,
+           "or_aggregate_ci_low": 0.6, "or_aggregate_ci_high": 0.8, "or_within_vacancy": 0.9,
+           "or_within_vacancy_ci_low": 0.7, "or_within_vacancy_ci_high": 1.2, "n_vacancies": 97,
+           "heterogeneity_p": 0.0499, "heterogeneity_sparse_share": sparse, "ci_level": 0.9875}
     assert expected in ft.within_text(pd.DataFrame([row]), params=P)
+
+
+def _stage_rows(cis):
+    rows = []
+    for (t, (ir, lo, hi)) in zip([t[0] for t in TRANSITIONS], cis):
+        rows.append({"position_level": "all", "transition": t, "group": "lbg2", "impact_ratio": ir,
+                     "impact_ratio_ci_low": lo, "impact_ratio_ci_high": hi, "verdict": "inconclusive",
+                     "rate_group": 0.05, "rate_reference": 0.08, "ci_level": 0.9875 if t != "applied_to_hired" else 0.95})
+    return pd.DataFrame(rows)
+
+
+def test_headline_ranks_stages_only_when_intervals_separate():
+    overlap = _stage_rows([(0.95, 0.86, 1.05), (0.78, 0.60, 1.00), (0.75, 0.60, 0.95), (1.0, 0.76, 1.34),
+                           (0.56, 0.39, 0.81)])
+    text = ft.headline(overlap, params=P)
+    assert "Størst er fallet" not in text and "kan ikke avgjøre på hvilket trinn" in text
+    assert "intervallet utelukker bare rateforhold under 0,39 og over 0,81" in text  # non-significant verdict
+    apart = _stage_rows([(0.95, 0.90, 1.0), (0.97, 0.92, 1.02), (0.5, 0.40, 0.60), (1.0, 0.9, 1.1),
+                         (0.45, 0.39, 0.52)])
+    assert "Størst er fallet fra intervju til innstilling" in ft.headline(apart, params=P)
+    assert "98,75 % KI" in ft.headline(apart, params=P)
 
 
 def test_stage_figures_only_where_the_public_chain_is_visible(hand_cells, hand_disparity):

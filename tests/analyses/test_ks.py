@@ -185,7 +185,7 @@ def test_published_tables_hide_small_leader_counts_and_pass_the_audit(store, tmp
     for fig in (ks_fig.leader_funnel(pub, ks.funnel_curve(pub)), ks_fig.checkpoint_heatmap(w),
                 ks_fig.checkpoint_levels(ks.checkpoint_levels(w))):
         assert isinstance(fig, matplotlib.figure.Figure)
-    assert ks_fig.pct(0.023) == "2,3 %" and ks_fig.pct(float("nan")) == "–"
+    assert ks_fig.pct(0.023) == "2,3\u00a0%" and ks_fig.pct(float("nan")) == "–"
 
 
 def pd_isna(x) -> bool:

@@ -10,15 +10,17 @@ Hand case (report year 2025, workforce snapshots 2021-2025):
         mentor a: changes (2, 1) -> mean 1.5, sd 0.7071, se 0.5, t(1) = 3, p = 0.2048 (2 atan(1/3)/pi)
         mentee b: changes (2, 2) -> mean 2, sd 0 -> no t test; Wilcoxon V = 3 (ties: normal approx.)
         mentor 'all' (per-person mean of items answered twice): R1 (2.5 -> 3.5), R2 (3 -> 4) -> +1, +1
-    workforce (employee, lbg2, U1 unless noted):
-        M1 2021, 2022, 2023 (leader in 2023), absent 2024 -> baseline 2021 (year before the start),
-           left after 3 years (t_exit 3, left 1), leader after 2 (t_leader 2, became_leader 1)
-        M2 2022..2025 employee -> baseline 2022, censored: t_exit 3, left 0; t_leader 3, became 0
-        C1 2021..2025 -> comparison for M1: censored t_exit 4
-        C2 2021, 2022, absent 2023, 2024 -> left at 2023: t_exit 2 (the return does not count)
+    workforce (employee, lbg2, U1 unless noted); baseline = the snapshot of the start year, for mentors
+    and comparisons alike (no immortal time between the snapshot before the start and the start):
+        M1 2021, 2022, 2023 (leader in 2023), absent 2024 -> baseline 2022 (start year),
+           left after 2 years (t_exit 2, left 1), leader after 1 (t_leader 1, became_leader 1)
+        M2 2022..2025 employee -> baseline 2023, censored: t_exit 2, left 0; t_leader 2, became 0
+        C1 2021..2025 -> comparison for M1 (in the 2022 snapshot): censored t_exit 3
+        C2 2021, 2022, absent 2023, 2024 -> left at 2023: t_exit 1 (the return does not count)
         C3 2021 in U2 -> never a comparison (other unit); L1 2021 leader in U1 -> other level
-        C4 2022..2023 -> comparison for M2: left after 2 years
-        C5 2021..2024 -> comparison for M1: missing in the last year 2025 -> left, t_exit 4
+        C4 2022..2023 -> comparison for M1: left after 2 years
+        C5 2021..2024 -> comparison for M1: missing in the last year 2025 -> left, t_exit 3
+        M2 gets no comparison: every candidate in its 2023 snapshot was already drawn for M1
 """
 
 from __future__ import annotations
@@ -124,14 +126,18 @@ def test_paired_change_hand_case(store):
 def test_followup_durations_hand_case(store):
     fu = mentoring.mentor_followup(store, year=2025, seed=1, k=5).set_index("person_id")
     assert set(fu.index) == {"M1", "M2", "C1", "C2", "C4", "C5"}  # C3 other unit, L1 other level, T1 top leader
-    assert fu.loc["M1", "baseline_year"] == 2021 and fu.loc["M2", "baseline_year"] == 2022
+    assert fu.loc["M1", "baseline_year"] == 2022 and fu.loc["M2", "baseline_year"] == 2023
     got = fu[["t_exit", "left", "t_leader", "became_leader"]].astype(float)
-    assert_allclose(got.loc["M1"], [3, 1, 2, 1])
-    assert_allclose(got.loc["M2"], [3, 0, 3, 0])
-    assert_allclose(got.loc["C1"], [4, 0, 4, 0])
-    assert_allclose(got.loc["C2"], [2, 1, 1, 0])
-    assert_allclose(got.loc["C5"], [4, 1, 3, 0])
-    assert fu.loc["C1", "matched_to"] == "M1" and fu.loc["C4", "matched_to"] == "M2"
+    assert_allclose(got.loc["M1"], [2, 1, 1, 1])
+    assert_allclose(got.loc["M2"], [2, 0, 2, 0])
+    assert_allclose(got.loc["C1"], [3, 0, 3, 0])
+    assert_allclose(got.loc["C2"], [1, 1, 0, 0])
+    assert_allclose(got.loc["C4"], [2, 1, 1, 0])
+    assert_allclose(got.loc["C5"], [3, 1, 2, 0])
+    # every comparison enters at its mentor's baseline and was employed then
+    comp = fu[fu["group"] == "comparison"]
+    assert (comp["baseline_year"] == comp["matched_to"].map(fu["baseline_year"])).all()
+    assert (comp["matched_to"] == "M1").all()
     assert (fu.loc[["M1", "M2"], "group"] == "mentor").all()
 
 
@@ -151,15 +157,20 @@ def test_survival_table_matches_kaplan_meier(store):
     comp = fu[fu["group"] == "comparison"]
     km = kaplan_meier(comp["t_exit"].astype(float), comp["left"].astype(float))
     r = st[(st["outcome"] == "retention") & (st["group"] == "comparison")].set_index("time")
-    # comparisons C1 (4, censored), C2 (2, left), C4 (2, left), C5 (4, left): S(2) = 1/2, S(4) = 1/4
-    assert_allclose(r.loc[[0, 1, 2, 3, 4], "share"], [1, 1, 0.5, 0.5, 0.25])
-    assert_allclose(r.loc[[2, 4], "share"], km.set_index("time").loc[[2.0, 4.0], "survival"])
-    assert list(r.loc[[0, 2, 3], "n_at_risk"]) == [4, 4, 2] and list(r.loc[[1, 2, 4], "cum_events"]) == [0, 2, 3]
+    # comparisons C1 (3, censored), C2 (1, left), C4 (2, left), C5 (3, left): S = 3/4, 1/2, 1/4 at 1, 2, 3
+    assert_allclose(r.loc[[0, 1, 2, 3], "share"], [1, 0.75, 0.5, 0.25])
+    assert_allclose(r.loc[[1, 2, 3], "share"], km.set_index("time").loc[[1.0, 2.0, 3.0], "survival"])
+    assert list(r.loc[[0, 2, 3], "n_at_risk"]) == [4, 3, 2] and list(r.loc[[1, 2, 3], "cum_events"]) == [1, 2, 3]
     lead = st[(st["outcome"] == "leader") & (st["group"] == "mentor")].set_index("time")
-    # mentors: M1 leader at 2, M2 censored at 3 -> share leader 0.5 from time 2
-    assert_allclose(lead.loc[[1, 2, 3], "share"], [0, 0.5, 0.5])
+    # mentors: M1 leader at 1, M2 censored at 2 -> share leader 0.5 from time 1
+    assert_allclose(lead.loc[[0, 1, 2], "share"], [0, 0.5, 0.5])
     tests = mentoring.survival_tests(fu).set_index("outcome")
     assert tests.loc["retention", "n_mentors"] == 2 and tests.loc["retention", "events_comparison"] == 3
+    # stratified by matched set: M2 has no comparisons and adds nothing; = the M1 set alone
+    from mangfold.stats.survival import logrank_test
+    m1 = fu[(fu["person_id"] == "M1") | (fu["matched_to"] == "M1")]
+    alone = logrank_test(m1["t_exit"].astype(float), m1["left"].astype(float), m1["group"]).iloc[0]
+    assert_allclose(tests.loc["retention", "statistic"], alone["statistic"])
 
 
 def test_sentences_read_public_tables(store):

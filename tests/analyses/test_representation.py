@@ -287,7 +287,7 @@ def test_demo_numbers_reach_the_summary(tmp_path):
     pub = {"representation": apply_disclosure_control(rep, rp.REPRESENTATION_SPEC, min_cell=5),
            "sector_targets": apply_disclosure_control(st, rp.SECTOR_TARGETS_SPEC, min_cell=5)}
     kf = key_figures(pub, params, 2025).set_index("indicator")
-    assert kf.loc["Andel lbg2 blant ledere", "value"] == f"{100 * lead['share']:.1f} %".replace(".", ",")
+    assert kf.loc["Andel fra landbakgrunnsgruppe 2 blant ledere", "value"] == f"{100 * lead['share']:.1f}\u00a0%".replace(".", ",")
     sec = kf.loc["Sektorer som når sektormålet (tiltak 1.1)"]
     # the summary reads the public statuses only (blank where the counts are hidden)
     s = pub["sector_targets"][pub["sector_targets"]["sector"] != "all"]
@@ -311,5 +311,6 @@ def test_summary_counts_withheld_statuses_and_hidden_verdicts():
     sec = kf.loc["Sektorer som når sektormålet (tiltak 1.1)"]
     assert sec["value"] == "1 av 3"
     assert "årsberetningen: B;" in sec["status"] and "for 1 sektor(er) er status ikke publisert" in sec["status"]
-    assert kf.loc["Andel lbg2 blant nye styremedlemmer (tiltak 1.2)", "status"] == "skjult (få personer)"
-    assert kf.loc["Andel lbg2 blant alle kommunalt oppnevnte styremedlemmer", "status"] == "nådd"
+    assert kf.loc["Andel fra landbakgrunnsgruppe 2 blant nye styremedlemmer (tiltak 1.2)", "status"] == \
+        "skjult: færre enn 5"
+    assert kf.loc["Andel fra landbakgrunnsgruppe 2 blant alle kommunalt oppnevnte styremedlemmer", "status"] == "nådd"

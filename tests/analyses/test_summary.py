@@ -38,3 +38,45 @@ def test_sectors_behind_the_target_are_named_when_few_and_counted_when_many(n_be
         assert row["status"] == "må redegjøres for i årsberetningen: Sektor 0, Sektor 1"
     else:
         assert row["status"] == "12 sektorer må redegjøre for dette i årsberetningen (se «Sektormål»)"
+
+
+# ------------------------------------------------------------------ findings in plain words
+def _rep(share, lo, hi, pop=0.244):
+    return pd.DataFrame({"year": [2025], "sector": ["all"], "position_level": ["leaders"], "share": [share],
+                         "ci_low": [lo], "ci_high": [hi], "population_share": [pop]})
+
+
+@pytest.mark.parametrize("share, lo, hi, word", [
+    (0.105, 0.062, 0.171, "tydelig under befolkningsandelen"),
+    (0.20, 0.12, 0.30, "usikkert om den er under befolkningsandelen"),
+    ("", "", "", "kan ikke avgjøres"),
+])
+def test_the_certainty_word_follows_the_interval(share, lo, hi, word):
+    from mangfold.analyses.summary import findings
+
+    said = findings({"representation": _rep(share, lo, hi)}, DEFAULTS, 2025)
+    assert len(said) == 1 and word in said[0]
+    if share != "":
+        assert said[0].startswith(f"{share * 100:.1f}".replace(".", ",") + "\u00a0% av lederne")
+
+
+def test_findings_and_key_figures_read_the_same_values():
+    from mangfold.analyses.pilots.estimation import HEADLINE_ESTIMATOR
+    from mangfold.analyses.summary import findings
+
+    pe = pd.DataFrame({"pilot": "min_two_interviews", "outcome": ["qualified_to_interviewed", "applied_to_hired"],
+                       "estimator": HEADLINE_ESTIMATOR, "estimate": [0.219, 0.026], "ci_low": [0.117, -0.010],
+                       "ci_high": [0.322, 0.062]})
+    tables = {"representation": _rep(0.105, 0.062, 0.171), "pilot_effects": pe}
+    said = findings(tables, DEFAULTS, 2025)
+    key = key_figures(tables, DEFAULTS, 2025).set_index("source")
+    assert key.loc["representation.csv", "value"] in said[0]
+    pilot = [t for t in said if t.startswith("Pilot 4")][0]
+    assert "økte tydelig" in pilot and "+21,9" in pilot and "+21,9" in key.loc["pilot_effects.csv", "value"].iloc[0]
+    assert "−1,0 til 6,2" in key.loc["pilot_effects.csv", "value"].iloc[-1]  # a real minus sign, "til" beside it
+
+
+def test_no_tables_no_findings_but_a_sentence():
+    from mangfold.analyses.summary import findings_markdown
+
+    assert findings_markdown({}, DEFAULTS, 2025).startswith("Ingen av analysedelene")

@@ -139,11 +139,11 @@ def test_encoding_is_found_by_streaming_the_whole_file(tmp_path, monkeypatch):
     assert readers.detect_encoding(p) == "cp1252"
 
 
-def test_undefined_cp1252_byte_is_read_as_replacement_character(tmp_path):
+def test_undefined_cp1252_byte_is_refused_with_its_row(tmp_path):
     d = write_tiny(tmp_path / "d")
     (d / "units.csv").write_bytes(UNITS.encode("cp1252").replace(b"l\xf8kka", b"l\x81kka"))  # 0x81: undefined
-    names = v.validate_folder(d).tables["units"].set_index("unit_id")["unit_name"]
-    assert names["U1"] == "Bydel Grünerl\ufffdkka"
+    faults = _faults(d, WHOLE).faults
+    assert faults == [v.Fault(str(d / "units.csv"), 2, None, readers.MSG_INVALID.format(byte=0x81))]
 
 
 def test_chunks_concatenate_to_the_whole_file(tmp_path):

@@ -213,7 +213,8 @@ def test_audit_catches_each_kind_of_leak(clean, kind):
 
 def test_counts_and_years_in_text_that_the_tables_show_pass(clean):
     _edit_report(clean, lambda h: h.replace("</body>", "<p>I 2025 var det 60 ansatte og 352 personer i alt; "
-                                                       "2025 nye styremedlemmer ble ikke utnevnt.</p></body>"))
+                                                       "2025 nye styremedlemmer ble ikke utnevnt.</p>"
+                                                       "<h3>Som i KS 2009</h3><p>Ledere fra målgruppen</p></body>"))
     assert _problems(clean) == []
 
 

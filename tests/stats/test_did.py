@@ -257,49 +257,54 @@ def test_randomization_interval_exact_by_hand():
     assert wide["ci_low"].iloc[0] == -np.inf and wide["ci_high"].iloc[0] == np.inf
 
 
-def _slow_ri_interval(df, *, alpha, n_draws, seed, weight, lo_far, hi_far, iterations=40):
-    """Reference: invert the permutation test by brute force, one full randomization_inference
-    run on the adjusted outcome y - tau * D per hypothesised tau, bisecting each end between the
-    estimate (p = 1) and a far point with p <= alpha."""
-    d_obs = (df["year"] >= df["cohort"].fillna(np.inf)).to_numpy(float)
+def _ri_reference(df, *, weight):
+    """Independent reference for the randomisation test and its interval: every distinct assignment of
+    the units' start years (exact), the TWFE statistic as a plain dummy-variable (W)LS with numpy, and
+    p(tau) = share of assignments with |T*| >= |T(tau)| on the outcome y - tau * D_obs."""
+    from itertools import permutations
+    units = sorted(df["unit"].unique())
+    cohort = df.groupby("unit")["cohort"].first().reindex(units).to_numpy(float)
+    perms = sorted(set(permutations([(-1.0 if np.isnan(c) else c) for c in cohort])))
+    uidx = df["unit"].map({u: i for i, u in enumerate(units)}).to_numpy()
+    years = sorted(df["year"].unique())
+    x_fe = np.column_stack([(uidx == i).astype(float) for i in range(len(units))]
+                           + [(df["year"] == y).astype(float).to_numpy() for y in years[1:]])
+    sw = np.sqrt(df[weight].to_numpy(float)) if weight else np.ones(len(df))
+    t = df["year"].to_numpy(float)
+
+    def coef(y, d):
+        x = np.column_stack([x_fe, d]) * sw[:, None]
+        return np.linalg.lstsq(x, y * sw, rcond=None)[0][-1]
+
+    d_obs = (t >= np.where(np.isnan(cohort), np.inf, cohort)[uidx]).astype(float)
+    ds = [(t >= np.where(np.array(p) < 0, np.inf, np.array(p))[uidx]).astype(float) for p in perms]
 
     def p_of(tau):
-        dd = df.assign(_y=df["rate"] - tau * d_obs)
-        return did.randomization_inference(dd, **{**KW, "outcome": "_y"}, weight=weight,
-                                           n_draws=n_draws, seed=seed)["p_value"].iloc[0]
+        y = df["rate"].to_numpy(float) - tau * d_obs
+        obs = abs(coef(y, d_obs))
+        return np.mean([abs(coef(y, d)) >= obs - 1e-9 for d in ds])
 
-    est = did.twfe(df, **KW, weight=weight)["estimate"].iloc[0]
-    ends = []
-    for far in (lo_far, hi_far):
-        assert p_of(far) <= alpha
-        inner, outer = est, far
-        for _ in range(iterations):
-            mid = 0.5 * (inner + outer)
-            inner, outer = (mid, outer) if p_of(mid) > alpha else (inner, mid)
-        ends.append(0.5 * (inner + outer))
-    return ends
+    return p_of, len(perms)
 
 
 @pytest.mark.parametrize("weighted", [False, True])
-def test_randomization_interval_matches_brute_force_inversion(weighted):
+def test_randomization_inference_and_interval_match_an_independent_enumeration(weighted):
     rng = np.random.default_rng(11)
-    df = _binomial_panel(rng, n_units=30, years=list(range(2001, 2007)),
-                         cohorts=[2003, 2005, np.inf], shares=[0.3, 0.3, 0.4],
-                         effect=lambda g, e: 0.08 + 0.0 * e)
+    df = _binomial_panel(rng, n_units=8, years=list(range(2001, 2006)),
+                         cohorts=[2003, 2004, np.inf], shares=[0.25, 0.25, 0.5],
+                         effect=lambda g, e: 0.15 + 0.0 * e)
     weight = "trials" if weighted else None
-    r = did.randomization_interval(df, **KW, weight=weight, n_draws=300, alpha=0.1, seed=3).iloc[0]
-    ri = did.randomization_inference(df, **KW, weight=weight, n_draws=300, seed=3).iloc[0]
-    tw = did.twfe(df, **KW, weight=weight).iloc[0]
-    # same statistic, same seeded draws -> the same p-value at tau = 0
-    assert r["estimate"] == pytest.approx(tw["estimate"], rel=1e-9)
-    assert r["p_value"] == ri["p_value"] and r["n_draws"] == ri["n_draws"] == 300
-    lo, hi = _slow_ri_interval(df, alpha=0.1, n_draws=300, seed=3, weight=weight,
-                               lo_far=r["estimate"] - 1.0, hi_far=r["estimate"] + 1.0)
-    # bisection over a range of 1 for 40 steps: precision ~1e-12; the p-value is a step
-    # function, so the ends agree up to that precision
-    np.testing.assert_allclose([r["ci_low"], r["ci_high"]], [lo, hi], atol=1e-9)
+    p_of, n_assign = _ri_reference(df, weight=weight)
+    ri = did.randomization_inference(df, **KW, weight=weight, n_draws="exact").iloc[0]
+    assert ri["n_draws"] == n_assign == 420                    # 8! / (2! 2! 4!): cohorts of 2, 2 and 4 units
+    assert ri["p_value"] == pytest.approx(p_of(0.0), abs=1e-12)
+    alpha = 0.1
+    r = did.randomization_interval(df, **KW, weight=weight, n_draws="exact", alpha=alpha).iloc[0]
+    assert r["p_value"] == pytest.approx(p_of(0.0), abs=1e-12)
+    # the interval ends are where the reference p-value crosses alpha
+    for end, inside in (("ci_low", 1e-6), ("ci_high", -1e-6)):
+        assert p_of(r[end] + inside) > alpha >= p_of(r[end] - inside)
     assert r["ci_low"] < r["estimate"] < r["ci_high"]
-    assert r["ci_high"] - r["ci_low"] > 0.01
 
 
 def test_randomization_interval_p_value_equals_randomization_inference():
@@ -376,13 +381,14 @@ def test_cs_bootstrap_seeded_and_close_to_analytic():
     assert list(a.columns) == did.GROUP_TIME_COLUMNS
     pd.testing.assert_frame_equal(a, b)
     assert not np.allclose(a["std_error"].dropna(), c["std_error"].dropna())
-    assert set(a["aggregation"]) == {"group_time", "event_time", "overall"}
+    assert set(a["aggregation"]) == {"group_time", "event_time", "group", "overall", "overall_group",
+                                     "overall_dynamic"}
     ok = a["std_error"].notna()
     ratio = a.loc[ok, "std_error"] / an.loc[ok, "std_error"]
     assert ratio.between(0.85, 1.15).all()
     # estimates do not depend on the bootstrap; uniform bands contain pointwise CIs
     np.testing.assert_allclose(a["estimate"], an["estimate"])
-    gt = a[(a["aggregation"] != "overall") & ok]
+    gt = a[~a["aggregation"].str.startswith("overall") & ok]
     assert (gt["cband_low"] <= gt["ci_low"] + 1e-12).all()
     assert (gt["cband_high"] >= gt["ci_high"] - 1e-12).all()
     assert an["cband_low"].isna().all()
@@ -445,23 +451,46 @@ def test_heterogeneous_dynamic_effects_twfe_biased_cs_unbiased():
         assert abs(cs_e[:, j].mean() - truth_e[e]) < 4 * mc, e
 
 
-def test_sun_abraham_equals_cs_never_on_balanced_panel():
+def test_sun_abraham_matches_saturated_dummy_regression():
+    """Independent reference: the Sun-Abraham regression written out with statsmodels (unit and year
+    dummies plus one dummy per cohort x relative year except -1, never-treated controls, WLS with
+    unit-clustered errors) on an unbalanced, weighted panel; the IW averages are the cell-size-weighted
+    combinations of its coefficients."""
     rng = np.random.default_rng(5)
-    df = _gaussian_panel(rng, n_units=150, years=list(range(2001, 2009)),
-                         cohorts=[2003, 2005, 2007, np.inf], shares=[0.25] * 4,
+    df = _binomial_panel(rng, n_units=60, years=list(range(2001, 2008)),
+                         cohorts=[2003, 2005, np.inf], shares=[0.3, 0.3, 0.4],
                          effect=lambda g, e: 0.02 + 0.03 * e * (g == 2003))
-    sa = did.sun_abraham(df, **KW)
-    cs = did.callaway_santanna(df, **KW, control="never", n_boot=0)
-    assert list(sa.columns) == did.GROUP_TIME_COLUMNS
-    for agg in ("event_time", "overall", "group_time"):
-        a = sa[sa["aggregation"] == agg].sort_values(["cohort", "event_time"])
-        b = cs[cs["aggregation"] == agg].sort_values(["cohort", "event_time"])
-        np.testing.assert_allclose(a["estimate"].to_numpy(), b["estimate"].to_numpy(),
-                                   atol=1e-12)
-    # the standard errors are different methods but of the same size
-    a = sa[sa["aggregation"] == "overall"]["std_error"].iloc[0]
-    b = cs[cs["aggregation"] == "overall"]["std_error"].iloc[0]
-    assert 0.7 < a / b < 1.4
+    df = df.drop(index=rng.choice(len(df), 25, replace=False)).reset_index(drop=True)
+    sa = did.sun_abraham(df, **KW, weight="trials")
+    g = df["cohort"].to_numpy(float)
+    rel = df["year"] - np.where(np.isfinite(g), g, 0)
+    d = df.assign(rel=rel)
+    cells = sorted({(int(a), int(b)) for a, b in zip(g[np.isfinite(g)], rel[np.isfinite(g)]) if b != -1})
+    names = []
+    for gg, ee in cells:
+        nm = f"c{gg}_{ee + 10}"
+        d[nm] = ((d["cohort"] == gg) & (d["rel"] == ee)).astype(float)
+        names.append(nm)
+    fit = smf.wls("rate ~ C(unit) + C(year) + " + " + ".join(names), data=d, weights=d["trials"]).fit(
+        cov_type="cluster", cov_kwds={"groups": d["unit"]})
+    gt = sa[sa["aggregation"] == "group_time"].sort_values(["cohort", "event_time"])
+    np.testing.assert_allclose(gt["estimate"], fit.params[names].to_numpy(), atol=1e-10)
+    # standard errors: statsmodels' CR1 counts the unit dummies in K, ours does not (nested in clusters)
+    n, k_sm = len(d), len(fit.params)
+    k_ours = len(names) + d["year"].nunique()          # slopes + year dummies incl. constant
+    np.testing.assert_allclose(gt["std_error"].to_numpy() / fit.bse[names].to_numpy(),
+                               np.sqrt((n - k_sm) / (n - k_ours)), rtol=1e-8)
+    # IW event-time and overall averages: weights = trials in each cell
+    size = np.array([d.loc[d[nm] == 1, "trials"].sum() for nm in names], dtype=float)
+    ev = np.array([ee for _, ee in cells])
+    for e in sorted(set(ev)):
+        a = np.where(ev == e, size, 0.0)
+        ref = a @ fit.params[names].to_numpy() / a.sum()
+        got = sa[(sa["aggregation"] == "event_time") & (sa["event_time"] == e)]["estimate"].iloc[0]
+        assert got == pytest.approx(ref, abs=1e-10)
+    a = np.where(ev >= 0, size, 0.0)
+    assert sa[sa["aggregation"] == "overall"]["estimate"].iloc[0] == pytest.approx(
+        a @ fit.params[names].to_numpy() / a.sum(), abs=1e-10)
 
 
 # ---------------------------------------------------------------------------

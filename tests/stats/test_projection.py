@@ -75,8 +75,15 @@ def test_projection_interval_covers_by_simulation():
         "year": 2025, "sector": ["S", "S"], "group": ["focal", "other"], "leaders_start": [10**6, 10**6],
         "exits": [0.08e6, 0.12e6], "employees_start": [10**6, 10**6], "promotions": [0.05e6, 0.03e6],
         "hires": [3, 5], "leaders_end": [8, 72], "employees_end": [60, 100]})
-    # truth: 8/80 -> 0.158, 0.205, 0.245, 0.279: reached in 2029
-    t_true = project_targets(truth_flows, pd.Series({"S": 0.25}), n_draws=50).iloc[0]["year_reached"]
+    # truth, from the model's recursion written out here (not from project_targets):
+    # L(t+1) = L(t) (1 - exit) + promotion E + hires; 8/80 -> 0.158, 0.205, 0.245, 0.279: reached in 2029
+    lf, lo_, year = 8.0, 72.0, 2025
+    while lf / (lf + lo_) < 0.25:
+        lf, lo_ = lf * (1 - true["ef"]) + true["pf"] * 60 + 3, lo_ * (1 - true["eo"]) + true["po"] * 100 + 5
+        year += 1
+    t_true = year
+    assert t_true == 2029
+    assert project_targets(truth_flows, pd.Series({"S": 0.25}), n_draws=50).iloc[0]["year_reached"] == t_true
     for _ in range(reps):
         ls, lso, es, eso = 40, 160, 60, 100
         f = pd.DataFrame({

@@ -104,3 +104,14 @@ def test_proportion_bounds_contain_estimate():
     assert (out.bound_low <= out.estimate + 1e-15).all()
     assert (out.estimate <= out.bound_high + 1e-15).all()
     assert_allclose(out.bound_high - out.bound_low, u / (n + u), rtol=1e-12)
+
+
+def test_proportion_bounds_equal_every_assignment_of_the_undeclared():
+    """Brute force: k of the u undeclared belong to the group, for every k; the bounds are the extremes."""
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        n, u = int(rng.integers(1, 30)), int(rng.integers(0, 20))
+        x = int(rng.integers(0, n + 1))
+        shares = [(x + k) / (n + u) for k in range(u + 1)]
+        out = proportion_bounds(x, n, u).iloc[0]
+        assert_allclose([out.bound_low, out.bound_high], [min(shares), max(shares)], rtol=1e-12)

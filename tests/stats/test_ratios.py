@@ -2,7 +2,9 @@
 
 References
 ----------
-- Katz et al. (1978) log interval, checked against a scalar re-implementation.
+- Katz et al. (1978) log interval and its Wald test, checked against statsmodels
+  ``Table2x2.riskratio_confint`` / ``log_riskratio_pvalue`` (an independent implementation).
+- Undeclared bounds checked against a brute-force enumeration of every split.
 - Bertrand & Mullainathan (2004, AER 94:991, table 1): callback rate 9.65 % for
   white-sounding and 6.45 % for African-American-sounding names, 2,435 CVs each,
   i.e. 235/2435 vs 157/2435; two-sided Fisher p ~ 4.8e-05.
@@ -21,10 +23,13 @@ from scipy import optimize, stats
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportions_ztest
 
+from statsmodels.stats.contingency_tables import Table2x2
+
 from mangfold.stats.ratios import (
     four_fifths_flag,
     impact_ratio,
     mde_two_proportions,
+    ratio_bounds,
     two_proportion_test,
     verdict,
 )
@@ -33,17 +38,6 @@ Z975 = 1.959963984540054
 
 
 # ---------------------------------------------------------------- impact_ratio
-def _katz_scalar(x1, n1, x0, n0, z=Z975):
-    """Naive scalar implementation (Haldane: +0.5 to every cell if any is zero)."""
-    if n1 == 0 or n0 == 0:
-        return math.nan, math.nan, math.nan
-    if x1 == 0 or x0 == 0 or x1 == n1 or x0 == n0:
-        x1, n1, x0, n0 = x1 + 0.5, n1 + 1, x0 + 0.5, n0 + 1
-    log_rr = math.log((x1 / n1) / (x0 / n0))
-    se = math.sqrt(1 / x1 - 1 / n1 + 1 / x0 - 1 / n0)
-    return se, math.exp(log_rr - z * se), math.exp(log_rr + z * se)
-
-
 def test_impact_ratio_bertrand_mullainathan_by_hand():
     out = impact_ratio(157, 2435, 235, 2435)
     se = math.sqrt(1 / 157 - 1 / 2435 + 1 / 235 - 1 / 2435)
@@ -55,24 +49,34 @@ def test_impact_ratio_bertrand_mullainathan_by_hand():
     assert_allclose([out.rate_group[0], out.rate_reference[0]], [0.0645, 0.0965], atol=5e-5)
     assert out.method[0] == "katz_log"
     assert list(out.columns) == [
-        "rate_group", "rate_reference", "estimate", "ci_low", "ci_high", "log_se", "method"
+        "rate_group", "rate_reference", "estimate", "ci_low", "ci_high", "log_se", "p_value", "method"
     ]
 
 
-def test_impact_ratio_vectorised_equals_naive_loop():
+def test_impact_ratio_against_statsmodels_table2x2():
+    """Random tables without zero cells: interval (at several levels, also per-row levels) and Wald p-value
+    equal statsmodels' independent Table2x2 implementation."""
     rng = np.random.default_rng(11)
-    n1 = rng.integers(0, 60, 500)
-    n0 = rng.integers(0, 60, 500)
-    x1 = rng.binomial(n1, 0.2)
-    x0 = rng.binomial(n0, 0.3)
-    out = impact_ratio(x1, n1, x0, n0)
-    loop = np.array([_katz_scalar(*row) for row in zip(x1, n1, x0, n0)])
-    assert_allclose(out.log_se, loop[:, 0], rtol=1e-12, equal_nan=True)
-    assert_allclose(out.ci_low, loop[:, 1], rtol=1e-12, equal_nan=True)
-    assert_allclose(out.ci_high, loop[:, 2], rtol=1e-12, equal_nan=True)
-    # the sample really contains zero cells and empty groups
-    assert (out.method == "katz_log_haldane").sum() > 10
-    assert ((n1 == 0) | (n0 == 0)).any()
+    n1 = rng.integers(5, 400, 300)
+    n0 = rng.integers(5, 400, 300)
+    x1 = rng.binomial(n1, 0.3)
+    x0 = rng.binomial(n0, 0.4)
+    keep = (x1 > 0) & (x1 < n1) & (x0 > 0) & (x0 < n0)
+    x1, n1, x0, n0 = x1[keep], n1[keep], x0[keep], n0[keep]
+    alphas = rng.choice([0.05, 0.0125, 0.10], size=len(x1))
+    out = impact_ratio(x1, n1, x0, n0, alpha=alphas)
+    for i in range(len(x1)):
+        t = Table2x2(np.array([[x1[i], n1[i] - x1[i]], [x0[i], n0[i] - x0[i]]], dtype=float))
+        assert_allclose(out.estimate[i], t.riskratio, rtol=1e-12)
+        assert_allclose([out.ci_low[i], out.ci_high[i]], t.riskratio_confint(alpha=alphas[i]), rtol=1e-10)
+        assert_allclose(out.log_se[i], t.log_riskratio_se, rtol=1e-10)
+        assert_allclose(out.p_value[i], t.log_riskratio_pvalue(), rtol=1e-8)
+    # the test inverts the interval: p < alpha exactly when the interval excludes 1
+    excl = (out.ci_high < 1) | (out.ci_low > 1)
+    assert_array_equal(out.p_value < alphas, excl)
+    assert excl.any() and (~excl).any()
+    with pytest.raises(ValueError):
+        impact_ratio(1, 2, 1, 2, alpha=[0.05, 1.5])
 
 
 def test_impact_ratio_zero_rules():
@@ -103,6 +107,10 @@ def test_impact_ratio_log_interval_coverage_simulation():
     out90 = impact_ratio(x1, n, x0, n, alpha=0.10)
     cov90 = np.mean((out90.ci_low <= 0.8) & (0.8 <= out90.ci_high))
     assert 0.875 <= cov90 <= 0.925, cov90
+    # and at the funnel's Bonferroni level for a family of four (98.75 %)
+    out_adj = impact_ratio(x1, n, x0, n, alpha=0.05 / 4)
+    cov_adj = np.mean((out_adj.ci_low <= 0.8) & (0.8 <= out_adj.ci_high))
+    assert 0.978 <= cov_adj <= 0.996, cov_adj
 
 
 # ---------------------------------------------------------- two_proportion_test
@@ -264,3 +272,67 @@ def test_mde_nan_when_even_zero_rate_not_detectable():
     # 20 vs 20 at p_ref = 0.3: even a focal rate of 0 has power Phi(0.77) ~ 0.78 < 0.8
     assert np.isnan(mde_two_proportions(20, 20, 0.3)[0])
     assert np.isfinite(mde_two_proportions(20, 20, 0.3, power=0.75)[0])
+
+
+# ---------------------------------------------------------------- ratio_bounds
+def _brute_force_bounds(x1, n1, x0, n0, xu, nu):
+    """Every split of the undeclared: i of the xu successes and j of the nu - xu failures to the group."""
+    vals = {k: [] for k in ("g", "r", "q")}
+    for i in range(xu + 1):
+        for j in range(nu - xu + 1):
+            g = (x1 + i) / (n1 + i + j)
+            r = (x0 + xu - i) / (n0 + nu - i - j)
+            vals["g"].append(g)
+            vals["r"].append(r)
+            vals["q"].append(g / r if r > 0 else (math.inf if g > 0 else math.nan))
+    out = []
+    for k in ("g", "r", "q"):
+        v = np.array(vals[k], dtype=float)
+        out += [np.nanmin(v), np.nanmax(v)] if not np.isnan(v).all() else [math.nan, math.nan]
+    return out
+
+
+def test_ratio_bounds_equal_brute_force_over_every_split():
+    rng = np.random.default_rng(42)
+    rows, ref = [], []
+    for _ in range(400):
+        n1, n0, nu = (int(v) for v in rng.integers(1, 15, 3))
+        x1, x0 = int(rng.integers(0, n1 + 1)), int(rng.integers(0, n0 + 1))
+        xu = int(rng.integers(0, nu + 1))
+        rows.append((x1, n1, x0, n0, xu, nu))
+        ref.append(_brute_force_bounds(x1, n1, x0, n0, xu, nu))
+    got = ratio_bounds(*np.array(rows).T)
+    ref = np.array(ref)
+    cols = ["rate_group_low", "rate_group_high", "rate_reference_low", "rate_reference_high", "ratio_low",
+            "ratio_high"]
+    assert_allclose(got[cols].to_numpy(float), ref, rtol=1e-12, equal_nan=True)
+    # the sample contains the hard cases: infinite upper ratio, a zero reference rate, no undeclared successes
+    assert np.isinf(got.ratio_high).any() and (np.array(rows)[:, 4] == 0).any()
+    # the old two-scenario "bounds" (all undeclared in one group) are strictly inside on some rows
+    x1, n1, x0, n0, xu, nu = np.array(rows, dtype=float).T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        two = np.column_stack([((x1 + xu) / (n1 + nu)) / (x0 / n0), (x1 / n1) / ((x0 + xu) / (n0 + nu)),
+                               (x1 / n1) / (x0 / n0)])
+    finite = np.isfinite(two).all(axis=1) & np.isfinite(got.ratio_high)
+    assert (got.ratio_low[finite] < np.min(two[finite], axis=1) - 1e-9).any()
+    assert (got.ratio_high[finite] > np.max(two[finite], axis=1) + 1e-9).any()
+
+
+def test_ratio_bounds_hand_values_and_no_undeclared():
+    # demo 2025 whole funnel: lbg2 40 of 883 hired, reference 90 of 1114, 388 undeclared of whom 25 hired
+    b = ratio_bounds(40, 883, 90, 1114, 25, 388).iloc[0]
+    assert_allclose(b.ratio_low, (40 / (883 + 363)) / (115 / 1139), rtol=1e-12)
+    assert_allclose(b.ratio_high, (65 / 908) / (90 / (1114 + 363)), rtol=1e-12)
+    none = ratio_bounds([3, 5], [10, 20], [4, 6], [10, 30], 0, 0)
+    assert_allclose(none.ratio_low, [0.75, 1.25]) and assert_allclose(none.ratio_high, [0.75, 1.25])
+    assert ratio_bounds(0, 0, 3, 10, 1, 2).isna().all(axis=None)  # no declared group: nothing to bound
+    with pytest.raises(ValueError):
+        ratio_bounds(1, 2, 1, 2, 3, 2)
+
+
+def test_verdict_no_evidence_must_hold_over_the_whole_bound():
+    lo, hi, p = [0.85, 0.85, 0.85], [1.2, 1.2, 1.2], [0.5, 0.5, 0.5]
+    out = verdict(lo, hi, p, bound_low=[0.9, 0.7, np.nan])
+    assert list(out) == ["no_evidence", "inconclusive", "inconclusive"]
+    # a disparity is decided by the interval and the adjusted test, not by the bounds
+    assert list(verdict([0.5], [0.9], [0.001], bound_low=[0.3])) == ["disparity"]

@@ -44,7 +44,7 @@ def ucb_tables() -> pd.DataFrame:
 
 def test_ucb_admissions_matches_r():
     out = mantel_haenszel(ucb_tables())
-    assert out.shape == (1, 11)
+    assert out.shape == (1, 12)
     row = out.iloc[0]
     assert_allclose(row.estimate, 0.9046968, rtol=1e-6)
     assert_allclose([row.ci_low, row.ci_high], [0.7719074, 1.0603298], rtol=1e-6)
@@ -93,6 +93,11 @@ def test_against_statsmodels_many_strata():
     het = st.test_equal_odds(adjust=False)
     assert_allclose(out.heterogeneity_statistic, het.statistic, rtol=1e-8)
     assert_allclose(out.heterogeneity_p, het.pvalue, rtol=1e-8, atol=1e-15)
+    tar = mantel_haenszel(t, tarone=True).iloc[0]
+    het_t = st.test_equal_odds(adjust=True)
+    assert_allclose(tar.heterogeneity_statistic, het_t.statistic, rtol=1e-8)
+    assert_allclose(tar.heterogeneity_p, het_t.pvalue, rtol=1e-8, atol=1e-15)
+    assert tar.heterogeneity_statistic <= out.heterogeneity_statistic
     assert out.n_strata_used == keep.sum()
     no_cc = mantel_haenszel(t, correct=False).iloc[0]
     assert_allclose(no_cc.statistic, st.test_null_odds(correction=False).statistic, rtol=1e-8)
@@ -162,3 +167,29 @@ def test_many_strata_fast():
     out = mantel_haenszel(t)
     assert time.perf_counter() - start < 1.0
     assert out.n_strata_used.iloc[0] > 19000
+
+
+def test_tarone_ucb_and_sparse_share():
+    """UCB admissions: Breslow-Day 18.8255 (5 df) with and without Tarone's correction (R DescTools
+    BreslowDayTest(correct=TRUE) prints 18.826, p = 0.002071; statsmodels adjust=True 18.825501); large
+    strata, so no stratum is sparse. One table per vacancy with a handful of applicants: all sparse."""
+    t = ucb_tables()
+    row = mantel_haenszel(t, tarone=True).iloc[0]
+    assert_allclose(row.heterogeneity_statistic, 18.825501, rtol=1e-6)
+    assert_allclose(row.heterogeneity_p, 0.002071, rtol=1e-3)
+    assert row.heterogeneity_sparse_share == 0.0
+    rng = np.random.default_rng(12)
+    small = _random_tables(rng, 100)
+    small = small.assign(a=small.a % 4, b=small.b % 4 + 1, c=small.c % 4 + 1, d=small.d % 4 + 1)
+    row = mantel_haenszel(small, tarone=True).iloc[0]
+    assert row.heterogeneity_sparse_share == 1.0
+    a, b, c, d = (small[k].to_numpy(float) for k in "abcd")
+    keep = ((a + c) > 0) & ((b + d) > 0)
+    st = StratifiedTable(small[keep].to_numpy(float).reshape(-1, 2, 2).transpose(1, 2, 0))
+    assert_allclose(row.heterogeneity_statistic, st.test_equal_odds(adjust=True).statistic, rtol=1e-8)
+    # mixed: a focal group of at most 7 has a fitted focal cell of at most 3.5 (< 5) in every small stratum,
+    # while every fitted UCB cell is far above 5: the share is the share of small strata
+    mixed = pd.concat([t[["a", "b", "c", "d"]], small.iloc[:20]], ignore_index=True)
+    k_small = int(keep[:20].sum())
+    row = mantel_haenszel(mixed, tarone=True).iloc[0]
+    assert_allclose(row.heterogeneity_sparse_share, k_small / (6 + k_small), rtol=1e-12)

@@ -134,3 +134,25 @@ def test_logrank_single_group_nan():
     assert np.isnan(out.statistic) and out.n_groups == 1
     with pytest.raises(ValueError):
         kaplan_meier([1, 2], [1, 2])
+
+
+def test_stratified_logrank_matches_statsmodels_survdiff():
+    """Stratified by matched set (each mentor with its comparisons): the independent reference is
+    statsmodels' survdiff with ``strata``."""
+    from statsmodels.duration.survfunc import survdiff
+
+    rng = np.random.default_rng(8)
+    sets = np.repeat(np.arange(12), 6)                 # 12 matched sets of 1 case + 5 comparisons
+    grp = np.tile(np.array(["mentor"] + ["comparison"] * 5), 12)
+    base = rng.uniform(0.5, 2.0, 12)[sets]             # sets differ in their hazard
+    t = np.ceil(rng.exponential(3.0 / base * np.where(grp == "mentor", 1.5, 1.0)))
+    e = (t <= 4).astype(float)
+    t = np.minimum(t, 4)
+    out = logrank_test(t, e, grp, strata=sets).iloc[0]
+    stat, p = survdiff(t, e, grp, strata=sets)
+    assert out["statistic"] == pytest.approx(stat, rel=1e-9)
+    assert out["p_value"] == pytest.approx(p, rel=1e-9)
+    # one stratum equals the unstratified test
+    flat = logrank_test(t, e, grp).iloc[0]
+    one = logrank_test(t, e, grp, strata=np.zeros(t.size)).iloc[0]
+    assert one["statistic"] == pytest.approx(flat["statistic"], rel=1e-12)

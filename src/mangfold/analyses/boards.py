@@ -82,7 +82,7 @@ def serving(seats: pd.DataFrame, year: int) -> pd.Series:
 
 def _dedupe(df: pd.DataFrame) -> pd.DataFrame:
     """One row per (board, person); keep the seat that runs longest (no end date = longest)."""
-    key = df["end_date"].fillna(pd.Timestamp.max)
+    key = df["end_date"].fillna(pd.Timestamp.max.as_unit(df["end_date"].dt.unit))  # store dates are [us]
     return (df.assign(_end=key).sort_values(["board_id", "person_id", "_end"])
             .drop_duplicates(["board_id", "person_id"], keep="last").drop(columns="_end"))
 

@@ -28,6 +28,7 @@ import pandas as pd
 from ..contract.schemas import CHECKPOINTS, IMMIGRANT_BACKGROUNDS, LEADER_LEVELS
 from ..stats.control_limits import funnel_limits, level_label
 from ..store import query, tables_present
+from .. import text
 from ..tablespec import TableSpec
 
 ALL = "all"
@@ -123,6 +124,78 @@ def checkpoint_levels(wide: pd.DataFrame) -> pd.DataFrame:
     out["level"] = out["score"].map(dict(enumerate(LEVELS)))
     out = out.astype({"year": "int64", "municipalities": "int64", "n_municipalities": "int64"})
     return out[["year", "checkpoint", "level", "municipalities", "n_municipalities", "share"]]
+
+
+# ------------------------------------------------------------------ one municipality's own checkpoints
+OWN_CHECKPOINTS_SPEC = TableSpec(
+    name="ks_own_checkpoints",
+    dims=("year", "municipality", "checkpoint"),
+    not_counts=("year", "score"),
+    constants=("level",),  # an assessment of the municipality, not a count of persons
+    title="Kommunens egen vurdering av KS' seks sjekkpunkter",
+)
+
+
+def own_checkpoints(store: str | Path, year: int, *, years_back: int = 4) -> pd.DataFrame:
+    """A municipality report's own KS checkpoints: one row per year (``year - years_back`` to
+    ``year``), municipality and checkpoint (in the KS order), with ``score`` (0, 1, 2) and ``level``
+    (``not_started``, ``partly``, ``in_place``). Empty when the store has no ``maturity`` rows."""
+    cols = ["year", "municipality", "checkpoint", "score", "level"]
+    frames = [checkpoints(store, y) for y in range(year - years_back, year + 1)]
+    wide = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
+    if wide is None:
+        return pd.DataFrame(columns=cols)
+    long = wide.melt(id_vars=["year", "municipality"], value_vars=list(CHECKPOINTS), var_name="checkpoint",
+                     value_name="score")
+    long["order"] = long["checkpoint"].map({c: i for i, c in enumerate(CHECKPOINTS)})
+    long["level"] = long["score"].map(dict(enumerate(LEVELS)))
+    long = long.sort_values(["municipality", "order", "year"], kind="stable")
+    return long[cols].astype({"year": "int64", "score": "int64"}).reset_index(drop=True)
+
+
+def own_checkpoints_wide(public: pd.DataFrame) -> pd.DataFrame:
+    """:func:`own_checkpoints` for the report: a row per checkpoint (bokmål label), a column per year,
+    the level in words (``På plass``); with several municipalities a column naming each."""
+    if public is None or public.empty:
+        return pd.DataFrame()
+    d = public.copy()
+    d["Sjekkpunkt"] = d["checkpoint"].map(text.label)
+    d["level"] = d["level"].map(text.label)
+    d["year"] = d["year"].map(text.year)
+    index = ["municipality", "Sjekkpunkt"] if d["municipality"].nunique() > 1 else ["Sjekkpunkt"]
+    order = {text.label(c): i for i, c in enumerate(CHECKPOINTS)}
+    out = d.pivot_table(index=index, columns="year", values="level", aggfunc="first").reset_index()
+    out = out.sort_values(index, key=lambda s: s.map(order) if s.name == "Sjekkpunkt" else s, kind="stable")
+    out.columns.name = None
+    return out.rename(columns={"municipality": "Kommune"}).reset_index(drop=True)
+
+
+def own_checkpoints_text(public: pd.DataFrame, year: int) -> str:
+    """One or two bokmål sentences on a municipality's checkpoints in ``year`` and the change since
+    the first year assessed (Markdown; empty when there are none for the year)."""
+    if public is None or public.empty:
+        return ""
+    now = public[public["year"].astype(int) == int(year)]
+    if now.empty:
+        first = int(public["year"].astype(int).max())
+        return (f"Kommunen har ikke vurdert sjekkpunktene for {text.year(year)}; siste vurdering er fra "
+                f"{text.year(first)}.")
+    parts = []
+    for muni, g in now.groupby("municipality", sort=True):
+        n = {lv: int((g["level"] == lv).sum()) for lv in LEVELS}
+        s = (f"I {text.year(year)} har {muni} **{n['in_place']} av 6** sjekkpunkter på plass, {n['partly']} delvis "
+             f"og {n['not_started']} ikke startet.")
+        hist = public[(public["municipality"] == muni)]
+        first_year = int(hist["year"].astype(int).min())
+        if first_year < int(year):
+            before = int((hist[hist["year"].astype(int) == first_year]["level"] == "in_place").sum())
+            s += f" I {text.year(first_year)} var {before} av 6 på plass."
+        missing = [text.label(c).lower() for c in CHECKPOINTS
+                   if c in set(g.loc[g["level"] != "in_place", "checkpoint"])]
+        if missing and len(missing) < 6:
+            s += f" Ikke på plass ennå: {text.listing(missing)}."
+        parts.append(s)
+    return " ".join(parts)
 
 
 # ------------------------------------------------------------------ national indicators

@@ -10,12 +10,16 @@ Two parts:
 * **Follow-up** (``mentoring`` + ``workforce``): the mentors' retention in the municipality and
   movement into leader posts, against comparable employees (same unit, position level and register
   background in the same 31 December snapshot, never mentors), matched 1:k at random with the seed
-  from params. Kaplan-Meier curves and log-rank tests. **Observational**: mentors are chosen, not
-  randomised, so differences are associations, not effects.
+  from params. Kaplan-Meier curves and log-rank tests stratified by matched set (each mentor with the
+  comparisons drawn for it). **Observational**: mentors are chosen, not randomised, so differences
+  are associations, not effects.
 
-Follow-up rule: a person's baseline is the workforce snapshot of the year before the mentoring
-start (31 December), or of the start year when the person is not in that snapshot. Time is counted
-in whole years from the baseline. *Left* = the first later snapshot (up to the report year and the
+Follow-up rule (no immortal time): mentors and their comparisons enter at the same time, the first
+workforce snapshot on or after the mentor's start date (31 December of the start year), and both must
+be employed in that snapshot. A mentor is employed at the start by definition; taking the snapshot
+before the start as baseline would give mentors months in which they cannot leave while comparisons
+can. Mentors not in the start-year snapshot are left out. Time is counted in whole years from the
+baseline. *Left* = the first later snapshot (up to the report year and the
 last workforce year) where the person is missing; *leader* = the first later snapshot (while still
 employed without a break) with position level ``leader`` or ``top_leader``, among those who were not
 leaders at baseline. Persons who are still there at the last snapshot are censored.
@@ -214,8 +218,9 @@ def mentor_followup(store: str | Path, *, year: int, seed: int, k: int = 5) -> p
     Columns: ``person_id, group`` (``mentor`` / ``comparison``), ``matched_to`` (the mentor a
     comparison was drawn for), ``baseline_year, unit_id, position_level, background`` (at
     baseline), and the durations of :func:`followup`. Mentors not found in ``workforce`` are left
-    out. Comparisons: never mentors, same unit, level and background in the same snapshot, up to
-    ``k`` per mentor, each person at most once (earliest baseline).
+    out. Baseline: the snapshot of the start year (see the module docstring). Comparisons: never
+    mentors, employed in the same snapshot in the same unit with the same level and background, up
+    to ``k`` per mentor, each person at most once (earliest baseline).
     """
     last = _last_year(store, year)
     mentors = query(store, """
@@ -225,7 +230,7 @@ def mentor_followup(store: str | Path, *, year: int, seed: int, k: int = 5) -> p
                      arg_min(w.unit_id, w.year) AS unit_id, arg_min(w.position_level, w.year) AS position_level,
                      arg_min(w.background, w.year) AS background
               FROM m JOIN workforce w ON w.person_id = m.person_id
-                   AND w.year IN (year(m.start_date) - 1, year(m.start_date))
+                   AND w.year = year(m.start_date)
               GROUP BY m.person_id)
         SELECT * FROM b ORDER BY person_id""", {"year": int(year)})
     cols = ["person_id", "group", "matched_to", "baseline_year", "unit_id", "position_level", "background",
@@ -294,7 +299,8 @@ def survival_table(fu: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
 
 
 def survival_tests(fu: pd.DataFrame) -> pd.DataFrame:
-    """Log-rank test of mentors against comparisons per outcome: ``outcome, n_mentors,
+    """Log-rank test of mentors against comparisons per outcome, stratified by matched set (a mentor and
+    the comparisons drawn for it; a mentor without comparisons adds nothing): ``outcome, n_mentors,
     n_comparison, events_mentors, events_comparison, statistic, df, p_value``."""
     cols = ["outcome", "n_mentors", "n_comparison", "events_mentors", "events_comparison", "statistic", "df",
             "p_value"]
@@ -303,7 +309,9 @@ def survival_tests(fu: pd.DataFrame) -> pd.DataFrame:
         d = fu.dropna(subset=[t_col, e_col])
         if not len(d):
             continue
-        lr = logrank_test(d[t_col].to_numpy(float), d[e_col].to_numpy(float), d["group"].to_numpy()).iloc[0]
+        matched_set = np.where(d["group"] == "mentor", d["person_id"].astype(str), d["matched_to"].astype(str))
+        lr = logrank_test(d[t_col].to_numpy(float), d[e_col].to_numpy(float), d["group"].to_numpy(),
+                          strata=matched_set).iloc[0]
         mm = d["group"] == "mentor"
         rows.append({"outcome": outcome, "n_mentors": int(mm.sum()), "n_comparison": int((~mm).sum()),
                      "events_mentors": int(d.loc[mm, e_col].sum()), "events_comparison": int(d.loc[~mm, e_col].sum()),
@@ -353,7 +361,8 @@ def followup_sentence(tests: pd.DataFrame) -> str:
         p = _f(r["p_value"].iloc[0])
         ptxt = "p < 0,001" if p < 0.001 else f"p = {p:.3f}".replace(".", ",")
         verdict = "en forskjell" if p < 0.05 else "ingen sikker forskjell"
-        out.append(f"For {what} finner vi {verdict} mot sammenlignbare ansatte (log-rank-test, {ptxt}).")
+        out.append(f"For {what} finner vi {verdict} mot sammenlignbare ansatte (log-rank-test innen matchede sett, "
+                   f"{ptxt}).")
     if not out:
         return "Det er for få mentorer til å sammenligne dem med andre ansatte."
     return " ".join(out) + (" Mentorene er valgt ut, ikke trukket tilfeldig, så dette viser sammenhenger, "

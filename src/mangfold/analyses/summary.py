@@ -9,7 +9,9 @@ from typing import Any
 
 import pandas as pd
 
+from .. import text
 from ..tablespec import TableSpec
+from .funnel.text import level as _ci_level
 
 SPEC = TableSpec(
     name="summary",
@@ -27,21 +29,28 @@ MAX_LISTED = 3
 
 
 def _num(x: Any) -> float:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return math.nan
-    return v
+    """A cell of a public table as a number: NaN when hidden (``<5``, ``:``, blank) or not a number.
+    The one place the summary reads values (:func:`mangfold.text.to_float`)."""
+    return text.to_float(x)
+
+
+def _flag(x: Any) -> bool | None:
+    """A published boolean: None when hidden (blank)."""
+    v = text.yes_no(x, missing="")
+    return True if v == "ja" else False if v == "nei" else None
 
 
 def _pct(x: float) -> str:
-    return "–" if math.isnan(x) else f"{100 * x:.1f} %".replace(".", ",")
+    return text.percent(x)
+
+
+HIDDEN = text.not_shown("suppressed")
 
 
 def _verdict(x: Any) -> str:
     """A published boolean: blank means hidden because it rests on a count of 1-4 persons."""
-    v = str(x).strip().lower()
-    return "nådd" if v in ("true", "1") else "ikke nådd" if v in ("false", "0") else "skjult (få personer)"
+    v = _flag(x)
+    return "nådd" if v is True else "ikke nådd" if v is False else HIDDEN
 
 
 def introduction(params: dict[str, Any], year: int) -> str:
@@ -69,11 +78,11 @@ def _representation_rows(rep: pd.DataFrame | None, *, focal: str, year: int) -> 
     if not len(r):
         return []
     r = r.iloc[0]
-    return [{"indicator": f"Andel {focal} blant ledere", "value": _pct(_num(r.get("share"))),
+    return [{"indicator": f"Andel fra {text.group_words(focal)} blant ledere", "value": _pct(_num(r.get("share"))),
              "target": _pct(_num(r.get("population_share"))) + " (befolkningen)",
-             "status": "skjult (få personer)" if math.isnan(_num(r.get("share"))) else
-             "under befolkningsandelen" if _num(r.get("ci_high")) < _num(r.get("population_share"))
-             else "ikke sikkert under", "source": "representation.csv"}]
+             "status": HIDDEN if math.isnan(_num(r.get("share"))) else
+             "tydelig under befolkningsandelen" if _num(r.get("ci_high")) < _num(r.get("population_share"))
+             else "usikkert om under befolkningsandelen", "source": "representation.csv"}]
 
 
 def _sector_rows(st: pd.DataFrame | None) -> list[dict[str, Any]]:
@@ -86,16 +95,16 @@ def _sector_rows(st: pd.DataFrame | None) -> list[dict[str, Any]]:
         met, explain = status == "met", s.loc[status == "not_met", "sector"].tolist()
         withheld = int((~status.isin(["met", "not_met"])).sum())
     else:
-        met = s["met"].astype(str).str.lower().isin(["true", "1"])
-        explain = s.loc[s["must_explain"].astype(str).str.lower().isin(["true", "1"]), "sector"].tolist()
+        met = s["met"].map(_flag).eq(True)
+        explain = s.loc[s["must_explain"].map(_flag).eq(True), "sector"].tolist()
         withheld = 0
-    text = ("alle nådd" if not explain else
+    status_text = ("alle nådd" if not explain else
             "må redegjøres for i årsberetningen: " + ", ".join(explain) if len(explain) <= MAX_LISTED else
             f"{len(explain)} sektorer må redegjøre for dette i årsberetningen (se «Sektormål»)")
     if withheld:
-        text += f"; for {withheld} sektor(er) er status ikke publisert (for få ledere til å vise tallet)"
+        status_text += f"; for {withheld} sektor(er) er status ikke publisert ({HIDDEN} ledere)"
     return [{"indicator": "Sektorer som når sektormålet (tiltak 1.1)",
-             "value": f"{int(met.sum())} av {len(s)}", "target": "alle", "status": text,
+             "value": f"{int(met.sum())} av {len(s)}", "target": "alle", "status": status_text,
              "source": "sector_targets.csv"}]
 
 
@@ -108,14 +117,15 @@ def _board_rows(bt: pd.DataFrame | None, *, focal: str, params: dict[str, Any]) 
         return []
     b = b.iloc[0]
     req = _num(b.get("total_requirement"))
-    return [{"indicator": f"Andel {focal} blant nye styremedlemmer (tiltak 1.2)",
+    group = text.group_words(focal)
+    return [{"indicator": f"Andel fra {group} blant nye styremedlemmer (tiltak 1.2)",
              "value": _pct(_num(b.get("new_share_lbg2"))), "target": _pct(_num(b.get("new_target"))),
              "status": _verdict(b.get("new_met")),
              "source": "board_targets.csv"},
-            {"indicator": f"Andel {focal} blant alle kommunalt oppnevnte styremedlemmer",
+            {"indicator": f"Andel fra {group} blant alle kommunalt oppnevnte styremedlemmer",
              "value": _pct(_num(b.get("share_lbg2"))),
              "target": _pct(req) + " (krav)" if not math.isnan(req) else
-             f"krav fra {params['board_total_requirement']['from_year']}",
+             f"krav fra {text.year(params['board_total_requirement']['from_year'])}",
              "status": _verdict(b.get("total_met")) if not math.isnan(req) else "kravet gjelder ikke ennå",
              "source": "board_targets.csv"}]
 
@@ -139,37 +149,44 @@ def _funnel_rows(fd: pd.DataFrame | None, *, focal: str, params: dict[str, Any])
             continue
         r = r.iloc[0]
         ir, lo, hi = _num(r["impact_ratio"]), _num(r["impact_ratio_ci_low"]), _num(r["impact_ratio_ci_high"])
-        ci = "" if math.isnan(lo) or math.isnan(hi) else f" ({lo:.2f}–{hi:.2f})"
-        rows.append({"indicator": f"Rateforhold {focal}/referanse, {label}",
-                     "value": "–" if math.isnan(ir) else f"{ir:.2f}{ci}".replace(".", ","),
-                     "target": f"≥ {params['four_fifths']:.2f} (firefemtedelsregelen)".replace(".", ","),
-                     "status": _FUNNEL_VERDICTS.get(str(r.get("verdict", "")), "skjult (få personer)"),
+        rows.append({"indicator": f"Rateforhold {text.group_words(focal)} mot referansegruppen, {label} "
+                                  f"({_ci_level(r.get('ci_level'))} KI)",
+                     "value": text.estimate_ci(ir, lo, hi, 2),
+                     "target": f"≥ {text.number(params['four_fifths'], 2)} (firefemtedelsregelen)",
+                     "status": _FUNNEL_VERDICTS.get(str(r.get("verdict", "")), HIDDEN),
                      "source": "funnel_disparity.csv"})
     return rows
 
 
 #: the pilot 4 outcomes the summary shows, with their bokmål words
-_PILOT_OUTCOMES = (("qualified_to_interviewed", "intervjuandel"), ("applied_to_hired", "andel tilsatt"))
+_PILOT_OUTCOMES = (("qualified_to_interviewed", "intervjuandel"), ("interviewed_to_hired", "andel intervjuede tilsatt"),
+                   ("applied_to_hired", "andel tilsatt"))
+
+
+def _pilot_headline(pe: pd.DataFrame, outcome: str) -> pd.Series | None:
+    """Pilot 4's headline row for ``outcome`` (the estimator every pilot notebook uses,
+    :data:`mangfold.analyses.pilots.HEADLINE_ESTIMATOR`), or None."""
+    from .pilots.estimation import HEADLINE_ESTIMATOR
+    p = pe[(pe["pilot"] == "min_two_interviews") & (pe["outcome"] == outcome)
+           & (pe["estimator"].astype(str) == HEADLINE_ESTIMATOR)]
+    return p.iloc[0] if len(p) else None
 
 
 def _pilot_rows(pe: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """Pilot 4's effects, from a heterogeneity-robust estimator when the table has one."""
+    """Pilot 4's effects, from the headline estimator (the same row as in the pilot chapter)."""
     if pe is None or not len(pe):
         return []
     rows = []
     for outcome, what in _PILOT_OUTCOMES:
-        p = pe[(pe["pilot"] == "min_two_interviews") & (pe["outcome"] == outcome)]
-        if not len(p):
+        r = _pilot_headline(pe, outcome)
+        if r is None:
             continue
-        robust = p[p["estimator"].astype(str).str.contains("callaway|sun", case=False, regex=True)]
-        r = (robust if len(robust) else p).iloc[0]
         est, lo, hi = _num(r["estimate"]), _num(r["ci_low"]), _num(r["ci_high"])
         shown = not (math.isnan(est) or math.isnan(lo) or math.isnan(hi))
         rows.append({"indicator": f"Pilot 4 (minst to til intervju): effekt på {what}, prosentpoeng",
-                     "value": f"{100 * est:+.1f} ({100 * lo:+.1f} til {100 * hi:+.1f})".replace(".", ",")
-                     if shown else "–",
+                     "value": text.estimate_ci(est, lo, hi, 1, scale=100, sign=True) if shown else text.NOT_SHOWN,
                      "target": "> 0",
-                     "status": ("positiv effekt" if lo > 0 else "negativ effekt" if hi < 0 else "ikke påvist")
+                     "status": ("økning påvist" if lo > 0 else "nedgang påvist" if hi < 0 else "ikke påvist")
                      if shown else "skjult eller ikke anslått",
                      "source": "pilot_effects.csv"})
     return rows
@@ -192,5 +209,170 @@ def key_figures(tables: dict[str, pd.DataFrame | None], params: dict[str, Any], 
         *_pilot_rows(tables.get("pilot_effects")),
     ]
     out = pd.DataFrame(rows, columns=["indicator", "value", "target", "status", "source"])
+    out["status"] = out["status"].astype(str).str.replace(HIDDEN, _hidden(params), regex=False)
     out.insert(0, "year", year)
     return out
+
+
+# ------------------------------------------------------------------ findings in plain words
+def _hidden(params: dict[str, Any]) -> str:
+    return text.not_shown("suppressed", min_cell=int(params.get("min_cell", 5)))
+
+
+def _leaders_finding(rep: pd.DataFrame | None, *, focal: str, year: int, params: dict[str, Any]) -> str:
+    rows = _representation_rows(rep, focal=focal, year=year)
+    if not rows:
+        return ""
+    r = rep[(rep["sector"] == "all") & (rep["position_level"] == "leaders")] if "sector" in rep else rep
+    r = r[pd.to_numeric(r["year"], errors="coerce") == year].iloc[0] if "year" in r else r.iloc[0]
+    share, lo, hi, pop = (_num(r.get(c)) for c in ("share", "ci_low", "ci_high", "population_share"))
+    group = text.group_words(focal)
+    if math.isnan(share):
+        return f"Andelen ledere fra {group} er ikke vist ({_hidden(params)}), så den kan ikke avgjøres."
+    word = text.certainty(lo, hi, threshold=pop)
+    where = ("under" if hi < pop else "over" if lo > pop else "på nivå med") if word == "tydelig" else ""
+    ci = text.interval(lo, hi, 1, scale=100, unit="%", missing="")
+    tail = (f"{word} {where} befolkningsandelen" if word == "tydelig" else
+            "usikkert om den er under befolkningsandelen: intervallet rommer den" if word == "usikkert" else
+            "kan ikke avgjøres mot befolkningsandelen")
+    return (f"{text.percent(share)} av lederne er fra {group}" + (f" (95 % KI {ci})" if ci else "")
+            + (f", mot {text.percent(pop)} av befolkningen: {tail}." if not math.isnan(pop) else "."))
+
+
+def _sector_finding(st: pd.DataFrame | None, params: dict[str, Any]) -> str:
+    rows = _sector_rows(st)
+    if not rows:
+        return ""
+    s = st[st["sector"] != "all"] if "sector" in st else st
+    target = _num(s["target_share"].iloc[0]) if "target_share" in s and len(s) else math.nan
+    goal = f" på {text.percent(target, 0)}" if not math.isnan(target) else ""
+    out = f"{rows[0]['value'].capitalize()} sektorer når sektormålet{goal} (tiltak 1.1)"
+    if "target_status" in s:
+        status = s["target_status"].astype(str)
+        miss, withheld = int((status == "not_met").sum()), int((~status.isin(["met", "not_met"])).sum())
+        if miss:
+            out += f"; {miss} må redegjøre for avstanden i årsberetningen"
+        if withheld:
+            out += (f"; for {withheld} er status ikke vist ({_hidden(params)} ledere med bakgrunn fra "
+                    "målgruppen), så der kan det ikke avgjøres")
+    return out + "."
+
+
+def _board_finding(bt: pd.DataFrame | None, *, focal: str, params: dict[str, Any]) -> str:
+    rows = _board_rows(bt, focal=focal, params=params)
+    if not rows:
+        return ""
+    new = rows[0]
+    if new["value"] == text.NOT_SHOWN:
+        return (f"Andelen nye styremedlemmer fra {text.group_words(focal)} (tiltak 1.2, mål {new['target']}) er ikke "
+                f"vist ({_hidden(params)}), så om målet er nådd kan ikke avgjøres.")
+    return (f"Av de nye styremedlemmene kommunen har oppnevnt, er {new['value']} fra {text.group_words(focal)}, "
+            f"mot målet på {new['target']} (tiltak 1.2): målet er {new['status']}.")
+
+
+#: the verdict of a comparison, in the three words of certainty
+_CERTAINTY = {"disparity": "tydelig", "no_evidence": "tydelig", "inconclusive": "kan ikke avgjøres"}
+
+
+def _funnel_findings(fd: pd.DataFrame | None, *, focal: str, params: dict[str, Any]) -> list[str]:
+    if fd is None or not len(fd) or "verdict" not in fd:
+        return []
+    f = fd[(fd["position_level"] == "all") & (fd["group"] == focal)]
+    if "year" in f:
+        f = f[pd.to_numeric(f["year"], errors="coerce") == pd.to_numeric(f["year"], errors="coerce").max()]
+    out = []
+    whole = f[f["transition"] == "applied_to_hired"]
+    group = text.group_words(focal)
+    if len(whole):
+        r = whole.iloc[0]
+        ir, lo, hi = _num(r["impact_ratio"]), _num(r["impact_ratio_ci_low"]), _num(r["impact_ratio_ci_high"])
+        v = str(r.get("verdict", ""))
+        if math.isnan(ir):
+            out.append(f"Om søkere fra {group} blir tilsatt like ofte som andre, kan ikke avgjøres ({_hidden(params)}).")
+        else:
+            said = {"disparity": "tydelig sjeldnere enn referansegruppen",
+                    "no_evidence": "ikke tydelig sjeldnere enn referansegruppen",
+                    }.get(v, "kanskje sjeldnere enn referansegruppen, men det kan ikke avgjøres (for få eller for "
+                          "usikre tall)")
+            out.append(f"Søkere fra {group} blir gjennom hele rekrutteringen tilsatt {said}: rateforholdet er "
+                       f"{text.number(ir, 2)} ({_ci_level(r.get('ci_level'))} KI {text.interval(lo, hi, 2)}).")
+    steps = f[(f["transition"] != "applied_to_hired") & (f["verdict"].astype(str) == "disparity")].copy()
+    # every stage with a shown difference, in funnel order: no ranking of stages (their intervals overlap
+    # unless the funnel section says otherwise)
+    for _, r in steps.iterrows():
+        step = {"applied_to_qualified": "fra søker til kvalifisert", "qualified_to_interviewed":
+                "fra kvalifisert til intervju", "interviewed_to_recommended": "fra intervju til innstilling",
+                "recommended_to_hired": "fra innstilling til tilsetting"}.get(str(r["transition"]), str(r["transition"]))
+        out.append(f"Representasjonen faller tydelig {step}: rateforhold {text.number(_num(r['impact_ratio']), 2)} "
+                   f"({_ci_level(r.get('ci_level'))} KI "
+                   f"{text.interval(r['impact_ratio_ci_low'], r['impact_ratio_ci_high'], 2)}).")
+    verdicts = fd["verdict"].astype(str) if "verdict" in fd else pd.Series(dtype=str)
+    n = {k: int((verdicts == k).sum()) for k in _CERTAINTY}
+    if sum(n.values()):
+        out.append(f"Av {sum(n.values())} sammenligninger i rekrutteringen viser {n['disparity']} en tydelig "
+                   f"forskjell, {n['no_evidence']} tydelig ingen vesentlig forskjell, og {n['inconclusive']} kan "
+                   "ikke avgjøres (for få eller for usikre tall).")
+    return out
+
+
+def _pilot_findings(pe: pd.DataFrame | None) -> list[str]:
+    """The interview finding of pilot 4 and every other significant pilot estimate (negative ones too),
+    from :func:`mangfold.analyses.pilots.significant_findings`."""
+    from .pilots.text import significant_findings
+    first = _pilot_finding(pe)
+    if not first:
+        return []
+    rest = significant_findings(pe, exclude=(("min_two_interviews", _PILOT_OUTCOMES[0][0]),))
+    return [first, *rest]
+
+
+def _pilot_finding(pe: pd.DataFrame | None) -> str:
+    rows = _pilot_rows(pe)
+    if not rows:
+        return ""
+    row = _pilot_headline(pe, _PILOT_OUTCOMES[0][0])
+    if row is None:
+        return ""
+    lo, hi = _num(row["ci_low"]), _num(row["ci_high"])
+    word = text.certainty(lo, hi)
+    if _num(row.get("n_treated_persons")) == 0 or _num(row.get("n_treated_units")) == 0:
+        return ("Pilot 4 (minst to kvalifiserte fra målgruppen til intervju) er ikke startet i noen enhet ennå, "
+                "så effekten kan ikke måles.")
+    if word == "kan ikke avgjøres":
+        return "Effekten av pilot 4 (minst to kvalifiserte fra målgruppen til intervju) kan ikke avgjøres ennå."
+    size = f"{text.points(row['estimate'])} (95 % KI {text.interval(lo, hi, 1, scale=100, unit='pp')})"
+    if word == "tydelig":
+        way = "økte" if lo > 0 else "falt"
+        return (f"Pilot 4 (minst to kvalifiserte fra målgruppen til intervju): intervjuandelen {way} tydelig, "
+                f"med {size}.")
+    from .pilots.text import interval_excludes
+    return (f"Pilot 4 (minst to kvalifiserte fra målgruppen til intervju): endringen i intervjuandelen er usikker, "
+            f"{size}; {interval_excludes(lo, hi)}.")
+
+
+def findings(tables: dict[str, pd.DataFrame | None], params: dict[str, Any], year: int) -> list[str]:
+    """Five to eight plain bokmål sentences for a leader, read from the same public tables and values
+    as :func:`key_figures` (so a sentence and the table never disagree). The certainty words are tied
+    to the 95 % intervals: **tydelig** when the whole interval lies on one side of the comparison
+    (population share, 1, 0), **usikkert** when it covers it, **kan ikke avgjøres** when the value is
+    hidden or the numbers are too few. Empty when no table is there."""
+    focal = params["focal_group"]
+    said = [
+        _leaders_finding(tables.get("representation"), focal=focal, year=year, params=params),
+        _sector_finding(tables.get("sector_targets"), params),
+        _board_finding(tables.get("board_targets"), focal=focal, params=params),
+        *_funnel_findings(tables.get("funnel_disparity"), focal=focal, params=params),
+        *_pilot_findings(tables.get("pilot_effects")),
+    ]
+    return [s for s in said if s]
+
+
+def findings_markdown(tables: dict[str, pd.DataFrame | None], params: dict[str, Any], year: int) -> str:
+    """:func:`findings` as a Markdown list under a heading; a sentence when there are none."""
+    said = findings(tables, params, year)
+    if not said:
+        return "Ingen av analysedelene ga funn for dette året (ingen data levert for dem)."
+    legend = ("*Tydelig*: hele konfidensintervallet (95 %, eller nivået som står ved tallet) ligger på én side av "
+              "sammenligningen. *Usikkert*: intervallet "
+              "rommer den. *Kan ikke avgjøres*: tallet er skjult eller bygger på for få personer.")
+    return "### Hovedfunn\n\n" + "\n".join(f"- {s}" for s in said) + "\n\n" + legend

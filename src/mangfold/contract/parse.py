@@ -6,25 +6,34 @@ its :class:`~mangfold.contract.validate.Fault` messages.
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
+import functools
 import re
 
 import numpy as np
 import pandas as pd
 
-from .schemas import Column
+from .schemas import OPEN_ENDED_DATES, Column
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "ja", "sant"})
 FALSE_WORDS = frozenset({"false", "0", "no", "nei", "usant"})
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]00:00(?::00)?)?$")
-_NOR = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
+_NOR = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?: 00:00(?::00)?)?$")
+_OPEN_ENDED = frozenset(dt.date.fromisoformat(d) for d in OPEN_ENDED_DATES)
+#: The unit dates are held in: seconds cover every date of the contract (years 1-9999), where
+#: nanosecond timestamps end in 2262.
+DATE_DTYPE = "datetime64[s]"
 
 # Rule texts of cell faults (one place, matched by the tests).
 RULE_EMPTY = "value required (cell is empty)"
 RULE_INT = "must be a whole number"
 RULE_FLOAT = "must be a number"
 RULE_DATE = "must be a date (YYYY-MM-DD or DD.MM.YYYY)"
+RULE_OPEN_ENDED = "open-ended date (31.12.9999) where a date is required"
 RULE_BOOL = "must be true/false, 1/0, yes/no or ja/nei"
 RULE_CODE = "unknown code; allowed: {codes}"
+HINT_CODE = "did you mean {suggestion}?"
 RULE_MIN = "must be >= {minimum:g}"
 RULE_MAX = "must be <= {maximum:g}"
 
@@ -38,16 +47,52 @@ def parse_bool(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return out, bad.to_numpy()
 
 
-def parse_date(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    iso = s.str.match(_ISO)
-    nor = s.str.match(_NOR)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    if iso.any():
-        out[iso] = pd.to_datetime(s[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    if nor.any():
-        out[nor] = pd.to_datetime(s[nor], format="%d.%m.%Y", errors="coerce")
-    bad = (s != "") & out.isna()
-    return out, bad.to_numpy()
+def _date(text: str) -> dt.date | None:
+    m = _ISO.match(text)
+    if m:
+        y, mo, d = m.groups()
+    else:
+        m = _NOR.match(text)
+        if not m:
+            return None
+        d, mo, y = m.groups()
+    try:
+        return dt.date(int(y), int(mo), int(d))
+    except ValueError:  # 31.02., month 13, year 0
+        return None
+
+
+def parse_date(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Dates (``datetime64[s]``, any year 1-9999), the mask of cells that are no date, and the mask of
+    open-ended sentinels (:data:`mangfold.contract.schemas.OPEN_ENDED_DATES`, left missing)."""
+    dates = [_date(text) for text in s]
+    sentinel = np.array([d in _OPEN_ENDED for d in dates], dtype=bool)
+    values = np.array([np.datetime64(d, "s") if d is not None and not o else np.datetime64("NaT", "s")
+                       for d, o in zip(dates, sentinel)], dtype=DATE_DTYPE)
+    bad = np.array([d is None for d in dates], dtype=bool) & (s != "").to_numpy()
+    return pd.Series(values, index=s.index, dtype=DATE_DTYPE), bad, sentinel
+
+
+@functools.lru_cache(maxsize=None)
+def code_lookup(col: Column) -> dict[str, str]:
+    """Casefolded code or alias -> code, for a ``code`` column."""
+    assert col.codes is not None
+    out = {alias.casefold(): code for alias, code in col.aliases}
+    out.update({code.casefold(): code for code in col.codes})
+    return out
+
+
+def code_hint(col: Column, value: str) -> str | None:
+    """``did you mean 'female'?`` when ``value`` is close (:func:`difflib.get_close_matches`) to one
+    code or alias of ``col`` (an alias is named with its code), else None."""
+    lookup = code_lookup(col)
+    best: dict[str, str] = {}  # code -> the closest of its spellings
+    for c in difflib.get_close_matches(value.casefold(), list(lookup), n=4, cutoff=0.6):
+        best.setdefault(lookup[c], c)
+    if not best:
+        return None
+    names = [repr(code) if code.casefold() == c else f"{c!r} (= {code})" for code, c in list(best.items())[:2]]
+    return HINT_CODE.format(suggestion=" or ".join(names))
 
 
 def parse_number(s: pd.Series, integer: bool) -> tuple[pd.Series, np.ndarray]:
@@ -82,8 +127,10 @@ def _parse_cells(s: pd.Series, col: Column) -> tuple[pd.Series, list[tuple[np.nd
         out, bad = parse_bool(s)
         problems.append((bad, RULE_BOOL))
     elif col.type == "date":
-        out, bad = parse_date(s)
+        out, bad, sentinel = parse_date(s)
         problems.append((bad, RULE_DATE))
+        if not col.nullable:
+            problems.append((sentinel, RULE_OPEN_ENDED))
     elif col.type in ("int", "float"):
         out, bad = parse_number(s, integer=col.type == "int")
         problems.append((bad, RULE_INT if col.type == "int" else RULE_FLOAT))
@@ -94,10 +141,9 @@ def _parse_cells(s: pd.Series, col: Column) -> tuple[pd.Series, list[tuple[np.nd
             problems.append(((vals > col.maximum).fillna(False).to_numpy(), RULE_MAX.format(maximum=col.maximum)))
     elif col.type == "code":
         assert col.codes is not None
-        out = s.where(s != "", None).astype(object)
-        bad = (~empty) & ~s.isin(col.codes).to_numpy()
+        out = s.str.casefold().map(code_lookup(col)).astype("string")
+        bad = (~empty) & out.isna().to_numpy()
         problems.append((bad, RULE_CODE.format(codes=", ".join(col.codes))))
-        out = out.astype("string")
     else:
         out = s.where(s != "", None).astype("string")
     if col.default is not None:

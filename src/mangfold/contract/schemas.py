@@ -40,6 +40,35 @@ STAGES = ("qualified", "interviewed", "recommended", "hired")
 #: Person keys: never in public output.
 PERSON_KEYS = ("applicant_id", "person_id", "pair_id", "mentor_id", "mentee_id", "application_id")
 
+# ---------------------------------------------------------------- aliases
+# What HR, payroll and board systems write instead of a code (Norwegian exports). A code cell is
+# matched ignoring case against the codes and these aliases and stored as the code.
+GENDER_ALIASES = (("kvinne", "female"), ("kvinner", "female"), ("kvinnelig", "female"), ("k", "female"),
+                  ("mann", "male"), ("menn", "male"), ("mannlig", "male"), ("m", "male"),
+                  ("annet", "other"), ("annen", "other"), ("ukjent", "undeclared"), ("uoppgitt", "undeclared"),
+                  ("ikke oppgitt", "undeclared"), ("vil ikke oppgi", "undeclared"))
+BACKGROUND_ALIASES = (("ingen", "none"), ("ingen innvandringsbakgrunn", "none"),
+                      ("uten innvandringsbakgrunn", "none"), ("landbakgrunnsgruppe 1", "lbg1"), ("lbg 1", "lbg1"),
+                      ("landbakgrunnsgruppe 2", "lbg2"), ("lbg 2", "lbg2"),
+                      ("innvandringsbakgrunn", "immigrant_unspecified"),
+                      ("ukjent", "undeclared"), ("uoppgitt", "undeclared"), ("ikke oppgitt", "undeclared"))
+POPULATION_BACKGROUND_ALIASES = tuple((a, c) for a, c in BACKGROUND_ALIASES if c in POPULATION_BACKGROUND)
+POSITION_LEVEL_ALIASES = (("toppleder", "top_leader"), ("toppledelse", "top_leader"), ("leder", "leader"),
+                          ("mellomleder", "leader"), ("ansatt", "employee"), ("medarbeider", "employee"))
+BOARD_ROLE_ALIASES = (("styreleder", "chair"), ("leder", "chair"), ("nestleder", "deputy_chair"),
+                      ("styremedlem", "member"), ("medlem", "member"), ("varamedlem", "deputy_member"),
+                      ("vara", "deputy_member"))
+COMPANY_FORM_ALIASES = (("annet", "other"), ("annen", "other"))
+WAVE_ALIASES = (("før", "pre"), ("etter", "post"))
+AD_TEMPLATE_ALIASES = (("inkluderende", "inclusive"),)
+
+# ---------------------------------------------------------------- limits
+#: Longest cell (characters) a file may hold; longer is a structural fault.
+MAX_CELL_CHARS = 1000
+#: Far-future dates that HR and board systems write for "no end" (the usual ``31.12.9999``): in an
+#: optional date column they mean open-ended (stored as missing); in a required one they are a fault.
+OPEN_ENDED_DATES = ("9999-12-31",)
+
 
 @dataclass(frozen=True)
 class Column:
@@ -60,6 +89,8 @@ class Column:
     maximum: float | None = None
     default: object = None
     description: str = ""
+    #: (alias, code) pairs accepted for a ``code`` column (see the ``*_ALIASES`` lists)
+    aliases: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,10 +152,11 @@ TABLES: dict[str, Table] = {
                 _c("vacancy_id", "text"),
                 _c("unit_id", "text"),
                 _c("posted_date", "date", description="the vacancy's year is the year of this date"),
-                _c("position_level", "code", codes=POSITION_LEVEL),
+                _c("position_level", "code", codes=POSITION_LEVEL, aliases=POSITION_LEVEL_ALIASES),
                 _c("n_positions", "int", optional=True, minimum=1, default=1),
                 _c("job_analysis", "bool", optional=True, description="a thorough job analysis was made (pilot 1)"),
-                _c("ad_template", "code", optional=True, codes=AD_TEMPLATE, description="measure 3.2"),
+                _c("ad_template", "code", optional=True, codes=AD_TEMPLATE, aliases=AD_TEMPLATE_ALIASES,
+                   description="measure 3.2"),
                 _c("agency", "bool", optional=True, description="a recruitment agency assisted (measure 3.4)"),
                 _c("recruiter_trained", "bool", optional=True,
                    description="the recruiting leader took the recruitment course (measure 2.1)"),
@@ -142,8 +174,8 @@ TABLES: dict[str, Table] = {
                 _c("application_id", "text"),
                 _c("vacancy_id", "text"),
                 _c("applicant_id", "text", description="pseudonymous person key, the same person across tables"),
-                _c("background", "code", codes=BACKGROUND),
-                _c("gender", "code", optional=True, codes=GENDER, default="undeclared"),
+                _c("background", "code", codes=BACKGROUND, aliases=BACKGROUND_ALIASES),
+                _c("gender", "code", optional=True, codes=GENDER, aliases=GENDER_ALIASES, default="undeclared"),
                 _c("qualified", "bool", description="formally qualified"),
                 _c("interviewed", "bool"),
                 _c("recommended", "bool", description="in the recommendation (innstilling)"),
@@ -160,9 +192,10 @@ TABLES: dict[str, Table] = {
                 _c("person_id", "text"),
                 _c("year", "int", minimum=1900, maximum=2200, description="snapshot at 31 December"),
                 _c("unit_id", "text"),
-                _c("position_level", "code", codes=POSITION_LEVEL),
-                _c("background", "code", codes=BACKGROUND, description="from register data"),
-                _c("gender", "code", optional=True, codes=GENDER, default="undeclared"),
+                _c("position_level", "code", codes=POSITION_LEVEL, aliases=POSITION_LEVEL_ALIASES),
+                _c("background", "code", codes=BACKGROUND, aliases=BACKGROUND_ALIASES,
+                   description="from register data"),
+                _c("gender", "code", optional=True, codes=GENDER, aliases=GENDER_ALIASES, default="undeclared"),
             ),
             key=("person_id", "year"),
             foreign_keys=(ForeignKey(("unit_id",), "units", ("unit_id",)),),
@@ -173,7 +206,7 @@ TABLES: dict[str, Table] = {
             (
                 _c("year", "int", minimum=1900, maximum=2200),
                 _c("area", "text", description="municipality, as in units"),
-                _c("background", "code", codes=POPULATION_BACKGROUND),
+                _c("background", "code", codes=POPULATION_BACKGROUND, aliases=POPULATION_BACKGROUND_ALIASES),
                 _c("persons", "int", minimum=0),
             ),
             key=("year", "area", "background"),
@@ -185,15 +218,16 @@ TABLES: dict[str, Table] = {
                 _c("person_id", "text"),
                 _c("board_id", "text", description="the company or foundation"),
                 _c("board_name", "text"),
-                _c("company_form", "code", codes=COMPANY_FORM),
+                _c("company_form", "code", codes=COMPANY_FORM, aliases=COMPANY_FORM_ALIASES),
                 _c("owner_department", "text", description="the city department that follows up the ownership"),
                 _c("appointed_by_municipality", "bool", description="only these seats count towards the targets"),
-                _c("role", "code", codes=BOARD_ROLE, description="deputy members are not counted in composition"),
+                _c("role", "code", codes=BOARD_ROLE, aliases=BOARD_ROLE_ALIASES,
+                   description="deputy members are not counted in composition"),
                 _c("start_date", "date"),
                 _c("end_date", "date", optional=True, description="empty = still serving"),
                 _c("reappointed", "bool", description="false = a new board member on this board"),
-                _c("gender", "code", codes=GENDER),
-                _c("background", "code", codes=BACKGROUND),
+                _c("gender", "code", codes=GENDER, aliases=GENDER_ALIASES),
+                _c("background", "code", codes=BACKGROUND, aliases=BACKGROUND_ALIASES),
             ),
             date_order=(("start_date", "end_date"),),
             description="Board seats in companies and foundations the municipality owns.",
@@ -230,7 +264,7 @@ TABLES: dict[str, Table] = {
             (
                 _c("pair_id", "text"),
                 _c("respondent", "code", codes=RESPONDENT),
-                _c("wave", "code", codes=WAVE),
+                _c("wave", "code", codes=WAVE, aliases=WAVE_ALIASES),
                 _c("item", "text"),
                 _c("score", "int", minimum=1, maximum=5),
             ),
@@ -294,4 +328,23 @@ def data_dictionary_markdown() -> str:
                 f"| {t.name if i == 0 else ''} | {c.name} | {c.type} | "
                 f"{'yes' if c.required else 'optional'} | {'; '.join(rule)} |"
             )
+    lines += ["", "### Code aliases", "",
+              "A code cell is matched ignoring case (and surrounding spaces) against the codes above and these",
+              "spellings that HR, payroll and board systems write; the store holds the code.", "",
+              "| code list (columns) | alias | code |", "| --- | --- | --- |"]
+    lists: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for t in TABLES.values():
+        for c in t.columns:
+            if c.aliases:
+                lists.setdefault(c.aliases, []).append(f"{t.name}.{c.name}")
+    for aliases, where in lists.items():
+        for j, (alias, code) in enumerate(aliases):
+            lines.append(f"| {', '.join(where) if j == 0 else ''} | `{alias}` | `{code}` |")
+    lines += ["", "### Limits", "",
+              f"- A cell holds at most {MAX_CELL_CHARS:,} characters; a CSV file holds no NUL byte (0x00)."
+              .replace(",", " "),
+              "- Far-future dates that mean \"no end\": " + ", ".join(f"`{d}`" for d in OPEN_ENDED_DATES) +
+              " (also written `" + ", ".join(".".join(reversed(d.split("-"))) for d in OPEN_ENDED_DATES) + "`). "
+              "In an optional date column (`end_date`) such a date means open-ended and is stored as missing, like an "
+              "empty cell; in a required date column it is a fault. Every other date of the years 1-9999 is a date."]
     return "\n".join(lines)

@@ -25,15 +25,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import reduce
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 import numpy as np
 import pandas as pd
 
 # The cell rules live with the parser; re-exported (``__all__``) so that ``validate.RULE_*`` names every rule.
-from .parse import RULE_BOOL, RULE_CODE, RULE_DATE, RULE_EMPTY, RULE_FLOAT, RULE_INT, RULE_MAX, RULE_MIN, parse_column
-from .readers import CHUNK_ROWS, find_table_file, iter_table_text, sha256_file
-from .schemas import TABLE_ORDER, TABLES, Table
+from .parse import (RULE_BOOL, RULE_CODE, RULE_DATE, RULE_EMPTY, RULE_FLOAT, RULE_INT, RULE_MAX, RULE_MIN,
+                    RULE_OPEN_ENDED, code_hint, parse_column)
+from .readers import (CHUNK_ROWS, ReadError, describe_format, find_table_files, is_empty_file, iter_table_text,
+                      sha256_file)
+from .schemas import MAX_CELL_CHARS, TABLE_ORDER, TABLES, Table
 
 #: At most this many rows are listed per (file, column, rule); the rest are counted.
 MAX_LISTED_PER_RULE = 50
@@ -48,6 +50,18 @@ RULE_MISSING_COLUMN = "required column missing"
 RULE_DUPLICATE = "duplicate key ({key}); each must be unique"
 RULE_REFERENCE = "refers to a {ref_table}.{ref_col} that does not exist"
 RULE_EMPTY_FILE = "file has a header but no rows"
+RULE_ZERO_BYTES = "file is empty (0 bytes)"
+RULE_TWO_FILES = "two files for table {table} ({files}); keep one"
+RULE_HEADER = "header read with {format} gives the columns {columns}"
+RULE_TOO_LONG = "cell longer than {limit} characters"
+HINT_TOO_LONG = "it has {n} characters"
+RULE_NEAR_DUPLICATE = ("key differs from an earlier row's only in upper/lower case ({key}); keys are compared "
+                       "exactly, so both would count")
+HINT_NEAR_DUPLICATE = "row {row} has {other!r}"
+HINT_REFERENCE_CASE = "{ref_table} has {other!r}; keys are compared exactly, case included"
+NOTICE_EMPTY_OPTIONAL = "{file} is empty (0 bytes): table {table} treated as absent"
+#: At most this many characters of a value are shown in a fault message.
+MAX_SHOWN_CHARS = 60
 
 REASON_HIRED = "hired but not recommended"
 REASON_RECOMMENDED = "recommended but not interviewed"
@@ -66,6 +80,7 @@ class Fault:
     column: str | None
     rule: str
     value: str | None = None
+    hint: str | None = None
 
     def __str__(self) -> str:
         where = [self.file]
@@ -75,7 +90,10 @@ class Fault:
             where.append(f"column {self.column}")
         text = ", ".join(where) + f": {self.rule}"
         if self.value is not None:
-            text += f" (value: {self.value!r})"
+            shown = self.value if len(self.value) <= MAX_SHOWN_CHARS else self.value[:MAX_SHOWN_CHARS] + "..."
+            text += f" (value: {shown!r})"
+        if self.hint is not None:
+            text += f"; {self.hint}"
         return text
 
 
@@ -120,6 +138,8 @@ class ValidatedData:
     quarantine: pd.DataFrame
     files: pd.DataFrame  # table, file, sha256, encoding-free rows_read, rows_used, rows_quarantined
     missing_optional: list[str] = field(default_factory=list)
+    #: things the user should know that are no fault (an empty optional file taken as absent)
+    notices: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------- validation
@@ -140,17 +160,21 @@ class _Collector:
     def add(self, fault: Fault) -> None:
         self._listed[object()] = [fault]
 
-    def add_rows(self, file: str, column: str, rule: str, rows: np.ndarray, values: pd.Series) -> None:
-        """``rows``: ascending 0-based data rows; ``values``: the raw text of (at least) the first listed ones."""
+    def add_rows(self, file: str, column: str, rule: str, rows: np.ndarray, values: pd.Series,
+                 hint: Callable[[str], str | None] | None = None) -> None:
+        """``rows``: ascending 0-based data rows; ``values``: the raw text of (at least) the first listed ones;
+        ``hint``: a function of a listed value that may add a hint (a close code)."""
         key = (file, column, rule)
         listed = self._listed.setdefault(key, [])
         room = max(MAX_LISTED_PER_RULE - len(listed), 0)
-        listed.extend(Fault(file, int(r) + 2, column, rule, str(v)) for r, v in zip(rows[:room], values.iloc[:room]))
+        listed.extend(Fault(file, int(r) + 2, column, rule, str(v), hint(str(v)) if hint else None)
+                      for r, v in zip(rows[:room], values.iloc[:room]))
         self._counts[key] = self._counts.get(key, 0) + len(rows)
 
-    def add_mask(self, file: str, column: str, rule: str, mask: np.ndarray, raw: pd.Series, offset: int) -> None:
+    def add_mask(self, file: str, column: str, rule: str, mask: np.ndarray, raw: pd.Series, offset: int,
+                 hint: Callable[[str], str | None] | None = None) -> None:
         idx = np.flatnonzero(mask)
-        self.add_rows(file, column, rule, idx + offset, raw.iloc[idx[:MAX_LISTED_PER_RULE]])
+        self.add_rows(file, column, rule, idx + offset, raw.iloc[idx[:MAX_LISTED_PER_RULE]], hint)
 
     def extend(self, other: _Collector) -> None:
         self._listed.update(other._listed)
@@ -166,7 +190,11 @@ class _Collector:
 
 
 class _Unreadable(Exception):
-    """A file (or a later chunk of it) could not be read."""
+    """A file (or a later chunk of it) could not be read: the rule and the row (or None)."""
+
+    def __init__(self, rule: str, row: int | None = None) -> None:
+        self.rule, self.row = rule, row
+        super().__init__(rule)
 
 
 def _chunks(path: Path, chunk_rows: int | None) -> Iterator[pd.DataFrame]:
@@ -177,14 +205,26 @@ def _chunks(path: Path, chunk_rows: int | None) -> Iterator[pd.DataFrame]:
             chunk = next(chunks)
         except StopIteration:
             return
+        except ReadError as exc:  # encoding, NUL byte: the rule names the row
+            raise _Unreadable(exc.rule, exc.row) from exc
         except Exception as exc:  # any reader error: reported as a fault, never a crash
-            raise _Unreadable(str(exc)) from exc
+            raise _Unreadable(f"cannot be read: {exc}") from exc
         yield chunk
 
 
 def _parse_chunk(table: Table, raw: pd.DataFrame, file: str, faults: _Collector, offset: int,
                  first: bool) -> pd.DataFrame:
     typed = pd.DataFrame(index=raw.index)
+    for name in raw.columns:
+        lengths = raw[name].str.len().to_numpy()
+        if len(lengths) and lengths.max() > MAX_CELL_CHARS:
+            faults.add_mask(file, name, RULE_TOO_LONG.format(limit=MAX_CELL_CHARS), lengths > MAX_CELL_CHARS,
+                            raw[name], offset, lambda v: HINT_TOO_LONG.format(n=len(v)))
+    missing = [c.name for c in table.columns if c.required and c.name not in raw.columns]
+    if first and missing:
+        shown = ", ".join(map(repr, raw.columns[:8])) + (", ..." if len(raw.columns) > 8 else "")
+        rule = RULE_HEADER.format(format=describe_format(Path(file)), columns=shown or "none")
+        faults.add(Fault(file, 1, None, rule))
     for col in table.columns:
         if col.name not in raw.columns:
             if col.required:
@@ -196,7 +236,9 @@ def _parse_chunk(table: Table, raw: pd.DataFrame, file: str, faults: _Collector,
             s = raw[col.name]
         values, problems = parse_column(s, col)
         for mask, rule in problems:
-            faults.add_mask(file, col.name, rule, mask, s, offset)
+            hint = (lambda v, c=col: code_hint(c, v)) if col.type == "code" and rule.startswith("unknown code") \
+                else None
+            faults.add_mask(file, col.name, rule, mask, s, offset, hint)
         typed[col.name] = values
     for extra in raw.columns:
         if extra not in typed.columns and extra not in table.column_names:
@@ -204,16 +246,25 @@ def _parse_chunk(table: Table, raw: pd.DataFrame, file: str, faults: _Collector,
     return typed
 
 
-def _duplicate_keys(table: Table, path: Path, hashes: np.ndarray,
-                    chunk_rows: int | None) -> tuple[np.ndarray, pd.Series]:
-    """Rows (0-based) whose key repeats an earlier row's, with their key text ``a|b``.
+def _folded_key(raw: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """The key columns in the case-insensitive form keys are checked for repeats in (see :func:`_duplicate_keys`)."""
+    return pd.DataFrame({k: raw[k].astype(str).str.casefold() for k in key}, index=raw.index)
 
-    Equal keys have equal hashes, so only rows whose hash repeats are read again and
-    compared as text (a hash collision alone is no duplicate).
+
+def _duplicate_keys(table: Table, path: Path, hashes: np.ndarray,
+                    chunk_rows: int | None) -> tuple[np.ndarray, pd.Series, np.ndarray, pd.Series, list[str]]:
+    """Rows (0-based) whose key repeats an earlier row's, with their key text ``a|b``; and rows whose key
+    equals an earlier row's but for upper/lower case (near-duplicates), with their key text and a hint
+    naming the earlier row.
+
+    ``hashes`` hash every row's case-folded key, so equal and near-equal keys have equal hashes:
+    only rows whose hash repeats are read again and compared as text (a hash collision alone is no
+    duplicate).
     """
     rows = np.flatnonzero(pd.Series(hashes).duplicated(keep=False).to_numpy())
+    none = np.array([], dtype=int), pd.Series([], dtype=str)
     if rows.size == 0:
-        return rows, pd.Series([], dtype=str)
+        return *none, *none, []
     key = list(table.key)
     parts, offset = [], 0
     for raw in iter_table_text(path, chunk_rows=chunk_rows):
@@ -221,9 +272,18 @@ def _duplicate_keys(table: Table, path: Path, hashes: np.ndarray,
         parts.append(raw[key].iloc[here])
         offset += len(raw)
     keys = pd.concat(parts, ignore_index=True)
-    dup = keys.duplicated(keep="first").to_numpy()
     text = reduce(lambda a, b: a + "|" + b, (keys[k].astype(str) for k in key))
-    return rows[dup], text[dup]
+    dup = keys.duplicated(keep="first").to_numpy()
+    folded = reduce(lambda a, b: a + "|" + b, (keys[k].astype(str).str.casefold() for k in key))
+    first: dict[str, int] = {}
+    near, hints = [], []
+    for i, (f, t, d) in enumerate(zip(folded, text, dup)):
+        j = first.setdefault(f, i)
+        if j != i and not d and text.iloc[j] != t:
+            near.append(i)
+            hints.append(HINT_NEAR_DUPLICATE.format(row=int(rows[j]) + 2, other=text.iloc[j]))
+    near_idx = np.array(near, dtype=int)
+    return rows[dup], text[dup], rows[near_idx], text.iloc[near_idx], hints
 
 
 def _quarantine_masks(name: str, df: pd.DataFrame) -> list[tuple[np.ndarray, str]]:
@@ -268,6 +328,7 @@ class _Validation:
         self.sink, self.chunk_rows = sink, chunk_rows
         self.faults, self.refs = _Collector(), _Collector()  # reference faults are listed last
         self.known: dict[tuple[str, str], pd.Index] = {}  # referenced values of validated tables
+        self._folded: dict[tuple[str, str], dict[str, str]] = {}  # the same, case-folded -> as written
         self.quarantined_keys: dict[str, set] = {}
         self.quarantine: list[pd.DataFrame] = []
         self.files: list[dict] = []
@@ -292,7 +353,7 @@ class _Validation:
                 self._check_references(table, raw, file, refs, n_read)
                 has_key = bool(table.key) and all(k in raw.columns for k in table.key)
                 if has_key:
-                    hashes.append(pd.util.hash_pandas_object(raw[list(table.key)], index=False).to_numpy())
+                    hashes.append(pd.util.hash_pandas_object(_folded_key(raw, list(table.key)), index=False).to_numpy())
                 for ref in REFERENCED:
                     if ref[0] == table.name and ref[1] in typed.columns:
                         known.setdefault(ref, []).append(typed[ref[1]].dropna().astype(str).unique())
@@ -300,12 +361,16 @@ class _Validation:
                     n_bad += self._quarantine(table, path, typed, raw, n_read, bad_keys)
                 n_read += len(raw)
         except _Unreadable as exc:
-            self.faults.add(Fault(file, None, None, f"cannot be read: {exc}"))
+            self.faults.add(Fault(file, exc.row, None, exc.rule))
             return
         if has_key:
-            rows, text = _duplicate_keys(table, path, np.concatenate(hashes), chunk_rows)
+            rows, text, near, near_text, hints = _duplicate_keys(table, path, np.concatenate(hashes), chunk_rows)
             if rows.size:
                 faults.add_rows(file, ",".join(table.key), RULE_DUPLICATE.format(key=", ".join(table.key)), rows, text)
+            if near.size:
+                hint_of = dict(zip(near_text, hints))
+                faults.add_rows(file, ",".join(table.key), RULE_NEAR_DUPLICATE.format(key=", ".join(table.key)),
+                                near, near_text, hint_of.get)
         self.faults.extend(faults)
         self.refs.extend(refs)
         self.known.update({ref: pd.Index(pd.unique(np.concatenate(parts))) for ref, parts in known.items()})
@@ -322,8 +387,16 @@ class _Validation:
                 continue
             vals = raw[fk.columns[0]]
             bad = (known.get_indexer(vals) < 0) & (vals != "").to_numpy()
+            hint = None
+            if bad.any():  # a key written in another case: say so (keys are compared exactly)
+                folded = self._folded.get((fk.table, fk.ref_columns[0]))
+                if folded is None:
+                    folded = self._folded[(fk.table, fk.ref_columns[0])] = dict(zip(known.str.casefold(), known))
+                hint = (lambda value, f=folded, t=fk.table:
+                        HINT_REFERENCE_CASE.format(ref_table=t, other=f[value.casefold()])
+                        if value.casefold() in f else None)
             refs.add_mask(file, fk.columns[0], RULE_REFERENCE.format(ref_table=fk.table, ref_col=fk.ref_columns[0]),
-                          bad, vals, offset)
+                          bad, vals, offset, hint)
 
     def _quarantine(self, table: Table, path: Path, typed: pd.DataFrame, raw: pd.DataFrame, offset: int,
                     bad_keys: set) -> int:
@@ -368,11 +441,20 @@ def validate_folder(directory: str | Path, *, sink: TableSink | None = None,
     frames = _FrameSink()
     run = _Validation(sink or frames, chunk_rows or CHUNK_ROWS)
     missing_optional: list[str] = []
+    notices: list[str] = []
     for name in TABLE_ORDER:
         table = TABLES[name]
-        path = find_table_file(directory, name)
-        if path is not None:
-            run.table(table, path)
+        paths = find_table_files(directory, name)
+        if len(paths) > 1:
+            run.faults.add(Fault(str(paths[0]), None, None,
+                                 RULE_TWO_FILES.format(table=name, files=", ".join(p.name for p in paths))))
+        elif paths and is_empty_file(paths[0]) and not table.required:
+            notices.append(NOTICE_EMPTY_OPTIONAL.format(file=paths[0], table=name))
+            missing_optional.append(name)
+        elif paths and is_empty_file(paths[0]):
+            run.faults.add(Fault(str(paths[0]), None, None, RULE_ZERO_BYTES))
+        elif paths:
+            run.table(table, paths[0])
         elif table.required:
             run.faults.add(Fault(str(directory / f"{name}.csv"), None, None, RULE_MISSING_FILE.format(table=name)))
         else:
@@ -381,13 +463,14 @@ def validate_folder(directory: str | Path, *, sink: TableSink | None = None,
         raise ContractError(run.faults.faults + run.refs.faults, {**run.faults.omitted, **run.refs.omitted})
     quarantine = (pd.concat(run.quarantine, ignore_index=True) if run.quarantine else
                   pd.DataFrame(columns=["table", "file", "row", "reason", "record"]))
-    return ValidatedData(directory, frames.tables(), quarantine, pd.DataFrame(run.files), missing_optional)
+    return ValidatedData(directory, frames.tables(), quarantine, pd.DataFrame(run.files), missing_optional, notices)
 
 
 __all__ = [
     "MAX_LISTED_PER_RULE", "ContractError", "Fault", "TableSink", "ValidatedData", "validate_folder",
     "RULE_MISSING_FILE", "RULE_MISSING_COLUMN", "RULE_EMPTY", "RULE_INT", "RULE_FLOAT", "RULE_DATE", "RULE_BOOL",
-    "RULE_CODE", "RULE_MIN", "RULE_MAX", "RULE_DUPLICATE", "RULE_REFERENCE", "RULE_EMPTY_FILE",
+    "RULE_CODE", "RULE_MIN", "RULE_MAX", "RULE_DUPLICATE", "RULE_REFERENCE", "RULE_EMPTY_FILE", "RULE_OPEN_ENDED",
+    "RULE_ZERO_BYTES", "RULE_TWO_FILES", "RULE_HEADER", "RULE_TOO_LONG", "RULE_NEAR_DUPLICATE", "NOTICE_EMPTY_OPTIONAL",
     "REASON_HIRED", "REASON_RECOMMENDED", "REASON_INTERVIEWED", "REASON_DATE_ORDER", "REASON_PARENT",
     "REASON_DUPLICATE_ANSWER",
 ]

@@ -178,12 +178,13 @@ def simulate_year(rng: np.random.Generator, org: Org, t: Truths, year: int,
     hired = recommended & (rng.random(A) < h0[vi] * hrel)
 
     # ------------------------------------------------------------ measure 2.3: justification
+    # the plan's rule: the share among the recommended below the share among the applicants to the vacancy
     decl_imm = (declared == LBG1) | (declared == LBG2) | (declared == UNSPEC)
-    nq = np.bincount(vi, weights=qualified, minlength=V)
-    nq_imm = np.bincount(vi, weights=qualified & decl_imm, minlength=V)
+    na = np.bincount(vi, minlength=V).astype(float)
+    na_imm = np.bincount(vi, weights=decl_imm, minlength=V)
     nr = np.bincount(vi, weights=recommended, minlength=V)
     nr_imm = np.bincount(vi, weights=recommended & decl_imm, minlength=V)
-    required = (nr > 0) & (nq > 0) & (nr_imm * nq < nq_imm * nr)
+    required = (nr > 0) & (na > 0) & (nr_imm * na < na_imm * nr)
     p_just = np.where(required, by_year(t.justification_compliance, year), t.justification_when_not_required)
     justification = rng.random(V) < p_just
 

@@ -6,7 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from . import PALETTE, percent_axis, setup_style
+from .. import text
+from . import PALETTE, empty_note, percent_axis, row_note, setup_style
 
 
 def _num(s: pd.Series) -> np.ndarray:
@@ -29,11 +30,18 @@ def department_shares(bt: pd.DataFrame, *, requirement_share: float, title: str 
         ax.errorbar(s[ok], y[ok], xerr=[np.clip(s - l, 0, None)[ok], np.clip(h - s, 0, None)[ok]], fmt="o",
                     color=PALETTE["lbg2"], ecolor="#555", capsize=3, label="Andel med 95 % KI")
         if (~np.isnan(ref)).any():
-            ax.axvline(np.nanmax(ref), color="#27ae60", lw=1.5, label=ref_name)
+            r = np.nanmax(ref)
+            ax.axvline(r, color="#27ae60", lw=1.5, label=f"{ref_name} ({text.percent_tick(r)})")
         percent_axis(ax)
         ax.set_xlim(0, 1)
-        ax.set_title(name, fontsize=10)
-        ax.legend(fontsize=8, loc="lower right")
+        ax.set_ylim(-0.6, len(d) - 0.4)
+        ax.set_title(name)
+        if ok.any():
+            for yi in y[~ok]:
+                row_note(ax, yi, x=0.3)
+        else:
+            empty_note(ax, "Ingen andeler vist:\nhver bygger på færre\nenn 5 styremedlemmer\n(skjult)")
+        ax.legend(loc="lower right")
     axes[0].set_yticks(y, d["dept"])
     fig.suptitle(title, fontweight="bold")
     fig.tight_layout()

@@ -7,7 +7,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from . import PALETTE, label, percent_axis, setup_style
+from .. import text
+from . import PALETTE, empty_note, label, panel_grid, percent_axis, row_note, setup_style
 
 VERDICT_LABELS = {"disparity": "forskjell påvist", "no_evidence": "ingen vesentlig forskjell",
                   "inconclusive": "kan ikke avgjøres"}
@@ -63,7 +64,7 @@ def _log_axis(ax, axis: str, values: list[np.ndarray]) -> None:
     (ax.set_xlim if axis == "x" else ax.set_ylim)(lo, hi)
     ticks = [t for t in _LOG_TICKS if lo <= t <= hi]
     a.set_major_locator(FixedLocator(ticks))
-    a.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}".replace(".", ",")))
+    a.set_major_formatter(FuncFormatter(lambda x, _: text.short(x)))
     a.set_minor_locator(NullLocator())
     a.set_minor_formatter(NullFormatter())
 
@@ -75,37 +76,50 @@ def funnel_by_group(rep: pd.DataFrame, *, groups: tuple[str, ...] | None = None,
     (columns ``position_level, stage, group, reach, reach_ci_low, reach_ci_high``)."""
     setup_style()
     levels = _levels(rep)
-    fig, axes = plt.subplots(1, len(levels), figsize=(3.6 * len(levels) + 1, 3.8), sharey=True, squeeze=False)
+    fig, panels = panel_grid(len(levels), row_height=3.7, sharey=True)
     groups = list(groups) if groups is not None else list(dict.fromkeys(rep["group"].astype(str)))
     x = np.arange(len(STAGE_ORDER))
     shown = [_num(rep["reach_ci_low"]), _num(rep["reach"])]
-    for ax, lv in zip(axes[0], levels):
+    any_hidden = False
+    for ax, lv in zip(panels, levels):
         d = rep[rep["position_level"] == lv]
+        hidden = []
         for k, g in enumerate(groups):
             dg = d[d["group"] == g].set_index("stage").reindex(STAGE_ORDER)
             s, lo, hi = _num(dg["reach"]), _num(dg["reach_ci_low"]), _num(dg["reach_ci_high"])
+            if np.isfinite(s).any() and not np.isfinite(s).all():
+                hidden.append(label(g))
             off = (k - (len(groups) - 1) / 2) * 0.06
             ax.errorbar(x + off, s, yerr=[np.clip(s - lo, 0, None), np.clip(hi - s, 0, None)], marker="o",
                         ms=4, lw=1.5, capsize=2, color=PALETTE.get(g, None), label=label(g))
         ax.set_xticks(x, [label(st) for st in STAGE_ORDER], rotation=35, ha="right")
         ax.set_title(label(lv))
+        any_hidden |= bool(hidden)
+        if not np.isfinite(_num(d["reach"])).any():
+            empty_note(ax, "Ingen tall vist (skjult: færre enn 5)")
     v = np.concatenate(shown)
     v = v[np.isfinite(v) & (v > 0)]
     lo = max(v.min() / 1.5, 1e-3) if v.size else 0.01
+    axes = [panels]  # the first panel sets the shared y axis
     axes[0][0].set_yscale("log")
     axes[0][0].set_ylim(lo, 1.3)
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
 
     ticks = [t for t in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0) if t >= lo]
     axes[0][0].yaxis.set_major_locator(FixedLocator(ticks))
-    axes[0][0].yaxis.set_major_formatter(FuncFormatter(lambda t, _: f"{100 * t:g} %".replace(".", ",")))
+    axes[0][0].yaxis.set_major_formatter(FuncFormatter(lambda t, _: text.percent_tick(t)))
     axes[0][0].yaxis.set_minor_locator(NullLocator())
     axes[0][0].yaxis.set_minor_formatter(NullFormatter())
-    axes[0][0].set_ylabel("Andel av gruppens søknader som nådde trinnet")
-    axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
+    for i, ax in enumerate(panels):
+        ax.set_ylabel("Andel som nådde trinnet" if i % 2 == 0 else "")
+    handles, labels = panels[-1].get_legend_handles_labels()
+    if any_hidden:  # a line that stops says why
+        handles.append(plt.Line2D([], [], ls="", marker=""))
+        labels.append("En linje som stopper: tallene videre er skjult (færre enn 5)")
     if title:
         fig.suptitle(title, fontweight="bold")
     fig.tight_layout()
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False)
     return fig
 
 
@@ -116,15 +130,16 @@ def forest(disp: pd.DataFrame, *, group: str, four_fifths: float = 0.8, title: s
     setup_style()
     d = disp[disp["group"] == group]
     levels = _levels(d)
-    fig, axes = plt.subplots(1, len(levels), figsize=(3.3 * len(levels) + 2, 3.4), sharey=True, squeeze=False)
+    fig, panels = panel_grid(len(levels), row_height=3.0, sharey=True)
     y = np.arange(len(TRANSITION_ORDER))[::-1]
     shown = [_num(d["impact_ratio_ci_low"]), _num(d["impact_ratio_ci_high"]), _num(d["impact_ratio"])]
-    for ax, lv in zip(axes[0], levels):
+    for ax, lv in zip(panels, levels):
         dl = d[d["position_level"] == lv].set_index("transition").reindex(TRANSITION_ORDER)
         est, lo, hi = _num(dl["impact_ratio"]), _num(dl["impact_ratio_ci_low"]), _num(dl["impact_ratio_ci_high"])
         verdicts = dl["verdict"].astype(object).to_numpy()
         for i in range(len(TRANSITION_ORDER)):
             if not np.isfinite(est[i]) or est[i] <= 0:
+                row_note(ax, y[i], "skjult eller 0" if np.isfinite(est[i]) else "skjult: færre enn 5", x=0.03)
                 continue
             col = VERDICT_COLORS.get(verdicts[i], "#7f8c8d")
             ax.errorbar(est[i], y[i], xerr=[[max(est[i] - lo[i], 0)], [max(hi[i] - est[i], 0)]], fmt="o",
@@ -134,12 +149,15 @@ def forest(disp: pd.DataFrame, *, group: str, four_fifths: float = 0.8, title: s
         _log_axis(ax, "x", shown)
         ax.set_title(label(lv))
         ax.set_xlabel("Rateforhold")
-    axes[0][0].set_yticks(y, [label(t) for t in TRANSITION_ORDER])
+    panels[0].set_yticks(y, [label(t) for t in TRANSITION_ORDER])
     handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=VERDICT_LABELS[v])
                for v, c in VERDICT_COLORS.items()]
-    axes[0][-1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
+    handles += [plt.Line2D([], [], color="#2c3e50", lw=1, label="Lik rate (1)"),
+                plt.Line2D([], [], color="#2c3e50", lw=1, ls="--",
+                           label=f"Firefemtedelsgrensen ({text.short(four_fifths)})")]
     fig.suptitle(title or f"{label(group)} mot referansegruppen: rateforhold med 95 % KI", fontweight="bold")
     fig.tight_layout()
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False)
     return fig
 
 
@@ -154,20 +172,30 @@ def stage_decomposition(stages: pd.DataFrame, *, group: str, title: str = ""):
     width = 0.8 / max(len(levels), 1)
     x = np.arange(len(stage_tr))
     colors = ["#2c3e50", "#8e44ad", "#2980b9", "#16a085"]
+    drawn = []
     for k, lv in enumerate(levels):
         dl = d[d["position_level"] == lv].set_index("transition").reindex(stage_tr)
         s, lo, hi = _num(dl["share_of_loss"]), _num(dl["share_of_loss_ci_low"]), _num(dl["share_of_loss_ci_high"])
         pos = x + (k - (len(levels) - 1) / 2) * width
-        ax.bar(pos, np.nan_to_num(s), width=width * 0.95, color=colors[k % len(colors)], label=label(lv), alpha=0.85)
+        name = label(lv) if np.isfinite(s).any() else f"{label(lv)} (skjult: færre enn 5)"
+        ax.bar(pos, np.nan_to_num(s), width=width * 0.95, color=colors[k % len(colors)], label=name, alpha=0.85)
         ok = np.isfinite(s)
         ax.errorbar(pos[ok], s[ok], yerr=[np.clip(s - lo, 0, None)[ok], np.clip(hi - s, 0, None)[ok]],
                     fmt="none", ecolor="#333", capsize=2, lw=1)
+        drawn += [s, lo, hi]
     ax.axhline(0, color="#333", lw=0.8)
-    ax.set_ylim(-0.75, 1.5)
-    ax.set_xticks(x, [label(t) for t in stage_tr])
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f} %"))
+    # the axis spans the shares and their intervals (and 0), within -75 % and 150 %
+    v = np.concatenate([np.asarray(a, dtype=float).ravel() for a in drawn] + [np.array([0.0])])
+    v = v[np.isfinite(v)]
+    top, bottom = min(float(v.max()), 1.5), max(float(v.min()), -0.75)
+    span = (top - bottom) or 1.0
+    ax.set_ylim(bottom - 0.06 * span, top + 0.06 * span)
+    if not drawn or not np.isfinite(np.concatenate([np.asarray(a, dtype=float) for a in drawn[::3]])).any():
+        empty_note(ax, "Ingen andeler vist (skjult: færre enn 5, eller ingen forskjell å fordele)")
+    ax.set_xticks(x, [label(t).replace(" → ", " →\n") for t in stage_tr])
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: text.percent_tick(v)))
     ax.set_ylabel("Andel av tapet (logskala)")
-    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title(title or f"{label(group)}: hvor i prosessen forskjellen oppstår")
     fig.tight_layout()
     return fig
@@ -194,7 +222,7 @@ def trend(tr: pd.DataFrame, *, group: str, position_level: str = "all", title: s
     _log_axis(ax, "y", shown)
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_ylabel("Rateforhold")
-    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title(title or f"{label(group)} mot referansegruppen over tid ({label(position_level).lower()})")
     fig.tight_layout()
     return fig

@@ -10,6 +10,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
+from .. import text
 from . import PALETTE, setup_style
 
 CHECKPOINT_LABELS = {
@@ -29,11 +30,7 @@ POSITION_LABELS = {"below": "Under grensen (færre enn ventet)", "within": "Inne
 
 def pct(x) -> str:
     """A share as bokmål percent text with one decimal (``0.023`` -> ``"2,3 %"``; missing -> ``"–"``)."""
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return "–"
-    return "–" if not np.isfinite(v) else f"{100 * v:.1f} %".replace(".", ",")
+    return text.percent(x)
 
 
 def _num(s: pd.Series) -> np.ndarray:
@@ -55,15 +52,15 @@ def checkpoint_levels(levels: pd.DataFrame, *, title: str = ""):
         ax.barh(y, v, left=left, color=LEVEL_COLORS[lvl], label=LEVEL_LABELS[lvl], edgecolor="white")
         for yi, (l0, vi) in enumerate(zip(left, v)):
             if vi >= 0.07:
-                ax.text(l0 + vi / 2, yi, f"{100 * vi:.0f} %", ha="center", va="center", fontsize=8,
+                ax.text(l0 + vi / 2, yi, text.percent(vi, 0), ha="center", va="center", fontsize=9.5,
                         color="white" if lvl == "in_place" else "#1d2433")
         left += v
     ax.set_yticks(y, [CHECKPOINT_LABELS[c] for c in d.index])
     ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f} %"))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: text.percent_tick(v)))
     ax.set_xlabel("Andel av kommunene")
     ax.set_title(title)
-    ax.legend(ncol=3, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
+    ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
     return fig
 
 
@@ -89,7 +86,7 @@ def checkpoint_heatmap(wide: pd.DataFrame, *, title: str = ""):
     ax.grid(which="major", visible=False)
     ax.tick_params(which="minor", length=0)
     ax.legend(handles=[Patch(color=LEVEL_COLORS[k], label=v) for k, v in LEVEL_LABELS.items()], ncol=3,
-              fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.01 if n > 40 else -0.04), frameon=False)
+              loc="upper center", bbox_to_anchor=(0.5, -0.01 if n > 40 else -0.04), frameon=False)
     if title:
         ax.set_title(title)
     return fig
@@ -108,7 +105,7 @@ def leader_funnel(public: pd.DataFrame, curve: pd.DataFrame, *, title: str = "",
     if len(curve):
         for lvl, ls in ((0.95, "--"), (0.998, "-")):
             c = curve[np.isclose(curve["level"].astype(float), lvl)].sort_values("expected")
-            lab = f"Kontrollgrenser {100 * lvl:g} %".replace(".", ",")
+            lab = f"Kontrollgrenser {text.percent_tick(lvl)}"
             ax.plot(c["expected"], c["ratio_high"], color="#34495e", ls=ls, lw=1, label=lab)
             ax.plot(c["expected"], c["ratio_low"], color="#34495e", ls=ls, lw=1)
     ax.axhline(1.0, color=PALETTE["all"], lw=1.2, label="Som i befolkningen (forholdstall 1)")
@@ -119,12 +116,12 @@ def leader_funnel(public: pd.DataFrame, curve: pd.DataFrame, *, title: str = "",
             ax.scatter(x[m], y[m], s=28, color=color, alpha=0.85, edgecolor="white", lw=0.5,
                        label=f"{POSITION_LABELS[key]} ({int(m.sum())})", zorder=3)
     ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}".replace(".", ",")))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: text.short(v)))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("Forventet antall ledere i målgruppen ut fra befolkningen (logaritmisk skala)")
     ax.set_ylabel("Faktisk / forventet antall")
     top = np.nanmax(np.concatenate([y[ok], [2.0]])) if ok.any() else 2.0
     ax.set_ylim(0, min(top * 1.15, 6))
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="upper right", frameon=True)
+    ax.legend(loc="upper right", frameon=True)
     return fig

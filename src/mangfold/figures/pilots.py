@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from . import PALETTE, label, percent_axis, setup_style
+from .. import text
+from . import NOTE_COLOR, PALETTE, clip_interval, empty_note, label, limit_to, panel_grid, percent_axis, setup_style
 
 ESTIMATOR_LABELS = {
     "twfe": "To-veis faste effekter (TWFE)",
+    "twfe_all_controls": "TWFE, også enheter i andre piloter som kontroll",
     "callaway_santanna": "Callaway–Sant'Anna",
     "sun_abraham": "Sun–Abraham",
     "randomization_inference": "Randomiseringstest",
@@ -49,10 +51,7 @@ def _pp_axis(ax, axis: str = "y") -> None:
     from matplotlib.ticker import FuncFormatter
 
     def pp(v: float, _pos=None) -> str:
-        if abs(v) < 1e-12:
-            return "0"
-        txt = f"{100 * v:+.2f}".rstrip("0").rstrip(".")
-        return txt.replace(".", ",").replace("-", "−")
+        return "0" if abs(v) < 1e-12 else ("+" if v > 0 else "") + text.short(100 * v, 2)
 
     fmt = FuncFormatter(pp)
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
@@ -65,17 +64,27 @@ def event_study_figure(es: pd.DataFrame, *, outcomes: tuple[str, ...], title: st
     reference (0). ``truth``: an optional horizontal line (the demo's planted effect)."""
     setup_style()
     outcomes = tuple(o for o in outcomes if (es["outcome"] == o).any()) or outcomes[:1]
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(4.3 * len(outcomes), 3.8), squeeze=False, sharey=False)
-    for ax, outcome in zip(axes[0], outcomes):
+    fig, panels = panel_grid(len(outcomes), row_height=3.6)
+    for ax, outcome in zip(panels, outcomes):
         d = es[es["outcome"] == outcome]
+        drawn, clipped = [], False
         for k, (est, g) in enumerate(d.groupby("estimator", sort=True)):
             x = _num(g["event_time"]) + (k - 0.5) * 0.18
             y = _num(g["estimate"])
-            lo, hi = _num(g["ci_low"]), _num(g["ci_high"])
+            lo, hi, cut = clip_interval(y, _num(g["ci_low"]), _num(g["ci_high"]))
+            clipped |= cut
             err = np.vstack([np.clip(y - lo, 0, None), np.clip(hi - y, 0, None)])
             err = np.where(np.isfinite(err), err, 0.0)
             ax.errorbar(x, y, yerr=err, fmt="o", ms=5, capsize=3, color=_COLORS.get(est, "#333"),
                         label=estimator_label(est))
+            drawn += [y, lo, hi]
+        # the axis spans the estimates and their intervals, never beyond ±100 probability points
+        limit_to(ax, drawn or [np.array([0.0])], "y")
+        if clipped:
+            ax.text(0.02, 0.02, "Intervall kuttet ved ±100 pp", transform=ax.transAxes, ha="left", va="bottom",
+                    color=NOTE_COLOR, fontsize=9.5, style="italic")
+        if not d["estimate"].map(lambda v: np.isfinite(pd.to_numeric(v, errors="coerce"))).any():
+            empty_note(ax, "Ingen effekter anslått\n(for få enheter eller år, eller skjult)")
         ax.axhline(0, color="#2c3e50", lw=0.8)
         ax.axvline(-0.5, color="#2c3e50", lw=0.8, ls="--")
         if truth is not None and outcome == "qualified_to_interviewed":
@@ -87,7 +96,7 @@ def event_study_figure(es: pd.DataFrame, *, outcomes: tuple[str, ...], title: st
         ticks = np.unique(_num(d["event_time"])[np.isfinite(_num(d["event_time"]))])
         if ticks.size:
             ax.set_xticks(ticks.astype(int))
-    axes[0][0].legend(loc="best", fontsize=7.5, frameon=True)
+    panels[0].legend(loc="best", frameon=True)
     if title:
         fig.suptitle(title, fontweight="bold")
     fig.tight_layout()
@@ -106,7 +115,8 @@ def effects_figure(eff: pd.DataFrame, *, pilot: str, title: str = ""):
     for k, est_code in enumerate(estimators):
         g = d[d["estimator"] == est_code].set_index("outcome").reindex(outcomes)
         y = base + (len(estimators) - 1) / 2 * step - k * step
-        est, lo, hi = _num(g["estimate"]), _num(g["ci_low"]), _num(g["ci_high"])
+        est = _num(g["estimate"])
+        lo, hi, _cut = clip_interval(est, _num(g["ci_low"]), _num(g["ci_high"]))
         e = np.vstack([np.clip(est - lo, 0, None), np.clip(hi - est, 0, None)])
         e = np.where(np.isfinite(e), e, 0.0)
         ax.errorbar(est, y, xerr=e, fmt="o", capsize=3, color=_COLORS.get(est_code, "#333"),
@@ -117,7 +127,7 @@ def effects_figure(eff: pd.DataFrame, *, pilot: str, title: str = ""):
     ax.set_xlabel("Effekt, prosentpoeng (95 % KI)")
     _pp_axis(ax, "x")
     ax.set_title(title)
-    ax.legend(loc="best", fontsize=7.5, frameon=True)
+    ax.legend(loc="best", frameon=True)
     fig.tight_layout()
     return fig
 
@@ -154,8 +164,15 @@ def survival_figure(surv: pd.DataFrame, *, title: str = ""):
     outcomes = [o for o in ("retention", "leader") if (surv["outcome"] == o).any()]
     fig, axes = plt.subplots(1, max(len(outcomes), 1), figsize=(5 * max(len(outcomes), 1), 3.8), squeeze=False)
     names = {"mentor": "Mentorer", "comparison": "Sammenlignbare ansatte"}
+    if not outcomes:
+        empty_note(axes[0][0], "Ingen forløp å vise ennå")
     for ax, outcome in zip(axes[0], outcomes):
         d = surv[surv["outcome"] == outcome]
+        shares = _num(d["share"])
+        if not np.isfinite(shares).any():
+            empty_note(ax, "Ingen kurve vist: tallene bygger på\nfærre enn 5 personer (skjult)")
+        elif outcome == "leader" and np.nanmax(shares) == 0:
+            empty_note(ax, "Ingen i noen av gruppene ble leder\ni perioden (0 %)")
         for group, g in d.groupby("group", sort=False):
             t, s = _num(g["time"]), _num(g["share"])
             lo, hi = _num(g["ci_low"]), _num(g["ci_high"])
@@ -167,7 +184,7 @@ def survival_figure(surv: pd.DataFrame, *, title: str = ""):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylim(0, 1.02 if outcome == "retention" else None)
         percent_axis(ax, "y")
-        ax.legend(loc="best", fontsize=8)
+        ax.legend(loc="best")
     if title:
         fig.suptitle(title, fontweight="bold")
     fig.tight_layout()
@@ -193,6 +210,6 @@ def survey_change_figure(change: pd.DataFrame, *, item_labels: dict[str, str] | 
     ax.set_yticks(y0, [item_labels.get(i, "Alle spørsmål samlet" if i == "all" else i) for i in items])
     ax.set_xlabel("Endring i gjennomsnittlig svar, etter − før (skala 1–5, 95 % KI)")
     ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig

@@ -7,7 +7,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from . import PALETTE, label, percent_axis, setup_style, share_with_ci
+from .. import text
+from . import NOTE_COLOR, PALETTE, empty_note, label, percent_axis, setup_style, share_with_ci
 
 LEVEL_COLORS = {"top_leader": "#8e1b10", "leader": PALETTE["lbg2"], "leaders": "#e67e22", "employee": "#2980b9"}
 
@@ -22,26 +23,38 @@ def trend(rep: pd.DataFrame, *, sector: str = "all", levels: tuple[str, ...] = (
     setup_style()
     d = rep[rep["sector"].astype(str) == sector]
     fig, ax = plt.subplots(figsize=(8, 4.2))
+    not_drawn = []
     for lvl in levels:
         r = d[d["position_level"] == lvl].sort_values("year")
         y, s = _num(r["year"]), _num(r["share"])
         ok = ~np.isnan(s)
         if not ok.any():
+            not_drawn.append(label(lvl))
             continue
         c = LEVEL_COLORS.get(lvl, "#555")
-        ax.plot(y[ok], s[ok], marker="o", color=c, label=label(lvl))
+        gone = [int(v) for v in y[~ok] if np.isfinite(v)]
+        name = label(lvl) + (f" (skjult: {', '.join(map(str, gone))})" if gone else "")
+        ax.plot(y[ok], s[ok], marker="o", color=c, label=name)
         ax.fill_between(y[ok], _num(r["ci_low"])[ok], _num(r["ci_high"])[ok], color=c, alpha=0.15, lw=0)
     pop = d.drop_duplicates("year").sort_values("year")
     ps = _num(pop["population_share"])
     if (~np.isnan(ps)).any():
-        ax.plot(_num(pop["year"]), ps, ls="--", color=PALETTE["all"], label="Befolkningen")
+        last = ps[np.isfinite(ps)][-1]
+        ax.plot(_num(pop["year"]), ps, ls="--", color=PALETTE["all"],
+                label=f"Befolkningen ({text.percent_tick(round(last, 3))} siste år)")
+    if not_drawn:
+        ax.annotate("Ikke vist (skjult: færre enn 5 hvert år): " + ", ".join(not_drawn).lower(), xy=(0, 0),
+                    xycoords="axes fraction", xytext=(0, -34), textcoords="offset points", va="top",
+                    color=NOTE_COLOR, fontsize=9.5, style="italic")
+    if len(not_drawn) == len(levels):
+        empty_note(ax, "Ingen andeler vist: alle bygger på færre enn 5 personer")
     years = sorted(pd.to_numeric(d["year"]).unique())
     ax.set_xticks(years, [str(int(y)) for y in years])
     percent_axis(ax, "y")
     ax.set_ylim(bottom=0)
     ax.set_ylabel("Andel i målgruppen")
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(loc="best")
     return fig
 
 
@@ -74,14 +87,18 @@ def levels_vs_pools(rep: pd.DataFrame, year: int, *, title: str = ""):
         ax.bar(x[ok] + off, s[ok], width=0.34, color=color, alpha=0.85, label=name)
         ax.errorbar(x[ok] + off, s[ok], yerr=[np.clip(s - l, 0, None)[ok], np.clip(h - s, 0, None)[ok]], fmt="none",
                     ecolor="#333", capsize=3)
+        for xi in x[~ok]:  # a hidden bar keeps its place and says why
+            ax.text(xi + off, 0.005, "skjult\n(<5)", ha="center", va="bottom", color=NOTE_COLOR, fontsize=9,
+                    style="italic")
     pop = _num(d["population_share"])
     if (~np.isnan(pop)).any():
-        ax.axhline(np.nanmax(pop), ls="--", color=PALETTE["all"], lw=1, label="Befolkningen")
+        ax.axhline(np.nanmax(pop), ls="--", color=PALETTE["all"], lw=1,
+                   label=f"Befolkningen ({text.percent_tick(round(np.nanmax(pop), 3))})")
     ax.set_xticks(x, [label(lvl) for lvl in levels])
     percent_axis(ax, "y")
     ax.set_ylabel("Andel i målgruppen")
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(loc="best")
     return fig
 
 
@@ -92,9 +109,8 @@ STATUS_LABELS = {"already_met": "nådd allerede", "reached": "innen ti år", "no
 
 
 def pct(x: object, digits: int = 1) -> str:
-    """A share as Norwegian percent text (``12,3 %``); hidden or missing -> ``ikke vist``."""
-    v = pd.to_numeric(pd.Series([x]), errors="coerce").iloc[0]
-    return "ikke vist" if pd.isna(v) else f"{100 * v:.{digits}f} %".replace(".", ",")
+    """A share as Norwegian percent text (``12,3 %``); hidden -> ``skjult: færre enn 5``."""
+    return text.percent(x, digits, missing=text.not_shown("suppressed"))
 
 
 def for_display(df: pd.DataFrame, *, years: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -49,6 +49,7 @@ from .ledger import HINTS_FILE, add_cells  # noqa: F401 (HINTS_FILE: named here 
 from .links import link_tables
 from .render import TEMPLATE_SCRIPTS
 from .safe import formula_findings, markup_findings, restore_frame
+from .workbook import WORKBOOK, workbook_findings
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*")
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
@@ -312,7 +313,7 @@ def _display(s: str) -> str:
     try:
         return _fmt(float(s))
     except ValueError:
-        return s
+        return _fmt(s)  # text: a code shown by its label
 
 
 def _norm(s: str) -> str:
@@ -481,11 +482,12 @@ def audit(folder: str | Path, *, min_cell: int = 5, store: str | Path | None = N
             continue
         rel = p.relative_to(folder).as_posix()
         ok = (rel in ALLOWED_FILES
+              or rel == f"tables/{WORKBOOK}"  # rebuilt from the CSVs and compared below
               or (rel.startswith("tables/") and rel.count("/") == 1 and rel.endswith((".csv", ".spec.json")))
               or (rel.startswith("figures/") and rel.count("/") == 1 and rel.lower().endswith(FIGURE_SUFFIXES)))
         if not ok:
             res.problems.append(f"{rel}: not a file the public folder may hold (report.html, report.pdf, "
-                                "tables/*.csv with their .spec.json, figures/*.png)")
+                                f"tables/*.csv with their .spec.json, tables/{WORKBOOK}, figures/*.png)")
 
     # tables -----------------------------------------------------------------------------------
     tokens: dict[str, str] = {}
@@ -511,6 +513,9 @@ def audit(folder: str | Path, *, min_cell: int = 5, store: str | Path | None = N
             for cell, r in first.items():
                 for t in _tokens(cell):
                     tokens.setdefault(t, f"tables/{path.name}: row {r + 2}, column {c}")
+
+    if (tables / WORKBOOK).is_file():  # the Excel copy holds exactly the public CSVs, nothing more
+        res.problems.extend(workbook_findings(folder))
 
     if restricted is not None:
         res.problems.extend(audit_across_tables(checked, min_cell=min_cell))
@@ -562,9 +567,15 @@ _NARRATIVE_CODE = re.compile(r"(landbakgrunnsgruppe|lbg|tiltak|pilot|piloten|kap
                              r"minst|færre enn|mindre enn|under|over|til|fra|skala)\s*$", re.IGNORECASE)
 
 
+_BLOCK_END = re.compile(r"(?i)</(?:h[1-6]|p|li|div|td|th|caption|figcaption|dt|dd|blockquote)\s*>|<br\s*/?>")
+#: whole numbers read as years, not counts, in the running text
+_YEARS = (1900, 2100)
+
+
 def narrative_text(page: str) -> str:
-    """The running text of a report page: tables, scripts, styles and tags removed."""
-    page = re.sub(r"(?is)<(script|style|table|svg|head)\b.*?</\1>", " ", page)
+    """The running text of a report page: tables, scripts, styles, the contents and year links (``<nav>``:
+    headings again, run together) and tags removed."""
+    page = re.sub(r"(?is)<(script|style|table|svg|head|nav)\b.*?</\1>", " ", page)  # nav: headings again, links
     return re.sub(r"\s+", " ", html_lib.unescape(_TAG.sub(" ", page)))
 
 
@@ -596,7 +607,9 @@ def audit_narrative(page: str, *, min_cell: int, shown: tuple[set[int], set[int]
     code word (``tiltak 2``, ``landbakgrunnsgruppe 2``) or a rule bound (``minst 2``, ``færre enn
     5``) are not counts. Text functions write numbers from public tables only; this check catches a
     sentence that does not."""
-    text = narrative_text(page)
+    # block ends (headings, paragraphs, list items, cells) as a mark that no match crosses: "... KS 2009"
+    # ending a heading is not a count of the "Ledere" that begins the next
+    text = narrative_text(_BLOCK_END.sub(" \u00b6 ", page))
     problems = []
     for m in _NARRATIVE_COUNT.finditer(text):
         digits = re.sub(r"[\s\u00a0\u202f]", "", m.group(1))
@@ -607,7 +620,7 @@ def audit_narrative(page: str, *, min_cell: int, shown: tuple[set[int], set[int]
         if 1 <= v < min_cell:
             problems.append(f"report.html: the text says {m.group(0).strip()!r}: a count of {v} persons, below "
                             f"{min_cell} {where}")
-        elif shown is not None and v and v not in shown[0] and v not in shown[1]:
+        elif shown is not None and v and v not in shown[0] and v not in shown[1] and not _YEARS[0] <= v <= _YEARS[1]:
             problems.append(f"report.html: the text says {m.group(0).strip()!r}: {v} is not a count any public "
                             f"table shows (write counts in text from the public tables) {where}")
     for m in _NARRATIVE_OF.finditer(text):

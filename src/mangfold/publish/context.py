@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import text
 from ..config import default_out, default_store, load_params, project_root
 from ..tablespec import TableSpec, column_role
 from .disclosure import Published, apply_disclosure_control, key_columns, mark
@@ -169,23 +170,24 @@ _INTEGER_ROLES = ("count", "constant", "dimension", None)
 
 
 def _fmt(x: Any, role: str | None = None) -> str:
-    """One cell as the report shows it. A whole number is shown as an integer only in a column whose
-    role allows counts (count, constant, dimension, or undeclared); in a derived column or a
-    statistic, 1.0 is a ratio and is shown as ``1,000``."""
+    """One cell as the report shows it, written by :mod:`mangfold.text` (decimal comma, grouped
+    thousands, minus sign, the one not-shown mark, codes by their bokmål label). A whole number is
+    shown as an integer only in a column whose role allows counts (count, constant, dimension, or
+    undeclared); in a derived column or a statistic, 1.0 is a ratio and is shown as ``1,000``."""
     if x is None or (isinstance(x, float) and pd.isna(x)) or x is pd.NA:
-        return "–"
+        return text.NOT_SHOWN
     if isinstance(x, (bool, np.bool_)):
-        return "ja" if x else "nei"
+        return text.yes_no(bool(x))
     if isinstance(x, (float, np.floating)):
         x = float(x)
         if x.is_integer() and abs(x) < 1e12 and role in _INTEGER_ROLES:
-            return f"{int(x):,}".replace(",", "\u00a0")
+            return text.integer(x)
         if abs(x) < 1e-3 and x != 0:
-            return f"{x:.1e}"
-        return f"{x:.3f}".replace(".", ",")
+            return "< 0,001" if x > 0 else f"> {text.MINUS}0,001"
+        return text.number(x, 3)
     if isinstance(x, (int, np.integer)):
-        return f"{int(x):,}".replace(",", "\u00a0")
-    return str(x)
+        return text.integer(int(x))
+    return text.label(x)
 
 
 def column_roles(columns, spec: TableSpec | None = None, roles: dict[str, str] | None = None) -> dict[str, str | None]:

@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from .render import CSS
+from .workbook import WORKBOOK
 
 INDEX = "index.html"
 _YEAR = re.compile(r"^\d{4}$")
@@ -39,11 +40,33 @@ def published_reports(out: Path) -> list[dict]:
             continue
         kind = "whole store" if slug is None else ("national" if slug == "national" else "municipality")
         name = ("Nasjonal rapport" if kind == "national"
-                else str(prov.get("municipality", slug)) if kind == "municipality" else "Hele datagrunnlaget")
+                else str(prov.get("municipality", slug)) if kind == "municipality"
+                else f"Årsrapport {folder.name}" + (f" – {prov['municipality']}" if prov.get("municipality") else ""))
         found.append({"year": int(folder.name), "kind": kind, "name": name,
                       "path": report.relative_to(out).as_posix()})
     order = {"national": 0, "whole store": 1, "municipality": 2}
     return sorted(found, key=lambda r: (-r["year"], order[r["kind"]], r["name"]))
+
+
+def report_links(target: Path, *, nested: bool = False) -> list[tuple[str, str]]:
+    """Links from the report of ``target`` (``OUT/<year>``, or ``OUT/<kommune>/<year>`` when
+    ``nested``; not yet swapped in) to the reports of the other years in the same folder: those
+    already published and those this run is building (``.<year>.building-*``), newest first, then
+    to the run's ``OUT/index.html``. Each is (text, href relative to ``<target>/public/report.html``).
+    Empty when there is no other year."""
+    target = Path(target)
+    series = target.parent
+    years = {int(p.parent.parent.name) for p in series.glob("*/public/report.html") if _YEAR.match(p.parent.parent.name)}
+    for p in series.glob(".*.building-*"):
+        name = p.name[1:].split(".building-", 1)[0]
+        if _YEAR.match(name):
+            years.add(int(name))
+    if _YEAR.match(target.name):
+        years.discard(int(target.name))
+    if not years:
+        return []
+    links = [(str(y), f"../../{y}/public/report.html") for y in sorted(years, reverse=True)]
+    return links + [("Alle rapporter", ("../../../" if nested else "../../") + INDEX)]
 
 
 def write_index(out: Path) -> Path | None:
@@ -58,9 +81,12 @@ def write_index(out: Path) -> Path | None:
         n_muni = sum(r["kind"] == "municipality" for r in rows)
         items = "\n".join(
             f'<li><a href="{html.escape(r["path"])}">{html.escape(r["name"])}</a>'
-            f' · <a href="{html.escape(r["path"].rsplit("/", 1)[0])}/tables/">tabeller</a></li>' for r in rows)
-        sections.append(f"<h2>{year}</h2>\n<p>{n_muni} kommunerapport{'er' if n_muni != 1 else ''}.</p>\n"
-                        f"<ul class=\"mf-index\">\n{items}\n</ul>")
+            f' · <a href="{html.escape(r["path"].rsplit("/", 1)[0])}/tables/">tabeller</a>'
+            + (f' · <a href="{html.escape(r["path"].rsplit("/", 1)[0])}/tables/{WORKBOOK}">Excel</a>'
+               if (out / r["path"]).parent.joinpath("tables", WORKBOOK).is_file() else "")
+            + "</li>" for r in rows)
+        count = f"<p>{n_muni} kommunerapport{'er' if n_muni != 1 else ''}.</p>\n" if n_muni else ""
+        sections.append(f"<h2>{year}</h2>\n{count}<ul class=\"mf-index\">\n{items}\n</ul>")
     page = f"""<!DOCTYPE html>
 <html lang="nb">
 <head>

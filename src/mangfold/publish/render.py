@@ -31,6 +31,7 @@ header.mf-head { background: #12355b; color: #fff; padding: 28px 40px 20px; }
 header.mf-head h1 { margin: 0 0 6px; font-size: 28px; }
 header.mf-head p { margin: 0; opacity: .85; }
 header.mf-head p.mf-note { margin-top: 8px; font-style: italic; }
+header.mf-head nav.mf-years { margin-top: 8px; font-size: 14px; } header.mf-head nav.mf-years a { color: #fff; }
 .mf-wrap { display: flex; gap: 32px; max-width: 1280px; margin: 0 auto; padding: 24px 40px 60px; }
 nav.mf-toc { flex: 0 0 250px; position: sticky; top: 12px; align-self: flex-start; font-size: 14px;
              max-height: 95vh; overflow-y: auto; border-right: 1px solid var(--line); padding-right: 16px; }
@@ -43,18 +44,41 @@ main.mf-main { flex: 1 1 auto; min-width: 0; }
 main h2 { border-bottom: 2px solid var(--accent); padding-bottom: 4px; margin-top: 44px; }
 main h3 { margin-top: 28px; }
 a.anchor-link { display: none; }
-table.mf-table, main table { border-collapse: collapse; font-size: 13px; margin: 10px 0 18px; display: block;
-        overflow-x: auto; max-width: 100%; }
-main th, main td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: right; white-space: nowrap; }
-main th { background: #f1f4f9; text-align: center; }
+/* Tables wrap, never scroll: every column (the verdicts too) is in sight at 1280 px and on A4 paper.
+   Cells and headers wrap between words. */
+table.mf-table, main table { border-collapse: collapse; font-size: 13px; margin: 10px 0 18px; width: auto;
+        max-width: 100%; table-layout: auto; }
+main th, main td { border-bottom: 1px solid var(--line); padding: 4px 6px; text-align: right; white-space: normal;
+        vertical-align: top; }
+main th { background: #f1f4f9; text-align: center; vertical-align: bottom; font-weight: 600;
+        overflow-wrap: break-word; hyphens: manual; }
+main td { overflow-wrap: break-word; font-variant-numeric: tabular-nums; }
 main td:first-child, main th:first-child { text-align: left; }
 .mf-caption { margin-bottom: 2px; }
 main img { max-width: 100%; height: auto; }
 .jp-OutputArea-output pre, pre { white-space: pre-wrap; }
 section.mf-method { border-top: 3px double var(--line); margin-top: 48px; }
 footer.mf-foot { color: var(--muted); font-size: 13px; border-top: 1px solid var(--line); margin-top: 40px; padding-top: 10px; }
-@media print { nav.mf-toc { display: none; } .mf-wrap { display: block; padding: 0 12px; }
-               header.mf-head { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
+/* Paper: A4 with page numbers; the contents first, then the chapters; tables repeat their header row
+   on each page and are never clipped. */
+@page { size: A4; margin: 16mm 14mm 18mm 14mm;
+        @bottom-center { content: "Side " counter(page) " av " counter(pages); font-size: 9pt; color: #5b6474; } }
+@media print {
+  body { font-size: 10.5pt; line-height: 1.4; }
+  header.mf-head { padding: 14px 18px 12px; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  header.mf-head h1 { font-size: 20pt; }
+  .mf-wrap { display: block; padding: 0; max-width: none; }
+  nav.mf-toc { position: static; max-height: none; overflow: visible; border: none; padding: 0; font-size: 10pt;
+               break-after: page; }
+  nav.mf-toc a { color: var(--ink); }
+  main h2 { margin-top: 24px; break-after: avoid; } main h3 { break-after: avoid; }
+  main h2:not(#Sammendrag) { break-before: page; }
+  table.mf-table, main table { font-size: 8.5pt; width: 100%; }
+  main th, main td { padding: 2px 4px; }
+  thead { display: table-header-group; } tr, img { break-inside: avoid; }
+  p.mf-caption { break-after: avoid; }
+  main img { max-width: 100%; max-height: 240mm; }
+}
 """
 
 
@@ -118,9 +142,10 @@ def _toc(body_html: str) -> str:
 
 
 def render_report(paths: list[Path], target: Path, *, title: str, subtitle: str, footer: str = "",
-                  note: str = "") -> Path:
+                  note: str = "", links: list[tuple[str, str]] | tuple = ()) -> Path:
     """Render executed notebooks (in report order) to one self-contained HTML file; ``note`` is a
-    sentence shown under the subtitle (e.g. which chapters are left out and why)."""
+    sentence shown under the subtitle (e.g. which chapters are left out and why); ``links``: (text,
+    relative href) of the reports of other years and the index (:func:`mangfold.publish.index.report_links`)."""
     from nbconvert import HTMLExporter
 
     merged = merge_notebooks(paths)
@@ -132,6 +157,9 @@ def render_report(paths: list[Path], target: Path, *, title: str, subtitle: str,
     body = _EXTERNAL.sub("", body)
     body = body.replace('<h2 id="Metode">', '<section class="mf-method"></section><h2 id="Metode">')
     note_html = f'<p class="mf-note">{html.escape(note)}</p>' if note else ""
+    if links:
+        note_html += ('<nav class="mf-years">Andre år: ' + " · ".join(
+            f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>' for text, href in links) + "</nav>")
     page = f"""<!DOCTYPE html>
 <html lang="nb">
 <head>

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..config import default_out, default_params_file, default_store, load_params, notebooks_dir, project_root
 from ..publish import render
-from ..store import connect, ingest
+from ..store import check_store, ingest
 from . import plan
 from .execute import EXECUTORS, ExecutorError
 from .jobs import (EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Job, JobResult, Published, Report, ReportOutcome,
@@ -60,10 +60,11 @@ def run(*, years: list[int], data: Path | None = None, store: Path | None = None
                                     "(Debian/Ubuntu: `apt-get install chromium`) or run without --pdf.")
     if data is not None:
         d = ingest(data, store, municipality=params["municipality"])
+        for notice in d.notices:
+            print(f"mangfold run: notice: {notice}", file=sys.stderr)
         print(f"Ingested {data}: " + ", ".join(f"{r.table} {r.rows_used:,}" for r in d.files.itertuples()),
               file=sys.stderr)
-    with connect(store):  # the store exists and opens (else StoreError: exit 2)
-        pass
+    check_store(store)  # the store exists, opens and reads back whole (else StoreError: exit 2)
     return plan.run(years=years, store=store, params=params, out=out, nb_dir=nb_dir,
                     jobs=jobs or os.cpu_count() or 1, pdf=pdf, data=data, municipality=municipality,
                     executor=executor, scheduler=scheduler, started=started)

@@ -22,14 +22,21 @@ are frozen (:func:`gc.freeze`), so that the garbage collections of the next note
 them again: that took about 0.27 s per notebook; a full collection runs every
 :data:`FULL_COLLECT_EVERY` notebooks. A kernel is replaced after a failure that is not a cell error, after
 :data:`MAX_NOTEBOOKS_PER_KERNEL` notebooks, and when a new run starts on a long-lived Dask worker.
+
+Nothing outlives the run. A local worker ends with the process that started it, even one killed with
+SIGKILL (:func:`_die_with_parent`: ``prctl(PR_SET_PDEATHSIG)`` on Linux, and a thread that watches the
+parent everywhere), and a kernel ends with its worker (ipykernel's parent poller: jupyter_client
+starts every kernel with ``JPY_PARENT_PID``, and the kernel exits within a second of its parent).
 """
 
 from __future__ import annotations
 
 import atexit
+import ctypes
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -287,9 +294,44 @@ def _has_data(job: Job) -> bool:
 
 
 # ------------------------------------------------------------------ pools
+#: prctl(2) option: the signal this process gets when its parent ends (Linux).
+PR_SET_PDEATHSIG = 1
+#: seconds between two looks at the parent process by a worker's watch thread
+PARENT_POLL_SECONDS = 1.0
+
+
+def _die_with_parent(parent: int) -> None:
+    """Pool worker initializer: end this worker when ``parent`` (the ``mangfold run`` process) ends,
+    even by SIGKILL. On Linux the kernel sends SIGKILL at once (``PR_SET_PDEATHSIG``; the worker's
+    kernels then see their parent gone); everywhere a daemon thread checks the parent every
+    :data:`PARENT_POLL_SECONDS`, kills the kernels and exits."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the watch thread does it
+            pass
+    if os.getppid() != parent:  # the parent ended before the line above
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="mangfold-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    with _all_lock:
+        ks = list(_all_kernels)
+    for k in ks:
+        proc = getattr(getattr(k.client.km, "provisioner", None), "process", None)
+        if proc is not None:
+            proc.kill()
+        shutil.rmtree(k.sockets, ignore_errors=True)
+    os._exit(1)
+
+
 class _LocalPool:
     def __init__(self, jobs: int):
-        self.pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn"))
+        self.pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_die_with_parent, initargs=(os.getpid(),))
 
     def submit(self, fn, *args):
         return self.pool.submit(fn, *args)
@@ -370,133 +412,145 @@ def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs
     is planned, with the keys of those that are ready; returns (keys whose notebooks must run again,
     keys that must not be published: with ``last`` no more rounds are allowed). Reports of a group are
     published only after it."""
-    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    outcomes = {r.key: ReportOutcome(r.key) for r in reports}
-    by_key = {r.key: r for r in reports}
-    remaining = {r.key: len(r.jobs) for r in reports}
     total = sum(len(r.jobs) + (r.summary is not None) for r in reports)
-    groups: dict[str, list[str]] = {}
-    for r in reports:
-        groups.setdefault(r.group, []).append(r.key)
-    ready: set[str] = set()
-    done: set[str] = set()  # failed, or handed to publishing
     with pool(executor, jobs, scheduler) as p, _progress(total) as bar:
-        pending: dict[Any, tuple[str, str, Any]] = {}
-
-        def publish(r: Report) -> None:
-            done.add(r.key)
-            if r.publish is not None:
-                submit("publish", r.key, _Publish(r.publish, list(outcomes[r.key].results)))
-
-        def rerun(r: Report) -> None:
-            outcomes[r.key].passes += 1
-            outcomes[r.key].results = []
-            bar.total += len(r.jobs) + (r.summary is not None)
-            bar.refresh()
-            start(r)
-
-        def planned(r: Report) -> None:
-            """The report is safe on its own: reconcile its group once every member is."""
-            if ledger is None:
-                publish(r)
-                return
-            ready.add(r.key)
-            members = groups[r.group]
-            if not all(k in ready or k in done for k in members):
-                return
-            keys = [k for k in members if k in ready and k not in done]
-            rounds = max(outcomes[k].ledger_rounds for k in keys)
-            again, refused = ledger(keys, rounds + 1 >= MAX_LEDGER_ROUNDS)
-            for k in keys:
-                outcomes[k].ledger_rounds = rounds + 1
-                if k in refused or k in again:
-                    ready.discard(k)
-                if k in refused:
-                    done.add(k)
-                    outcomes[k].published = Published(k, False, (
-                        f"mangfold run: {k} would show cells that another report published with it hides, "
-                        "and the ledger could not reconcile them; nothing published.",))
-                elif k in again:
-                    outcomes[k].plan_passes = 1
-                    rerun(by_key[k])
-            if not any(k in again for k in keys):
-                for k in keys:
-                    if k not in done:
-                        publish(by_key[k])
-
-        def submit(kind: str, key: str, task) -> None:
-            pending[p.submit(run_task, task, token)] = (kind, key, task)
-
-        def start(r: Report) -> None:
-            remaining[r.key] = len(r.jobs)
-            for j in r.jobs:
-                submit("notebook", r.key, j)
-            if not r.jobs:
-                notebooks_done(r)
-
-        def notebooks_done(r: Report) -> None:
-            if not all(x.ok for x in outcomes[r.key].results):
-                failed(r)
-                return
-            if r.summary is not None:
-                submit("summary", r.key, r.summary)
-            else:
-                summary_done(r)
-
-        def failed(r: Report) -> None:
-            done.add(r.key)
-            members = groups[r.group]
-            waiting = [k for k in members if k in ready]
-            if waiting and all(k in ready or k in done for k in members):
-                planned(by_key[waiting[0]])
-
-        def summary_done(r: Report) -> None:
-            if r.plan is not None and outcomes[r.key].plan_passes < r.max_passes:
-                submit("plan", r.key, r.plan)
-            else:
-                planned(r)
-
+        s = _Schedule(reports, p, bar, ledger)
         for r in reports:
-            start(r)
-        while pending:
-            for f in p.wait_any(list(pending)):
-                kind, key, task = pending.pop(f)
-                r = by_key[key]
-                try:
-                    res = f.result()
-                except Exception as exc:  # a worker died
-                    if kind in ("plan", "publish"):
-                        res = Published(key, False, (f"mangfold run: {'planning' if kind == 'plan' else 'publishing'}"
-                                                     f" {key} failed: {type(exc).__name__}: {exc}",))
-                    else:
-                        res = JobResult(task, False, 0.0, f"{task.notebook.name} ({task.year}) could not run: "
-                                                          f"{type(exc).__name__}: {exc}")
-                if kind == "publish" or (kind == "plan" and isinstance(res, Published)):
-                    outcomes[key].published = res
-                    if kind == "plan":
-                        failed(r)
-                    continue
-                if kind == "plan":
-                    if res:  # run the report's notebooks again
-                        outcomes[key].plan_passes += 1
-                        rerun(r)
-                    else:
-                        planned(r)
-                    continue
-                outcomes[key].results.append(res)
-                outcomes[key].executed += not res.skipped
-                bar.update(1)
-                if not res.ok:
-                    bar.write(f"FAILED: {key}: {res.error}")
-                if kind == "notebook":
-                    remaining[key] -= 1
-                    if remaining[key] == 0:
-                        notebooks_done(r)
-                elif res.ok:
-                    summary_done(r)
-                else:
-                    failed(r)
-    return outcomes
+            s.start(r)
+        while s.pending:
+            for f in p.wait_any(list(s.pending)):
+                s.finished(f)
+    return s.outcomes
+
+
+class _Schedule:
+    """The state of :func:`execute_reports`: what is running, and the step each report takes next
+    when a task of it finishes (notebooks -> summary -> plan -> ledger of its group -> publish)."""
+
+    def __init__(self, reports: list[Report], p, bar, ledger):
+        self.pool, self.bar, self.ledger = p, bar, ledger
+        self.token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.outcomes = {r.key: ReportOutcome(r.key) for r in reports}
+        self.by_key = {r.key: r for r in reports}
+        self.remaining = {r.key: len(r.jobs) for r in reports}
+        self.groups: dict[str, list[str]] = {}
+        for r in reports:
+            self.groups.setdefault(r.group, []).append(r.key)
+        self.ready: set[str] = set()  # planned, waiting for the rest of the group
+        self.done: set[str] = set()   # failed, or handed to publishing
+        self.pending: dict[Any, tuple[str, str, Any]] = {}
+
+    # ---------------------------------------------------------------- steps
+    def submit(self, kind: str, key: str, task) -> None:
+        self.pending[self.pool.submit(run_task, task, self.token)] = (kind, key, task)
+
+    def start(self, r: Report) -> None:
+        self.remaining[r.key] = len(r.jobs)
+        for j in r.jobs:
+            self.submit("notebook", r.key, j)
+        if not r.jobs:
+            self.notebooks_done(r)
+
+    def notebooks_done(self, r: Report) -> None:
+        if not all(x.ok for x in self.outcomes[r.key].results):
+            self.failed(r)
+        elif r.summary is not None:
+            self.submit("summary", r.key, r.summary)
+        else:
+            self.summary_done(r)
+
+    def summary_done(self, r: Report) -> None:
+        if r.plan is not None and self.outcomes[r.key].plan_passes < r.max_passes:
+            self.submit("plan", r.key, r.plan)
+        else:
+            self.planned(r)
+
+    def rerun(self, r: Report) -> None:
+        self.outcomes[r.key].passes += 1
+        self.outcomes[r.key].results = []
+        self.bar.total += len(r.jobs) + (r.summary is not None)
+        self.bar.refresh()
+        self.start(r)
+
+    def publish(self, r: Report) -> None:
+        self.done.add(r.key)
+        if r.publish is not None:
+            self.submit("publish", r.key, _Publish(r.publish, list(self.outcomes[r.key].results)))
+
+    def failed(self, r: Report) -> None:
+        self.done.add(r.key)
+        members = self.groups[r.group]
+        waiting = [k for k in members if k in self.ready]
+        if waiting and all(k in self.ready or k in self.done for k in members):
+            self.planned(self.by_key[waiting[0]])
+
+    def planned(self, r: Report) -> None:
+        """The report is safe on its own: reconcile its group once every member is."""
+        if self.ledger is None:
+            self.publish(r)
+            return
+        self.ready.add(r.key)
+        members = self.groups[r.group]
+        if not all(k in self.ready or k in self.done for k in members):
+            return
+        keys = [k for k in members if k in self.ready and k not in self.done]
+        rounds = max(self.outcomes[k].ledger_rounds for k in keys)
+        again, refused = self.ledger(keys, rounds + 1 >= MAX_LEDGER_ROUNDS)
+        for k in keys:
+            self.outcomes[k].ledger_rounds = rounds + 1
+            if k in refused or k in again:
+                self.ready.discard(k)
+            if k in refused:
+                self.done.add(k)
+                self.outcomes[k].published = Published(k, False, (
+                    f"mangfold run: {k} would show cells that another report published with it hides, "
+                    "and the ledger could not reconcile them; nothing published.",))
+            elif k in again:
+                self.outcomes[k].plan_passes = 1
+                self.rerun(self.by_key[k])
+        if not any(k in again for k in keys):
+            for k in keys:
+                if k not in self.done:
+                    self.publish(self.by_key[k])
+
+    # ---------------------------------------------------------------- a task finished
+    def finished(self, f) -> None:
+        kind, key, task = self.pending.pop(f)
+        r, out = self.by_key[key], self.outcomes[key]
+        try:
+            res = f.result()
+        except Exception as exc:  # a worker died
+            if kind in ("plan", "publish"):
+                res = Published(key, False, (f"mangfold run: {'planning' if kind == 'plan' else 'publishing'}"
+                                             f" {key} failed: {type(exc).__name__}: {exc}",))
+            else:
+                res = JobResult(task, False, 0.0, f"{task.notebook.name} ({task.year}) could not run: "
+                                                  f"{type(exc).__name__}: {exc}")
+        if kind == "publish" or (kind == "plan" and isinstance(res, Published)):
+            out.published = res
+            if kind == "plan":
+                self.failed(r)
+            return
+        if kind == "plan":
+            if res:  # run the report's notebooks again
+                out.plan_passes += 1
+                self.rerun(r)
+            else:
+                self.planned(r)
+            return
+        out.results.append(res)
+        out.executed += not res.skipped
+        self.bar.update(1)
+        if not res.ok:
+            self.bar.write(f"FAILED: {key}: {res.error}")
+        if kind == "notebook":
+            self.remaining[key] -= 1
+            if self.remaining[key] == 0:
+                self.notebooks_done(r)
+        elif res.ok:
+            self.summary_done(r)
+        else:
+            self.failed(r)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,32 @@ SCOPES = ("municipality", "national", "both")
 
 
 @dataclass(frozen=True)
+class ReportSpec:
+    """What publishing one report needs (:func:`mangfold.run.report.publish_report`): where its
+    notebooks ran (``staging``) and where it goes (``target``), what it was made from, and what its
+    page and provenance say."""
+
+    staging: Path
+    target: Path
+    year: int
+    store: Path
+    params: dict
+    notebooks: tuple[Path, ...]
+    started: str
+    data: Path | None = None
+    pdf: bool = False
+    root: Path | None = None
+    title: str | None = None
+    subtitle: str | None = None
+    label: str | None = None
+    #: more provenance fields (``scope``, ``full_store``); ``scope`` other than "whole store" means
+    #: the report lives one folder deeper (``OUT/<municipality>/<year>``)
+    provenance: dict = field(default_factory=dict)
+    packages: dict | None = None  # package versions (looked up when not given)
+    commit: str | None = None     # git commit (looked up when not given)
+
+
+@dataclass(frozen=True)
 class Job:
     """One (report, year, notebook). With ``requires`` (see :func:`notebook_requires`) the notebook
     is skipped, not run, when the store has none of the data it names."""

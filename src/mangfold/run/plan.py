@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from ..config import project_root
+from ..config import ENV_HOME, project_root
 from ..partition import Municipality, list_municipalities, partition_store, resolve
 from ..publish.index import write_index
 from ..publish.ledger import reconcile
@@ -35,8 +35,8 @@ from ..publish.provenance import git_commit, package_versions
 from ..store import StoreError, years_by_municipality
 from .execute import execute_reports
 from .jobs import (EXIT_FAILED, EXIT_OK, MAX_DISCLOSURE_PASSES, SUMMARY_PREFIX, Job, JobResult, Published, Report,
-                   list_notebooks, notebook_requires)
-from .report import STAGING_DIRS, _clear_outputs, plan_report, publish_report
+                   ReportSpec, list_notebooks, notebook_requires)
+from .report import _clear_outputs, make_staging, plan_report, publish_report, remove_stale_staging
 
 NATIONAL = "national"
 ALL = "all"
@@ -59,9 +59,9 @@ class _Target:
     skip_empty: bool = False  # leave out notebooks about data the store lacks (jobs.notebook_requires)
 
 
-def _publish(results: list[JobResult], *, key: str, **kw) -> Published:
+def _publish(results: list[JobResult], *, key: str, spec: ReportSpec) -> Published:
     t0 = time.perf_counter()
-    ok, messages = publish_report(results=results, **kw)
+    ok, messages = publish_report(spec, results)
     return Published(key, ok, tuple(messages), time.perf_counter() - t0)
 
 
@@ -78,7 +78,13 @@ def _targets(*, store: Path, params: dict, out: Path, nb_dir: Path, municipality
     """The report series of this run and whether a national report is part of it."""
     multi = len(munis) > 1
     if municipality is None:  # the ordinary report on another executor
+        if len(munis) == 1 and munis[0].name != params["municipality"]:
+            # a store of one municipality reports on that one (the params' targets stay theirs)
+            params = _params_for(params, munis[0].name)
         nbs = list_notebooks(nb_dir, None if multi else "municipality")
+        if not nbs:
+            raise StoreError(f"{nb_dir}: no report notebooks (NN-topic.ipynb) found; give --notebooks, or run "
+                             f"from the mangfold project folder (or set ${ENV_HOME})")
         return [_Target("", "", store, params, tuple(nbs), out)], False
     wanted = munis if municipality.strip().lower() == ALL else [resolve(store, municipality, munis)]
     muni_nbs = tuple(list_notebooks(nb_dir, "municipality"))
@@ -138,15 +144,13 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
     staging: dict[str, tuple[Path, Path, str]] = {}
     skipped = []
     for t in targets:
+        remove_stale_staging(t.out)  # of runs killed before they could clean up
         for y in years:
             if t.scope == "municipality" and t.key and y not in available.get(t.label, set()):
                 skipped.append(f"{t.label} {y}")
                 continue
             key = f"{t.key}/{y}" if t.key else str(y)
-            st = t.out / f".{y}.building-{os.getpid()}"
-            shutil.rmtree(st, ignore_errors=True)
-            for sub in STAGING_DIRS:
-                (st / sub).mkdir(parents=True, exist_ok=True)
+            st = make_staging(t.out / f".{y}.building-{os.getpid()}")
             params_copy = st / "restricted" / "params.yaml"
             params_copy.write_text(yaml.safe_dump(t.params, allow_unicode=True, sort_keys=True), encoding="utf-8")
             jobs_, summary = [], None
@@ -158,12 +162,13 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
                     summary = j
                 else:
                     jobs_.append(j)
-            publish = functools.partial(
-                _publish, key=key, st=st, target=t.out / str(y), year=y, store=t.store, params=t.params,
-                notebooks=list(t.notebooks), data=data, started=started, pdf=pdf, root=root,
-                title=t.title.format(year=y) if t.title else None, subtitle=t.subtitle,
-                label=key, extra_provenance={"scope": t.scope if t.key else "whole store", "full_store": str(store)},
+            spec = ReportSpec(
+                staging=st, target=t.out / str(y), year=y, store=t.store, params=t.params,
+                notebooks=tuple(t.notebooks), started=started, data=data, pdf=pdf, root=root,
+                title=t.title.format(year=y) if t.title else None, subtitle=t.subtitle, label=key,
+                provenance={"scope": t.scope if t.key else "whole store", "full_store": str(store)},
                 packages=packages, commit=commit)
+            publish = functools.partial(_publish, key=key, spec=spec)
             plan = functools.partial(plan_report, st, min_cell=int(t.params["min_cell"]))
             # with the national report every report of the run is read together (its table of
             # municipalities repeats their own figures); else each municipality's years are
@@ -216,9 +221,10 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
         print(f"Published {len(published)} of {len(reports)} reports in {out}: "
               f"{len(published) - n_nat} municipality report(s) in {out}/<kommune>/<year>/"
               + (f" and the national report in {out / NATIONAL}/<year>/" if n_nat else "") + ".", file=sys.stderr)
-    if municipality is not None and published:
+    if published:  # every report links to it ("Alle rapporter"), so it is written for every run
         index = write_index(out)
-        print(f"Index of the published reports: {index}", file=sys.stderr)
+        if municipality is not None:
+            print(f"Index of the published reports: {index}", file=sys.stderr)
     n_nb = sum(o.executed for o in outcomes.values())
     n_left = sum(r.skipped for o in outcomes.values() for r in o.results)
     reruns = sum(o.passes > 1 for o in outcomes.values())

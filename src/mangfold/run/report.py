@@ -5,6 +5,13 @@ notebooks (:func:`plan_report`).
 A year is built in ``OUT/.<year>.building-<pid>/`` and swapped in for ``OUT/<year>/`` only when
 every notebook of that year succeeded and its public folder passed the audit; otherwise the
 previous ``OUT/<year>/`` stays byte-identical.
+
+The staging folder holds unsuppressed restricted tables and public tables not yet audited, so it is
+created private (mode 0700, :func:`make_staging`) and gets the usual mode only when it is swapped in;
+its ``restricted/`` stays 0700.
+A run killed before it could clean up (SIGKILL, power cut) leaves its staging folder behind: the
+next run removes the staging folders whose process is gone (:func:`remove_stale_staging`), and puts
+back a published folder that a kill left half-swapped.
 """
 
 from __future__ import annotations
@@ -20,26 +27,67 @@ from ..publish.audit import audit_folder, plan_folder
 from ..publish.context import write_csv
 from ..publish.ledger import write_ledger
 from ..publish.provenance import git_commit, lock_status, package_versions, write_provenance
+from ..publish.index import report_links
 from ..publish.render import BrowserMissing, print_pdf, render_report
-from ..store import file_counts, input_hashes, quarantine
-from .jobs import JobResult, notebook_topic
+from ..publish.workbook import write_workbook
+from ..store import file_counts, input_hashes, pid_alive, quarantine
+from .jobs import JobResult, ReportSpec, notebook_topic
 
 STAGING_DIRS = ("public/tables", "public/figures", "restricted/tables", "restricted/notebooks")
+#: Staging folders: readable by their owner only until they are published.
+STAGING_MODE = 0o700
 
 
-def publish_report(st: Path, target: Path, *, year: int, store: Path, params: dict, notebooks: list[Path],
-                   results: list[JobResult], data: Path | None, started: str, pdf: bool = False,
-                   hashes: dict | None = None, counts=None, root: Path | None = None, title: str | None = None,
-                   subtitle: str | None = None, label: str | None = None,
-                   extra_provenance: dict | None = None, packages: dict | None = None,
-                   commit: str | None = None) -> tuple[bool, list[str]]:
-    """Render, audit and publish one report whose notebooks ran into staging folder ``st``: swap it in
-    for ``target`` when the audit is clean, else remove ``st``. Returns (published, lines to print).
-    ``packages``/``commit`` (package versions, git commit) are looked up when not given.
-    Re-raises :class:`BrowserMissing`."""
-    y = year
-    label = label or str(y)
-    root = root or project_root()
+def make_staging(st: Path) -> Path:
+    """An empty staging folder ``st`` (mode 0700) with :data:`STAGING_DIRS`; an old one is removed first."""
+    shutil.rmtree(st, ignore_errors=True)
+    st.parent.mkdir(parents=True, exist_ok=True)
+    st.mkdir(mode=STAGING_MODE)
+    os.chmod(st, STAGING_MODE)  # whatever the umask
+    (st / "restricted").mkdir(mode=STAGING_MODE)  # stays private once published (unsuppressed tables)
+    os.chmod(st / "restricted", STAGING_MODE)
+    for sub in STAGING_DIRS:
+        (st / sub).mkdir(parents=True, exist_ok=True)
+    return st
+
+
+def remove_stale_staging(out: Path) -> list[Path]:
+    """Remove ``out/.<name>.building-<pid>`` folders whose process is gone; for ``out/.<name>.old-<pid>``
+    (a published folder moved aside by a swap that was killed halfway) put it back as ``out/<name>``
+    when that is missing, else remove it. Folders of live processes are left alone. Returns the
+    folders removed or put back."""
+    done = []
+    for p in sorted(out.glob(".*.building-*")) + sorted(out.glob(".*.old-*")):
+        name, _, pid = p.name[1:].rpartition(".building-" if ".building-" in p.name else ".old-")
+        if not p.is_dir() or not pid.isdigit() or pid_alive(int(pid)):
+            continue
+        target = out / name
+        if ".old-" in p.name and not target.exists():
+            os.replace(p, target)
+        else:
+            shutil.rmtree(p, ignore_errors=True)
+        done.append(p)
+    return done
+
+
+def _published_mode() -> int:
+    """The mode a new folder gets under the current umask (what ``OUT/<year>`` had before staging was private)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o777 & ~umask
+
+
+def publish_report(spec: ReportSpec, results: list[JobResult], *, hashes: dict | None = None,
+                   counts=None) -> tuple[bool, list[str]]:
+    """Render, audit and publish one report whose notebooks ran into ``spec.staging``: swap it in for
+    ``spec.target`` when the audit is clean, else remove the staging folder. Returns (published,
+    lines to print). ``hashes``/``counts`` (the store's input hashes and row counts) are read from
+    the store when not given. Re-raises :class:`BrowserMissing`."""
+    st, target, y, store, params, notebooks = (spec.staging, spec.target, spec.year, spec.store, spec.params,
+                                                spec.notebooks)
+    label = spec.label or str(y)
+    root = spec.root or project_root()
+    extra_provenance = spec.provenance
     try:
         hashes = input_hashes(store) if hashes is None else hashes
         counts = file_counts(store) if counts is None else counts
@@ -49,31 +97,33 @@ def publish_report(st: Path, target: Path, *, year: int, store: Path, params: di
         left_out = [notebook_topic(nb) for nb in notebooks if nb.name in skipped]
         report = render_report(
             executed, st / "public" / "report.html", note=_left_out_note(left_out),
-            title=title or f"Mangfold i ledelse, rekruttering og styrer {y}",
-            subtitle=subtitle or f"{params['municipality']} – årsrapport for {y} (landbakgrunnsgruppe 2)",
+            links=report_links(target, nested=extra_provenance.get("scope", "whole store") != "whole store"),
+            title=spec.title or f"Mangfold i ledelse, rekruttering og styrer {y}",
+            subtitle=spec.subtitle or f"{params['municipality']} – årsrapport for {y} (landbakgrunnsgruppe 2)",
             footer=f"Laget med mangfold {__version__}. Tabeller: tables/*.csv. "
                    f"Små tall er skjult etter reglene for personvern (se Metode).",
         )
+        write_workbook(st / "public")  # the public tables for Excel users (the audit rebuilds and compares it)
         problems = audit_folder(st / "public", min_cell=int(params["min_cell"]), store=store)
         if problems:
             shutil.rmtree(st, ignore_errors=True)
             return False, [f"mangfold run: the audit of {label}'s public folder failed; nothing published:",
                            *[f"  - {p}" for p in problems[:50]]]
-        if pdf:
+        if spec.pdf:
             print_pdf(report, st / "public" / "report.pdf")
         write_provenance(
             st / "provenance.json",
             year=y, municipality=params["municipality"], store=str(store),
-            data=str(Path(data).resolve()) if data else None,
+            data=str(Path(spec.data).resolve()) if spec.data else None,
             inputs=hashes,
             rows=counts[["table", "rows_read", "rows_used", "rows_quarantined"]].to_dict(orient="records"),
             params=params, seed=params["seed"], notebooks=[nb.name for nb in notebooks if nb.name not in skipped],
             notebooks_left_out=sorted(skipped),
-            packages=packages or package_versions(), git_commit=commit or git_commit(root),
+            packages=spec.packages or package_versions(), git_commit=spec.commit or git_commit(root),
             lock=lock_status(root),
-            started=started, finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            started=spec.started, finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             notebook_seconds={r.job.notebook.name: round(r.seconds, 2) for r in results if not r.skipped},
-            **(extra_provenance or {}),
+            **extra_provenance,
         )
         write_ledger(st)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -117,6 +167,7 @@ def _clear_outputs(staging: Path) -> None:
 def _swap_in(staging: Path, target: Path) -> None:
     """Replace ``target`` by ``staging`` (two renames on one file system)."""
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    os.chmod(staging, _published_mode())
     if target.exists():
         os.replace(target, old)
     os.replace(staging, target)

@@ -3,10 +3,12 @@
 Modules (import them directly, e.g. ``from mangfold.stats.ratios import impact_ratio``):
 
 - ``proportions``     Wilson / Clopper-Pearson intervals, bounds for undeclared answers.
-- ``ratios``          impact ratio (Katz log interval), two-proportion tests, four-fifths
+- ``ratios``          impact ratio (Katz log interval and its Wald test), bounds over every
+                      split of members with unknown group, two-proportion tests, four-fifths
                       flag, verdicts, minimum detectable differences.
-- ``strata``          Mantel-Haenszel pooled odds ratio and Breslow-Day heterogeneity.
-- ``multiple``        Holm adjustment.
+- ``strata``          Mantel-Haenszel pooled odds ratio and Breslow-Day heterogeneity (with
+                      Tarone's correction and a sparse-strata measure).
+- ``multiple``        Holm and Bonferroni adjustment.
 - ``binomial``        binomial GLM on aggregated counts with cluster-robust errors.
 - ``paired``          paired t-test and Wilcoxon signed-rank summary.
 - ``survival``        Kaplan-Meier estimator and log-rank test.

@@ -33,7 +33,11 @@ _MH_COLUMNS = [
     "n",
     "n_strata_used",
     "n_strata_dropped",
+    "heterogeneity_sparse_share",
 ]
+
+#: A fitted cell below this counts as small for the chi-squared approximation of Breslow-Day.
+SPARSE_CELL = 5.0
 
 
 def _get_counts(tables: pd.DataFrame, names: tuple[str, str, str, str]) -> np.ndarray:
@@ -52,8 +56,9 @@ def _informative(a, b, c, d) -> np.ndarray:
     return ok & (a + b > 0) & (c + d > 0) & (a + c > 0) & (b + d > 0)
 
 
-def breslow_day(a, b, c, d, odds_ratio: float) -> tuple[float, float, int]:
-    """Breslow-Day statistic for homogeneity of odds ratios (no Tarone adjustment).
+def breslow_day(a, b, c, d, odds_ratio: float, *, tarone: bool = False,
+                full: bool = False) -> tuple[float, float, int] | tuple[float, float, int, float]:
+    """Breslow-Day statistic for homogeneity of odds ratios (optionally with Tarone's correction).
 
     For each stratum the expected focal-success count ``A`` under the common odds
     ratio ``psi`` keeps the margins fixed and solves
@@ -64,17 +69,31 @@ def breslow_day(a, b, c, d, odds_ratio: float) -> tuple[float, float, int]:
     ``BD = sum (a - A)^2 / Var``, ``Var = 1 / (1/A + 1/B + 1/C + 1/D)`` with the
     other three fitted cells, on ``K - 1`` degrees of freedom.
 
+    ``tarone``: subtract Tarone's (1985) correction ``(sum a - sum A)^2 / sum Var``,
+    needed because the Mantel-Haenszel estimate is not the conditional MLE (with it
+    the statistic is asymptotically chi-squared; without it slightly too large).
+
+    The chi-squared approximation needs large strata: with many small strata (e.g.
+    one stratum per vacancy with a handful of applicants) the test is unreliable
+    in both directions (Breslow & Day 1980, sec. 4.4; Liu & Pierce's and Zelen's
+    exact tests exist for that case).  ``full=True`` also returns the share of
+    strata whose smallest fitted cell is below :data:`SPARSE_CELL` (5), the usual
+    rule of thumb for the approximation; report the test with a caution when that
+    share is large.
+
     Arrays should contain informative strata only.  Returns
-    ``(statistic, p_value, df)``; NaN when ``K < 2`` or ``psi`` is 0/inf/NaN.
-    Equal to statsmodels ``StratifiedTable.test_equal_odds(adjust=False)``
-    (Breslow & Day 1980, sec. 4.4).
+    ``(statistic, p_value, df)`` (plus ``sparse_share`` with ``full``); NaN when
+    ``K < 2`` or ``psi`` is 0/inf/NaN.  Equal to statsmodels
+    ``StratifiedTable.test_equal_odds(adjust=tarone)`` (Breslow & Day 1980,
+    sec. 4.4; Tarone 1985, Biometrika 72:91); UCB admissions: 18.8255 on 5 df with
+    and without the correction (R DescTools ``BreslowDayTest``: 18.826).
     """
     a, b, c, d = (np.asarray(v, dtype=float) for v in (a, b, c, d))
     k = a.size
     df = k - 1
     psi = float(odds_ratio)
     if k < 2 or not np.isfinite(psi) or psi <= 0:
-        return np.nan, np.nan, max(df, 0)
+        return (np.nan, np.nan, max(df, 0), np.nan) if full else (np.nan, np.nan, max(df, 0))
     n1, n0, t = a + b, c + d, a + c
     qa = 1.0 - psi
     qb = n0 - t + psi * (n1 + t)
@@ -93,8 +112,14 @@ def breslow_day(a, b, c, d, odds_ratio: float) -> tuple[float, float, int]:
     with np.errstate(divide="ignore", invalid="ignore"):
         var = 1.0 / (1.0 / A + 1.0 / B + 1.0 / C + 1.0 / D)
         stat = float(np.sum((a - A) ** 2 / var))
+        if tarone:
+            stat -= float(np.sum(a - A) ** 2 / np.sum(var))
     p = float(stats.chi2.sf(stat, df)) if np.isfinite(stat) else np.nan
-    return (stat if np.isfinite(stat) else np.nan), p, df
+    stat = stat if np.isfinite(stat) else np.nan
+    if full:
+        smallest = np.minimum(np.minimum(A, B), np.minimum(C, D))
+        return stat, p, df, float(np.mean(smallest < SPARSE_CELL))
+    return stat, p, df
 
 
 def mantel_haenszel(
@@ -106,6 +131,7 @@ def mantel_haenszel(
     d: str = "d",
     alpha: float = 0.05,
     correct: bool = True,
+    tarone: bool = False,
 ) -> pd.DataFrame:
     """Mantel-Haenszel common odds ratio over strata, with test and heterogeneity.
 
@@ -120,6 +146,8 @@ def mantel_haenszel(
         Two-sided error level of the interval.
     correct
         Continuity correction of the MH chi-squared test (as R's default).
+    tarone
+        Tarone's correction of the Breslow-Day statistic (see :func:`breslow_day`).
 
     Returns
     -------
@@ -137,7 +165,12 @@ def mantel_haenszel(
     ``p_value``      ``P(chi2_1 > statistic)``;
     ``heterogeneity_statistic``, ``heterogeneity_df``, ``heterogeneity_p``
                      Breslow-Day test of equal odds ratios across strata
-                     (see :func:`breslow_day`; NaN with fewer than 2 strata);
+                     (see :func:`breslow_day`, with Tarone's correction when
+                     ``tarone``; NaN with fewer than 2 strata);
+    ``heterogeneity_sparse_share`` share of the used strata whose smallest fitted
+                     cell under the common odds ratio is below 5: when large (say
+                     above 0.2) the chi-squared approximation of the heterogeneity
+                     test is not to be trusted;
     ``n``            total count in the strata used;
     ``n_strata_used`` number of informative strata;
     ``n_strata_dropped`` strata dropped as non-informative: a group with no
@@ -187,7 +220,7 @@ def mantel_haenszel(
             delta = np.sum(A - expected)
             yates = 0.5 if (correct and abs(delta) >= 0.5) else 0.0
             stat = (abs(delta) - yates) ** 2 / variance.sum()
-        het_stat, het_p, het_df = breslow_day(A, B, C, D, or_mh)
+        het_stat, het_p, het_df, sparse = breslow_day(A, B, C, D, or_mh, tarone=tarone, full=True)
         row.update(
             estimate=float(or_mh),
             ci_low=float(ci_low) if np.isfinite(se) else np.nan,
@@ -197,6 +230,7 @@ def mantel_haenszel(
             heterogeneity_statistic=het_stat,
             heterogeneity_df=het_df,
             heterogeneity_p=het_p,
+            heterogeneity_sparse_share=sparse,
         )
     out = pd.DataFrame([row], columns=_MH_COLUMNS)
     out = out.astype({"n_strata_used": "int64", "n_strata_dropped": "int64", "heterogeneity_df": "int64"})

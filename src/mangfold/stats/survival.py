@@ -122,8 +122,35 @@ def kaplan_meier(
     )
 
 
-def logrank_test(durations: object, events: object, groups: object) -> pd.DataFrame:
-    """Log-rank (Mantel-Cox) test of equal survival in two or more groups.
+def _logrank_uv(t: np.ndarray, e: np.ndarray, gi: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Observed minus expected events ``U`` (k,) and their covariance ``V`` (k, k) of one stratum."""
+    if e.sum() == 0:
+        return np.zeros(k), np.zeros((k, k))
+    ev_times = np.unique(t[e == 1])
+    ti = np.searchsorted(ev_times, t[e == 1])
+    d_tg = np.zeros((ev_times.size, k))
+    np.add.at(d_tg, (ti, gi[e == 1]), 1.0)
+    n_tg = np.empty((ev_times.size, k))
+    for j in range(k):  # loop over groups only (K is small)
+        tj = np.sort(t[gi == j])
+        n_tg[:, j] = tj.size - np.searchsorted(tj, ev_times, side="left")
+    d_t = d_tg.sum(axis=1)
+    n_t = n_tg.sum(axis=1)
+    frac = n_tg / n_t[:, None]
+    U = (d_tg - d_t[:, None] * frac).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(n_t > 1, d_t * (n_t - d_t) / (n_t - 1.0), 0.0)
+    V = np.einsum("t,tg,gh->gh", w, frac, np.eye(k)) - np.einsum("t,tg,th->gh", w, frac, frac)
+    return U, V
+
+
+def logrank_test(durations: object, events: object, groups: object, strata: object | None = None) -> pd.DataFrame:
+    """Log-rank (Mantel-Cox) test of equal survival in two or more groups, optionally stratified.
+
+    ``strata`` (optional, e.g. the matched set of each person): ``U`` and ``V`` are computed within each
+    stratum and summed, so persons are only compared with persons of their own stratum (R
+    ``survdiff(Surv(time, status) ~ x + strata(s))``; ``statsmodels.duration.survfunc.survdiff(...,
+    strata=s)``, tested). A stratum with a single group contributes nothing.
 
     Returns
     -------
@@ -145,28 +172,23 @@ def logrank_test(durations: object, events: object, groups: object) -> pd.DataFr
     ``survdiff(Surv(time, status) ~ x, data = aml)`` (Chisq = 3.4 on 1 df,
     p = 0.07; E = 10.69 and 7.31) and ``scipy.stats.logrank`` (two groups).
     """
-    t, e, g = _clean(durations, events, groups)
+    if strata is None:
+        t, e, g = _clean(durations, events, groups)
+        si = np.zeros(t.size, dtype=np.intp)
+    else:
+        t, e, g, st = _clean(durations, events, groups, strata)
+        si = pd.factorize(st)[0]
     labels, gi = np.unique(g, return_inverse=True)
     k = labels.size
     out = {"statistic": np.nan, "df": max(k - 1, 0), "p_value": np.nan, "n": t.size, "n_groups": k}
     if k >= 2 and e.sum() > 0:
-        ev_times = np.unique(t[e == 1])
-        # events per (event time, group)
-        ti = np.searchsorted(ev_times, t[e == 1])
-        d_tg = np.zeros((ev_times.size, k))
-        np.add.at(d_tg, (ti, gi[e == 1]), 1.0)
-        # at risk per (event time, group): count of durations >= time
-        n_tg = np.empty((ev_times.size, k))
-        for j in range(k):  # loop over groups only (K is small)
-            tj = np.sort(t[gi == j])
-            n_tg[:, j] = tj.size - np.searchsorted(tj, ev_times, side="left")
-        d_t = d_tg.sum(axis=1)
-        n_t = n_tg.sum(axis=1)
-        frac = n_tg / n_t[:, None]
-        U = (d_tg - d_t[:, None] * frac).sum(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.where(n_t > 1, d_t * (n_t - d_t) / (n_t - 1.0), 0.0)
-        V = np.einsum("t,tg,gh->gh", w, frac, np.eye(k)) - np.einsum("t,tg,th->gh", w, frac, frac)
+        U, V = np.zeros(k), np.zeros((k, k))
+        order = np.argsort(si, kind="stable")
+        bounds = np.flatnonzero(np.diff(si[order])) + 1
+        for idx in np.split(order, bounds):
+            u_s, v_s = _logrank_uv(t[idx], e[idx], gi[idx], k)
+            U += u_s
+            V += v_s
         Ur, Vr = U[:-1], V[:-1, :-1]
         stat = float(Ur @ np.linalg.pinv(Vr) @ Ur)
         out["statistic"] = stat

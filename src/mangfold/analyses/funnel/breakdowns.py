@@ -2,8 +2,10 @@
 years (trend, every group).
 
 All three tables use the aggregate comparison of :func:`mangfold.analyses.funnel.core.compare`
-(Wilson rates, Katz impact-ratio interval, Fisher exact test, Holm within the table and year,
-verdict with MDE). The trend test fits one logistic model per group and transition on counts per
+(Wilson rates, Katz impact-ratio interval and its Wald test, Bonferroni within the family of the four
+stage transitions of the group in one cell, the whole funnel unadjusted, verdict with MDE and the
+bounds over every split of the undeclared applications), so a comparison that is also in
+``funnel_disparity`` (the ``all`` rows) has the same interval, adjusted p-value and verdict here. The trend test fits one logistic model per group and transition on counts per
 (year, unit, level, background) with cluster-robust errors by unit.
 """
 
@@ -25,7 +27,8 @@ from .fit import fit_or_note
 BREAKDOWN_COLUMNS: tuple[str, ...] = (
     "transition", "group", "reference_group", "n_group", "passed_group", "n_reference", "passed_reference",
     "rate_group", "rate_group_ci_low", "rate_group_ci_high", "rate_reference", "rate_reference_ci_low",
-    "rate_reference_ci_high", "impact_ratio", "impact_ratio_ci_low", "impact_ratio_ci_high", "four_fifths_flag",
+    "rate_reference_ci_high", "impact_ratio", "impact_ratio_ci_low", "impact_ratio_ci_high", "ci_level",
+    "four_fifths_flag",
     "p_value", "p_adjusted", "verdict", "mde", "mde_ratio",
 )
 _G = ("rate_group", "rate_group_ci_low", "rate_group_ci_high", "impact_ratio", "impact_ratio_ci_low",
@@ -37,14 +40,14 @@ _COUNTS = ("n_group", "passed_group", "n_reference", "passed_reference")
 
 def _spec(name: str, dim: str, title: str) -> TableSpec:
     return TableSpec(name=name, counts=_COUNTS, derived=_DERIVED, dims=("year", dim, "transition", "group"),
-                     margins=((dim, "all"),), constants=("year", "reference_group"), title=title)
+                     margins=((dim, "all"),), constants=("year", "reference_group", "ci_level"), title=title)
 
 
 GENDER_SPEC = _spec("funnel_gender", "gender", "Kjønn og bakgrunn: gruppe mot referansegruppen av samme kjønn")
 SECTOR_SPEC = _spec("funnel_sector", "sector", "Forskjeller gjennom rekrutteringsprosessen per sektor")
 TREND_SPEC = TableSpec(name="funnel_trend", counts=_COUNTS, derived=_DERIVED,
                        dims=("year", "position_level", "transition", "group"),
-                       constants=("year", "reference_group"),
+                       constants=("year", "reference_group", "ci_level"),
                        title="Utviklingen over år: gruppe mot referansegruppen (alle nivåer)")
 #: A model coefficient over all years and units; no counts of its own (they are in ``funnel_trend``,
 #: and a sum over years would be a total that table does not show).
@@ -76,15 +79,15 @@ def _breakdown(cells: pd.DataFrame, dim: str, *, params: dict[str, Any], year: i
 def by_gender(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataFrame:
     """``funnel_gender``: the focal group against the reference group *of the same gender* (and ``all``),
     per transition, all position levels together. Columns: ``year, gender`` and
-    :data:`BREAKDOWN_COLUMNS` (see :func:`mangfold.analyses.funnel.core.compare`); Holm over this table.
+    :data:`BREAKDOWN_COLUMNS` (see :func:`mangfold.analyses.funnel.core.compare`; one family per gender).
     Comparing a group's impact ratio for women with that for men shows whether the gap differs by gender."""
     return _breakdown(cells, "gender", params=params, year=year, order=(*GENDER, "all"))
 
 
 def by_sector(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataFrame:
     """``funnel_sector``: the focal group against the reference group per sector (and ``all``) and transition,
-    all position levels together. Columns: ``year, sector`` and :data:`BREAKDOWN_COLUMNS`; Holm over this
-    table."""
+    all position levels together. Columns: ``year, sector`` and :data:`BREAKDOWN_COLUMNS` (one family per
+    sector)."""
     sectors = tuple(sorted(set(cells.loc[cells["year"] == year, "sector"].astype(str))))
     return _breakdown(cells, "sector", params=params, year=year, order=(*sectors, "all"))
 
@@ -92,13 +95,13 @@ def by_sector(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.D
 def trend(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.DataFrame:
     """``funnel_trend``: the aggregate comparison for every year in ``cells`` up to ``year``, all position
     levels together (``position_level = all``; each year's report has the levels), per transition and
-    group. Columns: ``year, position_level`` and :data:`BREAKDOWN_COLUMNS`; Holm within each year."""
+    group. Columns: ``year, position_level`` and :data:`BREAKDOWN_COLUMNS` (one family per year and group)."""
     focal, reference, alpha, four_fifths, _ = params_get(params)
     cells = cells[cells["year"] <= year]
     groups = groups_present(cells, focal=focal, reference=reference)
     long = transition_counts(cells, by=["year"])
     wide = versus_reference(long, ["year"], groups=groups, reference=reference)
-    out = compare(wide, alpha=alpha, four_fifths=four_fifths, family=["year"])
+    out = compare(wide, alpha=alpha, four_fifths=four_fifths)
     out["year"] = out["year"].astype("int64")
     out["position_level"] = "all"
     out = sort_rows(out, {"transition": TRANSITION_NAMES, "group": tuple(groups)})

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from ...contract.schemas import BACKGROUND, IMMIGRANT_BACKGROUNDS, POSITION_LEVEL, STAGES
-from ...stats.multiple import holm
+from ...stats.multiple import bonferroni
 from ...stats.proportions import wilson_interval
-from ...stats.ratios import four_fifths_flag, impact_ratio, mde_two_proportions, two_proportion_test, verdict
+from ...stats.ratios import four_fifths_flag, impact_ratio, mde_two_proportions, ratio_bounds, verdict
 from ...store import query
 
 #: Stage count columns of a cell, in funnel order (``applied`` = every application).
@@ -142,13 +142,14 @@ def versus_reference(long: pd.DataFrame, by: list[str], *, groups: list[str], re
     return pd.concat(parts, ignore_index=True)[cols]
 
 
-def odds_ratio_woolf(a, b, c, d, *, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def odds_ratio_woolf(a, b, c, d, *, alpha: object = 0.05) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Crude (pooled) odds ratio ``a d / (b c)`` with Woolf's log interval; 0.5 is added to all four
-    cells of a table with a zero cell, for the interval only (the same rule as the impact ratio)."""
+    cells of a table with a zero cell, for the interval only (the same rule as the impact ratio).
+    ``alpha``: a scalar or one level per row."""
     from scipy import stats
 
     a, b, c, d = (np.asarray(v, dtype=float) for v in (a, b, c, d))
-    z = float(stats.norm.isf(alpha / 2))
+    z = stats.norm.isf(np.asarray(alpha, dtype=float) / 2)
     zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
     h = np.where(zero, 0.5, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -161,80 +162,106 @@ def odds_ratio_woolf(a, b, c, d, *, alpha: float = 0.05) -> tuple[np.ndarray, np
     return np.where(ok, est, np.nan), lo, hi
 
 
-def compare(wide: pd.DataFrame, *, alpha: float, four_fifths: float, family: list[str] | None = None,
-            power: float = 0.8) -> pd.DataFrame:
+#: The multiplicity rule of every funnel table. A *family* is the four stage transitions of one group at
+#: one cell of the table (a position level, a gender, a sector, a year; ``all`` included): Bonferroni
+#: with m = 4 fixed by design, so the same comparison gets the same adjusted p-value, interval and
+#: verdict in every table that shows it. The whole funnel (``applied_to_hired``) is the product of the
+#: four stages; it is the single primary comparison of its group and cell, tested once at ``alpha`` and
+#: not part of the stage family.
+FAMILY_SIZE = len(STAGE_TRANSITIONS)
+
+
+def row_alpha(transitions: object, alpha: float) -> np.ndarray:
+    """The error level of each row: ``alpha / 4`` for a stage transition, ``alpha`` for the whole funnel."""
+    t = np.asarray(transitions, dtype=object)
+    return np.where(np.isin(t, STAGE_TRANSITIONS), alpha / FAMILY_SIZE, alpha).astype(float)
+
+
+def adjust(p: object, transitions: object) -> np.ndarray:
+    """Bonferroni within the stage family (:data:`FAMILY_SIZE`), the whole funnel unadjusted."""
+    p = np.asarray(p, dtype=float)
+    stage = np.isin(np.asarray(transitions, dtype=object), STAGE_TRANSITIONS)
+    return np.where(stage, bonferroni(p, family_size=FAMILY_SIZE), p)
+
+
+def compare(wide: pd.DataFrame, *, alpha: float, four_fifths: float, power: float = 0.8) -> pd.DataFrame:
     """Add the comparison statistics to a :func:`versus_reference` table (vectorised over rows).
+
+    Multiplicity: see :data:`FAMILY_SIZE`. Each row has an error level ``a = alpha / 4`` (stage
+    transition) or ``alpha`` (whole funnel), stated as ``ci_level = 1 - a``; the ratio intervals, the
+    test and the verdict of the row all use it, so they agree.
 
     Added columns:
 
     ``rate_group``, ``rate_reference``           ``passed / n`` per group;
-    ``rate_group_ci_low/high``, ``rate_reference_ci_low/high``  Wilson intervals
-        (= R ``prop.test(correct = FALSE)``);
+    ``rate_group_ci_low/high``, ``rate_reference_ci_low/high``  95 % (``1 - alpha``) Wilson intervals
+        (= R ``prop.test(correct = FALSE)``), descriptive;
     ``impact_ratio``, ``impact_ratio_ci_low/high``  ``rate_group / rate_reference`` with the Katz log
-        interval; a table with a zero cell gets 0.5 added to every cell for the interval only
-        (Haldane-Anscombe; :func:`mangfold.stats.ratios.impact_ratio`);
+        interval at ``ci_level``; a table with a zero cell gets 0.5 added to every cell for the interval
+        only (Haldane-Anscombe; :func:`mangfold.stats.ratios.impact_ratio`);
+    ``ci_level``                                 confidence level of the ratio intervals of the row;
     ``four_fifths_flag``                         ``impact_ratio < four_fifths``;
-    ``p_value``                                  two-sided Fisher exact test of equal rates;
-    ``p_adjusted``                               Holm over ``family`` groups (all rows when None);
-        missing p-values stay missing and do not count in the family;
-    ``or_aggregate``, ``or_aggregate_ci_low/high``  crude odds ratio of the pooled table (Woolf);
+    ``p_value``                                  two-sided Wald test of impact ratio 1 on the log scale
+        with the Katz standard error (the test the interval inverts);
+    ``p_adjusted``                               ``min(1, 4 p)`` for a stage transition, ``p`` for the
+        whole funnel: ``p_adjusted < alpha`` exactly when the interval at ``ci_level`` excludes 1;
+    ``or_aggregate``, ``or_aggregate_ci_low/high``  crude odds ratio of the pooled table (Woolf, at
+        ``ci_level``);
     ``mde``                                      smallest absolute drop in the group's rate below the
-        reference rate detectable with ``power`` at ``alpha`` (normal approximation, applications
+        reference rate detectable with ``power`` at the row's level (normal approximation, applications
         treated as independent);
     ``mde_ratio``                                the same as an impact ratio, ``1 - mde / rate_reference``;
-    ``verdict``                                  :func:`mangfold.stats.ratios.verdict` with ``mde_ratio``;
-    ``rate_group_if_undeclared_group``           the group's rate if every undeclared application
-        belonged to the group: ``(passed_group + passed_undeclared) / (n_group + n_undeclared)``;
-    ``rate_reference_if_undeclared_reference``   the reference rate if they all belonged to the reference;
-    ``impact_ratio_if_undeclared_group``, ``impact_ratio_if_undeclared_reference``  the impact ratio in
-        those two scenarios;
-    ``impact_ratio_bound_low/high``              the smallest and largest of the point estimate and the
-        two scenarios.
+    ``rate_group_bound_low/high``, ``rate_reference_bound_low/high``, ``impact_ratio_bound_low/high``
+        the lowest and highest value over *every* split of the undeclared applications between the
+        group and the reference group (:func:`mangfold.stats.ratios.ratio_bounds`; for the whole funnel
+        an application carries its final outcome); no sampling uncertainty; missing when unbounded;
+    ``verdict``                                  :func:`mangfold.stats.ratios.verdict` on the interval,
+        ``p_adjusted``, ``mde_ratio`` and ``impact_ratio_bound_low``: "no substantial disparity" only if
+        it holds however the undeclared are split.
     """
     out = wide.copy()
     ng, pg = out["n_group"].to_numpy(float), out["passed_group"].to_numpy(float)
     nr, pr = out["n_reference"].to_numpy(float), out["passed_reference"].to_numpy(float)
     nu, pu = out["n_undeclared"].to_numpy(float), out["passed_undeclared"].to_numpy(float)
-    ir = impact_ratio(pg, ng, pr, nr, alpha=alpha)
+    transitions = out["transition"].to_numpy(dtype=object)
+    a_row = row_alpha(transitions, alpha)
+    ir = impact_ratio(pg, ng, pr, nr, alpha=a_row)
     out["rate_group"] = ir["rate_group"].to_numpy()
     out["rate_reference"] = ir["rate_reference"].to_numpy()
     out["impact_ratio"] = ir["estimate"].to_numpy()
     out["impact_ratio_ci_low"] = ir["ci_low"].to_numpy()
     out["impact_ratio_ci_high"] = ir["ci_high"].to_numpy()
+    out["ci_level"] = 1.0 - a_row
     out["four_fifths_flag"] = four_fifths_flag(out["impact_ratio"].to_numpy(), threshold=four_fifths)
-    out["p_value"] = two_proportion_test(pg, ng, pr, nr, method="fisher")["p_value"].to_numpy()
-    if family:
-        out["p_adjusted"] = out.groupby(family, sort=False, dropna=False)["p_value"].transform(
-            lambda s: holm(s.to_numpy(float))).to_numpy(float)
-    else:
-        out["p_adjusted"] = holm(out["p_value"].to_numpy(float))
+    out["p_value"] = ir["p_value"].to_numpy()
+    out["p_adjusted"] = adjust(out["p_value"].to_numpy(float), transitions)
     lo, hi = wilson_interval(pg, ng, alpha=alpha)
     out["rate_group_ci_low"], out["rate_group_ci_high"] = lo, hi
     lo, hi = wilson_interval(pr, nr, alpha=alpha)
     out["rate_reference_ci_low"], out["rate_reference_ci_high"] = lo, hi
-    orr, lo, hi = odds_ratio_woolf(pg, ng - pg, pr, nr - pr, alpha=alpha)
-    out["or_aggregate"], out["or_aggregate_ci_low"], out["or_aggregate_ci_high"] = orr, lo, hi
-    rate_ref = out["rate_reference"].to_numpy(float)
-    mde = mde_two_proportions(ng, nr, np.nan_to_num(rate_ref, nan=0.0), alpha=alpha, power=power)
-    mde = np.where(np.isnan(rate_ref), np.nan, mde)
-    out["mde"] = mde
+    est, lo, hi = odds_ratio_woolf(pg, ng - pg, pr, nr - pr, alpha=a_row)
+    out["or_aggregate"], out["or_aggregate_ci_low"], out["or_aggregate_ci_high"] = est, lo, hi
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["mde_ratio"] = 1.0 - mde / rate_ref
-    out["verdict"] = verdict(out["impact_ratio_ci_low"], out["impact_ratio_ci_high"], out["p_adjusted"],
-                             alpha=alpha, four_fifths=four_fifths, mde=out["mde_ratio"].to_numpy(float))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rg_u = np.where(ng + nu > 0, (pg + pu) / (ng + nu), np.nan)
-        rr_u = np.where(nr + nu > 0, (pr + pu) / (nr + nu), np.nan)
-        ir_g = rg_u / rate_ref
-        ir_r = out["rate_group"].to_numpy(float) / rr_u
-    out["rate_group_if_undeclared_group"] = rg_u
-    out["rate_reference_if_undeclared_reference"] = rr_u
-    out["impact_ratio_if_undeclared_group"] = ir_g
-    out["impact_ratio_if_undeclared_reference"] = ir_r
-    trio = np.column_stack([out["impact_ratio"].to_numpy(float), ir_g, ir_r])
-    trio = np.where(np.isfinite(trio), trio, np.nan)
-    out["impact_ratio_bound_low"] = np.fmin.reduce(trio, axis=1)
-    out["impact_ratio_bound_high"] = np.fmax.reduce(trio, axis=1)
+        p_ref = np.where(nr > 0, pr / nr, np.nan)
+        mde = np.full(len(out), np.nan)
+        for a in np.unique(a_row):
+            m = a_row == a
+            mde[m] = mde_two_proportions(ng[m], nr[m], np.nan_to_num(p_ref[m], nan=0.0), alpha=float(a),
+                                         power=power)
+        mde = np.where(np.isnan(p_ref), np.nan, mde)
+        out["mde"] = mde
+        out["mde_ratio"] = np.where(p_ref > 0, 1.0 - mde / p_ref, np.nan)
+    b = ratio_bounds(pg, ng, pr, nr, pu, nu)
+    for src, dst in (("rate_group_low", "rate_group_bound_low"), ("rate_group_high", "rate_group_bound_high"),
+                     ("rate_reference_low", "rate_reference_bound_low"),
+                     ("rate_reference_high", "rate_reference_bound_high"),
+                     ("ratio_low", "impact_ratio_bound_low"), ("ratio_high", "impact_ratio_bound_high")):
+        v = b[src].to_numpy(float)
+        out[dst] = np.where(np.isfinite(v), v, np.nan)
+    out["verdict"] = verdict(out["impact_ratio_ci_low"].to_numpy(float), out["impact_ratio_ci_high"].to_numpy(float),
+                             out["p_adjusted"].to_numpy(float), alpha=alpha, four_fifths=four_fifths,
+                             mde=out["mde_ratio"].to_numpy(float),
+                             bound_low=out["impact_ratio_bound_low"].to_numpy(float))
     return out
 
 

@@ -1,6 +1,7 @@
 """The funnel's main table, ``funnel_disparity``: each group against the reference group at every
-transition of the recruitment process (aggregate and within-vacancy comparisons, Holm-adjusted tests,
-verdicts, MDE and undeclared bounds), and :func:`representation`, each group's share of the
+transition of the recruitment process (aggregate and within-vacancy comparisons, tests and intervals
+adjusted within the family of the four stage transitions, verdicts, MDE and bounds over every split of
+the undeclared applications), and :func:`representation`, each group's share of the
 applications at each stage read back from the public copy of that table (for the figure; not a
 table of its own).
 
@@ -14,12 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...stats.multiple import holm
 from ...stats.proportions import wilson_interval
 from ...stats.strata import mantel_haenszel
 from ...tablespec import TableSpec
-from .core import (LEVELS_ALL, STAGE_COLS, STAGE_TRANSITIONS, TRANSITION_NAMES, UNDECLARED, add_total, compare,
-                   groups_present, params_get, sort_rows, transition_counts, versus_reference)
+from .core import (LEVELS_ALL, STAGE_COLS, STAGE_TRANSITIONS, TRANSITION_NAMES, UNDECLARED, add_total, adjust,
+                   compare, groups_present, params_get, row_alpha, sort_rows, transition_counts, versus_reference)
 
 __all__ = ["CONTRACT_COLUMNS", "EXTRA_COLUMNS", "DISPARITY_SPEC", "within_vacancy", "disparity", "representation"]
 
@@ -32,29 +32,29 @@ CONTRACT_COLUMNS: tuple[str, ...] = (
 )
 #: Extra columns after the contract's, in this order.
 EXTRA_COLUMNS: tuple[str, ...] = (
-    "verdict", "mde", "mde_ratio", "passed_group", "passed_reference",
+    "verdict", "ci_level", "mde", "mde_ratio", "passed_group", "passed_reference",
     "rate_group_ci_low", "rate_group_ci_high", "rate_reference_ci_low", "rate_reference_ci_high",
-    "or_aggregate", "or_aggregate_ci_low", "or_aggregate_ci_high", "p_within_vacancy_adjusted", "test",
-    "n_undeclared", "passed_undeclared", "rate_group_if_undeclared_group", "rate_reference_if_undeclared_reference",
-    "impact_ratio_if_undeclared_group", "impact_ratio_if_undeclared_reference",
-    "impact_ratio_bound_low", "impact_ratio_bound_high",
+    "or_aggregate", "or_aggregate_ci_low", "or_aggregate_ci_high", "p_within_vacancy_adjusted",
+    "heterogeneity_sparse_share", "test",
+    "n_undeclared", "passed_undeclared", "rate_group_bound_low", "rate_group_bound_high",
+    "rate_reference_bound_low", "rate_reference_bound_high", "impact_ratio_bound_low", "impact_ratio_bound_high",
 )
 
 _GROUP_DERIVED = (
     "rate_group", "rate_group_ci_low", "rate_group_ci_high", "impact_ratio", "impact_ratio_ci_low",
     "impact_ratio_ci_high", "four_fifths_flag", "p_value", "p_adjusted", "or_within_vacancy",
     "or_within_vacancy_ci_low", "or_within_vacancy_ci_high", "p_within_vacancy", "p_within_vacancy_adjusted",
-    "heterogeneity_p", "verdict", "mde", "mde_ratio", "or_aggregate", "or_aggregate_ci_low",
-    "or_aggregate_ci_high", "rate_group_if_undeclared_group", "impact_ratio_if_undeclared_group",
-    "impact_ratio_if_undeclared_reference", "impact_ratio_bound_low", "impact_ratio_bound_high",
+    "heterogeneity_p", "heterogeneity_sparse_share", "verdict", "mde", "mde_ratio", "or_aggregate",
+    "or_aggregate_ci_low", "or_aggregate_ci_high", "rate_group_bound_low", "rate_group_bound_high",
+    "impact_ratio_bound_low", "impact_ratio_bound_high",
 )
 _REFERENCE_DERIVED = (
-    "rate_reference", "rate_reference_ci_low", "rate_reference_ci_high",
-    "rate_reference_if_undeclared_reference", *(c for c in _GROUP_DERIVED if not c.startswith("rate_group")),
+    "rate_reference", "rate_reference_ci_low", "rate_reference_ci_high", "rate_reference_bound_low",
+    "rate_reference_bound_high", *(c for c in _GROUP_DERIVED if not c.startswith("rate_group")),
 )
 _UNDECLARED_DERIVED = (
-    "rate_group_if_undeclared_group", "rate_reference_if_undeclared_reference", "impact_ratio_if_undeclared_group",
-    "impact_ratio_if_undeclared_reference", "impact_ratio_bound_low", "impact_ratio_bound_high",
+    "rate_group_bound_low", "rate_group_bound_high", "rate_reference_bound_low", "rate_reference_bound_high",
+    "impact_ratio_bound_low", "impact_ratio_bound_high",
 )
 
 DISPARITY_SPEC = TableSpec(
@@ -66,12 +66,15 @@ DISPARITY_SPEC = TableSpec(
     dims=("year", "position_level", "transition", "group"),
     margins=(("position_level", "all"),),
     not_counts=("year", "n_vacancies"),
-    constants=("reference_group", "test"),
+    constants=("reference_group", "test", "ci_level"),
     title="Forskjeller gjennom rekrutteringsprosessen, gruppe mot referansegruppen",
 )
 
 _MH_OUT = ("or_within_vacancy", "or_within_vacancy_ci_low", "or_within_vacancy_ci_high", "p_within_vacancy",
-           "heterogeneity_p", "n_vacancies")
+           "heterogeneity_p", "heterogeneity_sparse_share", "n_vacancies")
+#: Breslow-Day is reported with a caution when more than this share of the vacancies used has a fitted
+#: cell below 5 (the chi-squared approximation does not hold for many small strata).
+SPARSE_SHARE = 0.2
 
 
 def within_vacancy(cells: pd.DataFrame, *, groups: list[str], reference: str, alpha: float = 0.05,
@@ -81,13 +84,18 @@ def within_vacancy(cells: pd.DataFrame, *, groups: list[str], reference: str, al
     For each vacancy the 2x2 table is (group, reference) x (passed, did not pass) at the transition.
     :func:`mangfold.stats.strata.mantel_haenszel` gives the common odds ratio (group over reference;
     below 1 = the group passes less often than reference applicants *to the same vacancy*), its
-    Robins-Breslow-Greenland 95 % interval, the continuity-corrected MH chi-squared test and the
-    Breslow-Day test of equal odds ratios across vacancies. Vacancies without both groups at the
-    transition, or where everybody or nobody passed, carry no information and are dropped before
-    the test; ``n_vacancies`` counts those used. ``total``: also one row over all values of ``by``.
+    Robins-Breslow-Greenland interval at the row's level (``1 - alpha/4`` for a stage transition,
+    ``1 - alpha`` for the whole funnel: :func:`.core.row_alpha`), the continuity-corrected MH
+    chi-squared test and the Breslow-Day test of equal odds ratios across vacancies with Tarone's
+    correction; ``heterogeneity_sparse_share`` is the share of the vacancies used with a fitted cell
+    below 5 (above :data:`SPARSE_SHARE` the Breslow-Day p-value is not to be read as evidence).
+    Vacancies without both groups at the transition, or where everybody or nobody passed, carry no
+    information and are dropped before the test; ``n_vacancies`` counts those used. ``total``: also
+    one row over all values of ``by``.
 
     Columns: ``by, transition, group, or_within_vacancy, or_within_vacancy_ci_low,
-    or_within_vacancy_ci_high, p_within_vacancy, heterogeneity_p, n_vacancies``.
+    or_within_vacancy_ci_high, p_within_vacancy, heterogeneity_p, heterogeneity_sparse_share,
+    n_vacancies``.
     """
     long = transition_counts(cells, by=[by, "vacancy_id"])
     wide = versus_reference(long, [by, "vacancy_id"], groups=groups, reference=reference)
@@ -102,9 +110,9 @@ def within_vacancy(cells: pd.DataFrame, *, groups: list[str], reference: str, al
         strata = pd.concat([strata, strata.assign(**{by: total})], ignore_index=True)
     rows = []
     for (lvl, tr, g), sub in strata.groupby([by, "transition", "group"], sort=False, observed=True):
-        mh = mantel_haenszel(sub, alpha=alpha).iloc[0]
+        mh = mantel_haenszel(sub, alpha=float(row_alpha([tr], alpha)[0]), tarone=True).iloc[0]
         rows.append((lvl, tr, g, mh["estimate"], mh["ci_low"], mh["ci_high"], mh["p_value"],
-                     mh["heterogeneity_p"], int(mh["n_strata_used"])))
+                     mh["heterogeneity_p"], mh["heterogeneity_sparse_share"], int(mh["n_strata_used"])))
     return pd.DataFrame(rows, columns=[by, "transition", "group", *_MH_OUT])
 
 
@@ -120,10 +128,13 @@ def disparity(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.D
     ``n_group``/``n_reference``: applications of the group / reference group at the transition's first
     stage; ``passed_*``: those of them that reached its last stage. Aggregate statistics are explained
     in :func:`mangfold.analyses.funnel.core.compare`; the within-vacancy columns in
-    :func:`within_vacancy`. ``p_adjusted`` and ``p_within_vacancy_adjusted``: Holm over the year's
-    family, i.e. every row of this table (all levels, transitions and groups). ``test``: the name of
-    the two-sided test behind ``p_value``. Rows with no applications of a group at a level get
-    missing statistics.
+    :func:`within_vacancy`. Multiplicity (:data:`.core.FAMILY_SIZE`): a family is the four stage
+    transitions of one group at one level (``all`` included); ``p_adjusted`` and
+    ``p_within_vacancy_adjusted`` are Bonferroni within it (``min(1, 4 p)``); the whole funnel is the
+    one primary comparison of its group and level, at ``alpha``. ``ci_level``: the level of the ratio
+    intervals of the row (impact ratio, aggregate and within-vacancy odds ratios). ``test``: the
+    two-sided test behind ``p_value`` (the Wald test the Katz interval inverts). Rows with no
+    applications of a group at a level get missing statistics.
     """
     focal, reference, alpha, four_fifths, _ = params_get(params)
     cells = cells[cells["year"] == year]
@@ -143,8 +154,8 @@ def disparity(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.D
     mh = within_vacancy(cells, groups=groups, reference=reference, alpha=alpha)
     out = out.merge(mh, on=["position_level", "transition", "group"], how="left")
     out["n_vacancies"] = out["n_vacancies"].fillna(0).astype("int64")
-    out["p_within_vacancy_adjusted"] = holm(out["p_within_vacancy"].to_numpy(float))
-    out["test"] = "fisher_exact_two_sided"
+    out["p_within_vacancy_adjusted"] = adjust(out["p_within_vacancy"].to_numpy(float), out["transition"].to_numpy())
+    out["test"] = "katz_log_wald_two_sided"
     out.insert(0, "year", int(year))
     out = sort_rows(out, {"position_level": LEVELS_ALL, "transition": TRANSITION_NAMES, "group": tuple(groups)})
     return out[[*CONTRACT_COLUMNS, *EXTRA_COLUMNS]]

@@ -1,9 +1,9 @@
 """The action plan's recruitment measures in the funnel data.
 
 * Measure 2.3 (active justification): per vacancy, is the share with a *declared* immigrant background
-  (``lbg1``, ``lbg2``, ``immigrant_unspecified``) lower among the recommended than among the formally
-  qualified applicants, and was a justification recorded? The vacancy list is restricted; the
-  compliance rate per level is public.
+  (``lbg1``, ``lbg2``, ``immigrant_unspecified``) lower among the recommended than among the applicants
+  to the vacancy (as the action plan words the rule), and was a justification recorded? The vacancy list
+  is restricted; the compliance rate per level is public.
 * Measures 2.1 (trained recruiter), 3.2 (inclusive ad template) and 3.4 (recruitment agency): the
   focal group's rates in vacancies with and without the measure, from a logistic model on aggregated
   counts (one row per vacancy) adjusted for position level, with cluster-robust errors by unit.
@@ -36,7 +36,7 @@ MEASURE23_SPEC = TableSpec(
     derived={"n_vacancies": ("share_required",), "n_required": ("share_required", "compliance_rate", "ci_low", "ci_high"),
              "n_justified": ("compliance_rate", "ci_low", "ci_high"),
              "n_not_recorded": ("compliance_rate", "ci_low", "ci_high")},
-    title="Tiltak 2.3: aktiv begrunnelse når representasjonen faller fra kvalifiserte til innstilte",
+    title="Tiltak 2.3: aktiv begrunnelse når representasjonen er lavere blant innstilte enn blant søkere",
 )
 
 _RATE_COLS = ("rate_with", "rate_with_ci_low", "rate_with_ci_high", "rate_without", "rate_without_ci_low",
@@ -78,7 +78,8 @@ def measure_23_vacancies(cells: pd.DataFrame, *, year: int) -> pd.DataFrame:
     (applications); ``immigrant_applied, immigrant_qualified, immigrant_recommended`` (of them, with a
     declared immigrant background: lbg1, lbg2 or immigrant_unspecified; ``undeclared`` counts as not
     declared); ``share_applied, share_qualified, share_recommended``; ``justification_required``:
-    at least one recommended and the share among the recommended below the share among the qualified;
+    at least one recommended and the share among the recommended below the share among the applicants to
+    the vacancy (the plan's rule; the share among the qualified is listed for reference only);
     ``justification_given`` (as recorded; empty = not recorded).
     """
     c = cells[cells["year"] == year]
@@ -94,8 +95,8 @@ def measure_23_vacancies(cells: pd.DataFrame, *, year: int) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         for s in ("applied", "qualified", "recommended"):
             v[f"share_{s}"] = np.where(v[s] > 0, v[f"immigrant_{s}"] / v[s], np.nan)
-    req = (v["recommended"] > 0) & (v["qualified"] > 0) & (
-        v["immigrant_recommended"] * v["qualified"] < v["immigrant_qualified"] * v["recommended"])
+    req = (v["recommended"] > 0) & (v["applied"] > 0) & (
+        v["immigrant_recommended"] * v["applied"] < v["immigrant_applied"] * v["recommended"])
     v["justification_required"] = req.to_numpy(dtype=bool)
     v["justification_given"] = v["justification_given"].astype("boolean")
     return v[[*keys, *sums, "share_applied", "share_qualified", "share_recommended", "justification_required",

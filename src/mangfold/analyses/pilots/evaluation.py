@@ -17,8 +17,8 @@ import pandas as pd
 
 from .estimation import (EFFECT_COLUMNS, EVENT_COLUMNS, PRETREND_COLUMNS, callaway_santanna_fits, event_study_table,
                          pilot_effects, pretrend_table)
-from .panel import (JOB_ANALYSIS_OUTCOMES, MIN_TWO_OUTCOMES, STAGES, compliance, pilot_funnel, pilot_panel,
-                    pilots_with_units, vacancy_status)
+from .panel import (JOB_ANALYSIS_OUTCOMES, MIN_TWO_OUTCOMES, STAGES, compliance, exclude_other_pilots,
+                    other_pilot_start_years, pilot_funnel, pilot_panel, pilots_with_units, vacancy_status)
 from .planning import PLANNING_COLUMNS, planning_table
 
 __all__ = ["DID_PILOTS", "FUNNEL_COLUMNS", "PilotResults", "evaluate"]
@@ -52,23 +52,31 @@ class PilotResults:
 
 
 def evaluate(store: str | Path, *, year: int, params: dict[str, Any], n_draws: int = 1000,
-             n_boot: int = 999) -> PilotResults:
+             n_boot: int | None = None) -> PilotResults:
     """Build the panel of every pilot in :data:`DID_PILOTS` that has units, and estimate
     effects, event studies, pre-trend tests and the planning table; compliance for pilot 4.
-    Randomness (bootstrap, permutations) is seeded with ``params['seed']``. Each pilot's vacancy
+    Randomness (bootstrap, permutations) is seeded with ``params['seed']``; the bootstrap draws are
+    ``params['pilots']['bootstrap_draws']`` unless ``n_boot`` is given, and the randomisation test is
+    read according to ``params['pilots']['assignment']``. Comparison cells of units in another pilot are
+    left out (:func:`exclude_other_pilots`); ``panels`` holds the panel used. Each pilot's vacancy
     list is queried once and the Callaway-Sant'Anna fits are shared between the effects and the
     event-study tables."""
     focal, alpha, seed = params["focal_group"], float(params["alpha"]), int(params["seed"])
+    pp = params.get("pilots") or {}
+    n_boot = int(n_boot if n_boot is not None else pp.get("bootstrap_draws", 999))
+    assignment = pp.get("assignment") or {}
     with_units = pilots_with_units(store)
     present = [p for p in DID_PILOTS if p in with_units]
     panels, vacs, eff, es, pre, plan, fun = {}, {}, [], [], [], [], []
     for p in present:
         outs = DID_PILOTS[p]
         vacs[p] = vacancy_status(store, pilot=p, year=year, focal=focal)
-        panels[p] = pilot_panel(store, pilot=p, year=year, focal=focal, vacancies=vacs[p])
+        full = pilot_panel(store, pilot=p, year=year, focal=focal, vacancies=vacs[p])
+        panels[p] = exclude_other_pilots(full, other_pilot_start_years(store, pilot=p, year=year))
         cs = callaway_santanna_fits(panels[p], outcomes=outs, alpha=alpha, seed=seed, n_boot=n_boot)
         e = pilot_effects(panels[p], pilot=p, outcomes=outs, alpha=alpha, seed=seed, n_draws=n_draws, n_boot=n_boot,
-                          cs_fits=cs)
+                          cs_fits=cs, assignment=str(assignment.get(p, "voluntary")),
+                          panel_all=full if len(full) != len(panels[p]) else None)
         eff.append(e)
         es.append(event_study_table(panels[p], pilot=p, outcomes=outs, alpha=alpha, seed=seed, n_boot=n_boot,
                                     cs_fits=cs))

@@ -23,7 +23,7 @@ JOB_ANALYSIS_SPEC = TableSpec(
     derived={c: _JA_DER for c in ("n_with", "x_with", "n_without", "x_without")},
     dims=("outcome",),
     not_counts=("units_used",),
-    title="Stillinger med og uten grundig jobbanalyse: fokusgruppens andeler (sammenheng innen enhet)",
+    title="Stillinger med og uten grundig jobbanalyse: fokusgruppens andeler (sammenheng innen enhet og år)",
 )
 
 
@@ -40,16 +40,17 @@ def job_analysis_comparison(store: str | Path, *, year: int, focal: str, alpha: 
     Columns per ``outcome``: ``n_with, x_with, rate_with`` (focal applicants at the outcome's
     starting stage, those who passed, the rate) in vacancies with a job analysis, the same
     ``*_without``, ``difference`` (raw rate with - without), ``or_within_unit, or_ci_low,
-    or_ci_high, p_within_unit`` (Mantel-Haenszel odds ratio with stratification by unit: only
-    units with vacancies of both kinds count, so differences between units do not enter) and
-    ``units_used``. Vacancies whose ``job_analysis`` is empty are left out. An association:
+    or_ci_high, p_within_unit`` (Mantel-Haenszel odds ratio with strata unit x year: only
+    unit-years with vacancies of both kinds count, so neither differences between units nor changes
+    over 2021-2025 that hit all vacancies enter) and ``units_used`` (distinct units among those
+    unit-years). Vacancies whose ``job_analysis`` is empty are left out. An association:
     which vacancies get a job analysis is not random (the DiD rows of ``pilot_effects`` with
     ``pilot = 'job_analysis'`` use the pilot's start instead).
     """
     cols = ["outcome", "n_with", "x_with", "rate_with", "n_without", "x_without", "rate_without", "difference",
             "or_within_unit", "or_ci_low", "or_ci_high", "p_within_unit", "units_used"]
     cells = query(store, """
-        SELECT v.unit_id, v.job_analysis AS ja,
+        SELECT v.unit_id, v.year, v.job_analysis AS ja,
                count(*) AS applied,
                count(*) FILTER (WHERE qualified) AS qualified,
                count(*) FILTER (WHERE qualified AND interviewed) AS interviewed,
@@ -57,7 +58,7 @@ def job_analysis_comparison(store: str | Path, *, year: int, focal: str, alpha: 
                count(*) FILTER (WHERE qualified AND interviewed AND recommended AND hired) AS hired
         FROM applications a JOIN vacancies v USING (vacancy_id)
         WHERE a.background = $focal AND v.year <= $year AND v.job_analysis IS NOT NULL
-        GROUP BY 1, 2""", {"focal": focal, "year": int(year)})
+        GROUP BY 1, 2, 3""", {"focal": focal, "year": int(year)})
     if not len(cells):
         return pd.DataFrame(columns=cols)
     cells["ja"] = cells["ja"].astype(bool)
@@ -69,13 +70,14 @@ def job_analysis_comparison(store: str | Path, *, year: int, focal: str, alpha: 
         tab = (cells.assign(a=np.where(cells["ja"], cells[num], 0), b=np.where(cells["ja"], cells[den] - cells[num], 0),
                             c=np.where(~cells["ja"], cells[num], 0),
                             d=np.where(~cells["ja"], cells[den] - cells[num], 0))
-               .groupby("unit_id")[["a", "b", "c", "d"]].sum().reset_index())
-        mh = mantel_haenszel(tab, alpha=alpha).iloc[0]
+               .groupby(["unit_id", "year"])[["a", "b", "c", "d"]].sum().reset_index())
+        both = (tab["a"] + tab["b"] > 0) & (tab["c"] + tab["d"] > 0)
+        mh = mantel_haenszel(tab.drop(columns="unit_id"), alpha=alpha).iloc[0]
         r1 = x1 / n1 if n1 else np.nan
         r0 = x0 / n0 if n0 else np.nan
         rows.append({"outcome": outcome, "n_with": n1, "x_with": x1, "rate_with": r1, "n_without": n0,
                      "x_without": x0, "rate_without": r0, "difference": r1 - r0, "or_within_unit": mh["estimate"],
                      "or_ci_low": mh["ci_low"], "or_ci_high": mh["ci_high"], "p_within_unit": mh["p_value"],
-                     "units_used": int(mh["n_strata_used"])})
+                     "units_used": int(tab.loc[both, "unit_id"].nunique())})
     return pd.DataFrame(rows, columns=cols)
 

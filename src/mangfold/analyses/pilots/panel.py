@@ -26,9 +26,13 @@ A unit's cohort is the calendar year of its first start date, so a mid-year star
 year a treated year whose cell holds only the vacancies posted on or after the start. Every
 treated cell is therefore made of treated vacancies only, and the estimand is the effect in
 vacancies posted under the rule. A pilot that starts after the report year leaves the unit
-not-yet-treated. Cells where the outcome's denominator is 0 carry no rate and are dropped by the
-estimators; rates are weighted by their denominator (WLS; precision-weighted ATT for
-Callaway-Sant'Anna).
+not-yet-treated. Comparison cells (never or not yet treated in this pilot) of a unit that has
+started another pilot are left out from that start year (:func:`exclude_other_pilots`), so no
+pilot's controls are treated by another; the effects table shows the estimate with them too.
+Cells where the outcome's denominator is 0 carry no rate and are dropped by the estimators; the
+regression estimators weight rates by their denominator (WLS), Callaway-Sant'Anna uses the unit
+rates unweighted, as published (treated units without a rate in the year before their start cannot
+enter it and are counted in the effects table's note).
 """
 
 from __future__ import annotations
@@ -198,6 +202,27 @@ def pilot_funnel(store: str | Path, *, pilot: str, year: int, focal: str,
         out["rate_applied_to_hired"] = out["hired"] / out["applied"].where(out["applied"] > 0)
     out.insert(0, "pilot", pilot)
     return out
+
+
+def other_pilot_start_years(store: str | Path, *, pilot: str, year: int) -> pd.Series:
+    """Unit -> calendar year of its first start in any *other* pilot (starts up to ``year``)."""
+    if "pilots" not in tables_present(store):
+        return pd.Series(dtype="float64")
+    df = query(store, "SELECT unit_id, CAST(min(year(start_date)) AS INTEGER) AS y FROM pilots "
+                      "WHERE pilot <> $pilot AND year(start_date) <= $year GROUP BY unit_id",
+               {"pilot": pilot, "year": int(year)})
+    return pd.Series(df["y"].to_numpy(float), index=df["unit_id"].to_numpy())
+
+
+def exclude_other_pilots(panel: pd.DataFrame, starts: pd.Series) -> pd.DataFrame:
+    """The panel without comparison cells contaminated by another pilot: a cell that is not treated in
+    this pilot (never-treated or not yet treated) is left out from the year its unit started another
+    pilot (``starts``: :func:`other_pilot_start_years`). Treated cells are kept."""
+    if panel.empty or starts.empty:
+        return panel
+    other = panel["unit_id"].map(starts).to_numpy(float)
+    drop = ~panel["treated"].to_numpy(bool) & np.isfinite(other) & (panel["year"].to_numpy(float) >= other)
+    return panel.loc[~drop].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------ compliance

@@ -1,7 +1,7 @@
 """Pilot planning: how many treated units, or how many years under the pilot, an effect needs.
 
-The panel DiD power model of :mod:`mangfold.stats.panel_power`, anchored to the TWFE estimate
-actually obtained (:func:`mangfold.analyses.pilots.estimation.pilot_effects`).
+The panel DiD power model of :mod:`mangfold.stats.panel_power`, anchored to the headline TWFE row
+(wild cluster bootstrap interval) actually obtained (:func:`mangfold.analyses.pilots.estimation.pilot_effects`).
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ def planning_table(panel: pd.DataFrame, effects: pd.DataFrame, *, pilot: str,
     Model: the panel DiD of :mod:`mangfold.stats.panel_power` (Burlig, Preonas & Woerman 2020):
     errors with a unit effect and AR(1) serial correlation ``rho`` fitted to the untreated
     unit-year rates (:func:`panel_power.mde_from_data`). The error scale ``sigma`` is then
-    anchored so that the model's MDE at the current design equals the MDE of the TWFE estimate
-    actually obtained (``pilot_effects``), so the plan reflects the real weighting and clustering.
+    anchored so that the model's MDE at the current design equals the MDE of the headline TWFE row
+    actually obtained (``pilot_effects``), which rests on the wild cluster bootstrap interval; so the
+    plan reflects the real weighting, clustering and few-cluster inference.
     When serial correlation cannot be fitted (fewer than three years), ``rho = 0``.
 
     Columns: ``pilot, outcome, effect`` (probability points as a share), the current design

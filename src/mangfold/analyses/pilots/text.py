@@ -9,6 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from .estimation import HEADLINE_ESTIMATOR
+
 OUTCOME_WORDS = {
     "applied_to_qualified": "andelen søkere som er formelt kvalifisert",
     "qualified_to_interviewed": "andelen kvalifiserte søkere som blir intervjuet",
@@ -48,7 +50,31 @@ def _row(df: pd.DataFrame | None, **eq) -> pd.Series | None:
     return df[m].iloc[0] if m.any() else None
 
 
-def effect_phrase(eff: pd.DataFrame, *, pilot: str, outcome: str, estimator: str = "callaway_santanna") -> str:
+
+PILOT_WORDS = {
+    "min_two_interviews": "Pilot 4 (minst to kvalifiserte fra fokusgruppen til intervju)",
+    "job_analysis": "Pilot 1 (grundig jobbanalyse)",
+}
+
+
+def interval_excludes(lo: float, hi: float) -> str:
+    """What a 95 % interval of an effect (probability points as a share) rules out, in plain bokmål:
+    'intervallet utelukker en nedgang større enn 0,7 og en økning større enn 5,1 prosentpoeng'."""
+    lo, hi = _f(lo), _f(hi)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return ""
+    def pts(x: float) -> str:
+        return f"{100 * abs(x):.1f}".replace(".", ",")
+    if lo > 0:
+        return (f"intervallet utelukker ingen effekt og en økning mindre enn {pts(lo)} eller større enn {pts(hi)} "
+                f"prosentpoeng")
+    if hi < 0:
+        return (f"intervallet utelukker ingen effekt og en nedgang mindre enn {pts(hi)} eller større enn {pts(lo)} "
+                f"prosentpoeng")
+    return f"intervallet utelukker en nedgang større enn {pts(lo)} og en økning større enn {pts(hi)} prosentpoeng"
+
+
+def effect_phrase(eff: pd.DataFrame, *, pilot: str, outcome: str, estimator: str = HEADLINE_ESTIMATOR) -> str:
     """'+10,2 prosentpoeng (95 % KI +8,2 til +12,1)' or '' when suppressed or missing."""
     r = _row(eff, pilot=pilot, outcome=outcome, estimator=estimator)
     if r is None or not np.isfinite(_f(r["estimate"])):
@@ -57,7 +83,7 @@ def effect_phrase(eff: pd.DataFrame, *, pilot: str, outcome: str, estimator: str
 
 
 def token_check(effects: pd.DataFrame, *, pilot: str = "min_two_interviews",
-                estimators: tuple[str, ...] = ("callaway_santanna", "twfe")) -> pd.DataFrame:
+                estimators: tuple[str, ...] = (HEADLINE_ESTIMATOR,)) -> pd.DataFrame:
     """Interviews up but hires not? Read from the *public* ``pilot_effects`` table.
 
     Uses the first estimator in ``estimators`` with a visible estimate and interval for both
@@ -89,40 +115,78 @@ def token_check(effects: pd.DataFrame, *, pilot: str = "min_two_interviews",
     hv_txt = f"{_pp(hv)} prosentpoeng (95 % KI {_pp(hvl)} til {_pp(hvh)})"
     if ivl > 0 and hvl > 0:
         verdict = "interviews_and_hires_up"
-        text = (f"Regelen ser ut til å virke hele veien: flere kvalifiserte søkere fra fokusgruppen ble intervjuet "
-                f"({iv_txt}), og flere av søkerne ble tilsatt ({hv_txt}).")
+        text = (f"I pilotenhetene økte både andelen kvalifiserte søkere fra fokusgruppen som ble intervjuet "
+                f"({iv_txt}) og andelen søkere som ble tilsatt ({hv_txt}), sammenlignet med utviklingen i de "
+                f"andre enhetene.")
     elif ivl > 0:
         verdict = "interviews_up_hires_not"
-        mde_txt = (f" Undersøkelsen kan bare påvise en økning i tilsettinger på minst {_pp(hmde).lstrip('+')} "
-                   f"prosentpoeng, så en mindre effekt kan ikke utelukkes." if np.isfinite(hmde) else "")
-        text = (f"**Flere ble intervjuet, men ikke flere tilsatt.** Andelen kvalifiserte søkere fra fokusgruppen som "
-                f"ble intervjuet, økte med {iv_txt}, men vi finner ingen økning i andelen søkere som ble tilsatt "
-                f"({hv_txt}). Så langt gir regelen flere intervjuer, ikke flere tilsettinger.{mde_txt}")
+        mde_txt = (f" Med dagens data kan undersøkelsen med 80 % sannsynlighet bare påvise en endring i "
+                   f"tilsettinger på minst {_pp(hmde).lstrip('+')} prosentpoeng." if np.isfinite(hmde) else "")
+        text = (f"**Flere ble intervjuet; for tilsettinger er effekten ennå usikker.** Andelen kvalifiserte søkere "
+                f"fra fokusgruppen som ble intervjuet, økte med {iv_txt}. Endringen i andelen søkere som ble tilsatt "
+                f"er {hv_txt}: {interval_excludes(hvl, hvh)}, så verken ingen effekt eller en liten økning kan "
+                f"utelukkes.{mde_txt}")
     else:
         verdict = "no_interview_effect"
-        text = (f"Vi kan ikke påvise at regelen har økt andelen kvalifiserte søkere fra fokusgruppen som blir "
-                f"intervjuet: anslaget er {iv_txt}. For andelen søkere som blir tilsatt er anslaget {hv_txt}.")
+        text = (f"Vi kan ikke påvise at regelen har endret andelen kvalifiserte søkere fra fokusgruppen som blir "
+                f"intervjuet: anslaget er {iv_txt}, og {interval_excludes(ivl, ivh)}. For andelen søkere som blir "
+                f"tilsatt er anslaget {hv_txt}.")
     return pd.DataFrame([{"estimator": est, "interview_effect": iv, "interview_ci_low": ivl, "interview_ci_high": ivh,
                           "hire_effect": hv, "hire_ci_low": hvl, "hire_ci_high": hvh, "hire_mde": hmde,
                           "verdict": verdict, "text": text}], columns=cols)
 
 
 def robustness_sentence(eff: pd.DataFrame, *, pilot: str, outcome: str = "qualified_to_interviewed") -> str:
-    """How the estimators agree on one outcome, and the randomisation test's p-value."""
+    """How the estimators agree on one outcome; which row is the headline and why; the randomisation
+    test as a check (a sensitivity check when the units enrolled themselves, read from its ``note``)."""
     rows = {e: _row(eff, pilot=pilot, outcome=outcome, estimator=e)
             for e in ("twfe", "callaway_santanna", "sun_abraham", "randomization_inference")}
     est = {e: _f(r["estimate"]) for e, r in rows.items() if r is not None}
     if not est or not all(np.isfinite(v) for v in est.values()):
         return ""
     lo, hi = min(est.values()), max(est.values())
+    head = rows.get(HEADLINE_ESTIMATOR)
+    head_txt = ""
+    if head is not None and np.isfinite(_f(head["ci_low"])) and np.isfinite(_f(head["ci_high"])):
+        head_txt = (f" Hovedanslaget er TWFE med et villt klyngebootstrap-intervall, som holder sitt nivå også med få "
+                    f"enheter: {effect_phrase(eff, pilot=pilot, outcome=outcome)}; "
+                    f"{interval_excludes(_f(head['ci_low']), _f(head['ci_high']))}.")
     ri = rows.get("randomization_inference")
-    ri_txt = (f" Randomiseringstesten, som ikke bygger på store utvalg, gir {_p(_f(ri['p_value']))}."
-              if ri is not None and np.isfinite(_f(ri["p_value"])) else "")
+    ri_txt = ""
+    if ri is not None and np.isfinite(_f(ri["p_value"])):
+        if "følsomhetsanalyse" in str(ri.get("note", "")):
+            ri_txt = (f" Randomiseringstesten gir {_p(_f(ri['p_value']))}, men den forutsetter at pilotenhetene ble "
+                      f"trukket tilfeldig; her meldte enhetene seg selv, så den er bare en følsomhetsanalyse.")
+        else:
+            ri_txt = (f" Enhetene ble trukket tilfeldig, og randomiseringstesten, som bygger på nettopp det, gir "
+                      f"{_p(_f(ri['p_value']))}.")
     few = any("få enheter" in str(r.get("note", "")) for r in rows.values() if r is not None)
-    few_txt = (" Det er få enheter i piloten, så intervallene fra de vanlige metodene er for smale; stol mest på "
-               "randomiseringstesten." if few else "")
+    few_txt = (" Callaway–Sant'Anna og Sun–Abraham viser om effekten avhenger av når enheten startet, men deres "
+               "intervaller er for smale med så få enheter." if few else "")
     return (f"For {OUTCOME_WORDS.get(outcome, outcome)} gir de fire metodene anslag fra {_pp(lo)} til {_pp(hi)} "
-            f"prosentpoeng.{ri_txt}{few_txt}")
+            f"prosentpoeng.{head_txt}{ri_txt}{few_txt}")
+
+
+def significant_findings(eff: pd.DataFrame, *, exclude: tuple[tuple[str, str], ...] = ()) -> list[str]:
+    """One sentence per pilot and outcome whose headline interval (:data:`HEADLINE_ESTIMATOR`) excludes 0,
+    increases and decreases alike, in table order: what the summary (00-sammendrag) should carry. The
+    wording says what changed in the pilot units compared with the others, not that the pilot caused it.
+    ``exclude``: (pilot, outcome) pairs said elsewhere."""
+    if eff is None or not len(eff):
+        return []
+    out = []
+    d = eff[eff["estimator"].astype(str) == HEADLINE_ESTIMATOR]
+    for _, r in d.iterrows():
+        lo, hi, est = _f(r["ci_low"]), _f(r["ci_high"]), _f(r["estimate"])
+        if not (np.isfinite(lo) and np.isfinite(hi) and np.isfinite(est)) or (lo <= 0 <= hi):
+            continue
+        if (str(r["pilot"]), str(r["outcome"])) in exclude:
+            continue
+        way = "økte" if lo > 0 else "falt"
+        who = PILOT_WORDS.get(str(r["pilot"]), str(r["pilot"]))
+        out.append(f"{who}: {OUTCOME_WORDS.get(r['outcome'], r['outcome'])} {way} i pilotenhetene sammenlignet "
+                   f"med de andre enhetene, med {_pp(est)} prosentpoeng (95 % KI {_pp(lo)} til {_pp(hi)}).")
+    return out
 
 
 def pretrend_sentence(pre: pd.DataFrame, *, pilot: str, alpha: float = 0.05) -> str:
@@ -160,7 +224,7 @@ def compliance_sentence(comp: pd.DataFrame) -> str:
     return txt
 
 
-def mde_sentence(eff: pd.DataFrame, *, pilot: str, estimator: str = "twfe") -> str:
+def mde_sentence(eff: pd.DataFrame, *, pilot: str, estimator: str = HEADLINE_ESTIMATOR) -> str:
     """The smallest effects the current design can detect, per outcome."""
     d = eff[(eff["pilot"] == pilot) & (eff["estimator"] == estimator)] if len(eff) else eff
     parts = [f"{OUTCOME_WORDS.get(o, o)} {_pp(_f(m)).lstrip('+')} prosentpoeng"
@@ -184,7 +248,7 @@ def job_analysis_sentence(ja: pd.DataFrame) -> str:
     within = ""
     if np.isfinite(orr) and np.isfinite(lo) and np.isfinite(hi):
         sure = ("altså høyere" if lo > 1 else "altså lavere" if hi < 1 else "altså ikke sikkert forskjellig")
-        within = (f" Sammenligner vi stillinger innen samme enhet, er oddsen for å være kvalifisert {_dec(orr)} "
+        within = (f" Sammenligner vi stillinger innen samme enhet og år, er oddsen for å være kvalifisert {_dec(orr)} "
                   f"ganger så høy med jobbanalyse (95 % KI {_dec(lo)}–{_dec(hi)}), {sure}.")
     return (f"Blant søkerne fra fokusgruppen var {_pct(_f(r['rate_with']))} formelt kvalifisert i stillinger med "
             f"grundig jobbanalyse, mot {_pct(_f(r['rate_without']))} i stillinger uten.{within}")
@@ -194,6 +258,12 @@ def training_sentence(out: pd.DataFrame) -> str:
     r = _row(out, outcome="retained")
     if r is None or not np.isfinite(_f(r["rate_participants"])) or not np.isfinite(_f(r["rate_comparison"])):
         return ""
+    orr, lo, hi = _f(r.get("odds_ratio")), _f(r.get("or_ci_low")), _f(r.get("or_ci_high"))
+    ci = ""
+    if np.isfinite(orr) and np.isfinite(lo) and np.isfinite(hi):
+        sure = ("høyere" if lo > 1 else "lavere" if hi < 1 else "ikke sikkert forskjellig")
+        ci = (f": oddsen for å være ansatt året etter var {_dec(orr)} ganger så høy som for sammenlignbare "
+              f"nyansatte (95 % KI {_dec(lo)}–{_dec(hi)}, {_p(_f(r['p_value']))}), altså {sure}")
     return (f"{_pct(_f(r['rate_participants']))} av deltakerne var fortsatt ansatt året etter, mot "
-            f"{_pct(_f(r['rate_comparison']))} av sammenlignbare nyansatte som ikke deltok "
-            f"({_p(_f(r['p_value']))}). Dette er en sammenheng, ikke nødvendigvis en effekt av opplæringen.")
+            f"{_pct(_f(r['rate_comparison']))} av sammenlignbare nyansatte som ikke deltok{ci}. Dette er en "
+            f"sammenheng, ikke nødvendigvis en effekt av opplæringen.")

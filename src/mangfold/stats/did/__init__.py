@@ -11,6 +11,8 @@ Functions (all return a tidy :class:`pandas.DataFrame` with a fixed set of colum
 
 - :func:`did_2x2`                 canonical 2x2 DiD of (weighted) means, unit-clustered.
 - :func:`twfe`                    static two-way fixed effects ``y ~ a_i + l_t + b D_it``.
+- :func:`wild_twfe`               the same estimate with restricted wild cluster bootstrap
+                                  (Webb weights) p-value and interval: few treated clusters.
 - :func:`event_study`             TWFE event study with binned relative-time dummies.
 - :func:`pretrend_test`           joint Wald test that the event-study leads are zero.
 - :func:`callaway_santanna`       group-time ATT(g, t) and their aggregations
@@ -38,6 +40,12 @@ Conventions shared by all functions
   which are nested in the clusters (Stata ``xtreg, fe vce(cluster unit)``;
   Cameron & Miller 2015, sec. VI); p-values and intervals use ``t(G-1)``.
   Callaway-Sant'Anna uses the normal distribution, as in the R package ``did``.
+  With few treated clusters both are too narrow (CR1 with t(G-1) covered 86-94 % at 6-12 treated
+  of 30-60 units, ``benchmarks/pilot_coverage.py``); :func:`wild_twfe` gives the restricted wild
+  cluster bootstrap (Webb weights) interval and p-value, which covered 94-96 % there.
+* :func:`callaway_santanna` without ``weight`` is the published estimator (group-time ATTs equal
+  R ``did`` / ``csdid``); with ``weight`` it is a precision-weighted variant and says so in
+  ``estimator``.
 * ``weight`` (if given) is a column of non-negative analytic weights, normally the
   number of trials behind the rate, so that regression estimators are WLS.
 * Randomness only enters through ``seed``; no rounding is done.
@@ -64,10 +72,12 @@ from .group_time import callaway_santanna
 from .randomization import (RI_COLUMNS, RI_INTERVAL_COLUMNS, randomization_inference,
                             randomization_interval)
 from .static import DID_2X2_COLUMNS, TWFE_COLUMNS, did_2x2, twfe
+from .wild import WILD_COLUMNS, wild_twfe
 
 __all__ = [
     "did_2x2",
     "twfe",
+    "wild_twfe",
     "event_study",
     "pretrend_test",
     "callaway_santanna",
@@ -76,6 +86,7 @@ __all__ = [
     "randomization_interval",
     "DID_2X2_COLUMNS",
     "TWFE_COLUMNS",
+    "WILD_COLUMNS",
     "EVENT_STUDY_COLUMNS",
     "PRETREND_COLUMNS",
     "GROUP_TIME_COLUMNS",

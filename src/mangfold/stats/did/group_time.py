@@ -110,19 +110,21 @@ def _cs_cells(
     )
 
 
-def _cs_aggregate(cells: _CSCells, sel: np.ndarray) -> tuple[float, np.ndarray | None]:
+def _cs_aggregate(cells: _CSCells, sel: np.ndarray, mult: np.ndarray | None = None
+                  ) -> tuple[float, np.ndarray | None]:
     """Size-weighted average of the selected cells and its influence contributions.
 
-    ``theta = sum_k s_k ATT_k / sum_k s_k``; linearising the ratio gives
-    ``psi_i = sum_k (s_k / B) psi_ik + sum_k (ATT_k - theta) c_ik / B`` where the second
-    term accounts for the estimated weights (``B = sum_k s_k``).
+    ``theta = sum_k m_k s_k ATT_k / sum_k m_k s_k`` (``m_k = 1`` unless ``mult`` is given);
+    linearising the ratio gives ``psi_i = sum_k (m_k s_k / B) psi_ik + sum_k m_k (ATT_k - theta) c_ik / B``
+    where the second term accounts for the estimated weights (``B = sum_k m_k s_k``).
     """
-    s = cells.size[sel]
+    m = np.ones(int(np.sum(sel))) if mult is None else np.asarray(mult, dtype=float)[sel]
+    s = cells.size[sel] * m
     b = s.sum()
     theta = float(s @ cells.att[sel] / b)
     if cells.psi is None:
         return theta, None
-    psi = cells.psi[:, sel] @ (s / b) + cells.c[:, sel] @ (cells.att[sel] - theta) / b
+    psi = cells.psi[:, sel] @ (s / b) + cells.c[:, sel] @ (m * (cells.att[sel] - theta)) / b
     return theta, psi
 
 
@@ -167,8 +169,12 @@ def callaway_santanna(
     Returns
     -------
     pandas.DataFrame
-        Columns ``estimator`` (``'callaway_santanna'``), ``aggregation``
-        (``'group_time'``, ``'event_time'`` or ``'overall'``), ``cohort``, ``time``,
+        Columns ``estimator`` (``'callaway_santanna'``; ``'callaway_santanna_precision_weighted'``
+        with ``weight``), ``aggregation`` (``'group_time'``, ``'event_time'``, ``'group'`` (one row per
+        cohort), ``'overall'`` (R ``did::aggte(type = "simple")``), ``'overall_group'``
+        (``aggte(type = "group")``, the overall summary CS 2021 recommend, eq. 3.11) or
+        ``'overall_dynamic'`` (``aggte(type = "dynamic")``, the mean of the event-time effects
+        ``e >= 0``)), ``cohort``, ``time``,
         ``event_time`` (float; NaN where aggregated away), ``estimate``, ``std_error``,
         ``ci_low``, ``ci_high`` (pointwise), ``cband_low``, ``cband_high`` (uniform
         sup-t band over the rows of the same aggregation; equal to the pointwise interval
@@ -176,7 +182,7 @@ def callaway_santanna(
         ``n_treated_units``, ``n_control_units`` (distinct units used).  Rows: group-time
         cells sorted by cohort and time, then event times (with the universal base, a
         reference row at ``event_time = g - 1 - g`` with estimate 0 and NaN inference),
-        then one ``'overall'`` row.
+        then the cohort rows and the three overall rows.
 
     Notes
     -----
@@ -189,12 +195,19 @@ def callaway_santanna(
     estimator of CS 2021, eq. 2.6/2.7, panel version).  With ``weight`` (trials),
     ``om_i = w_it w_ib / (w_it + w_ib)``, the inverse-variance weight of a difference
     of two binomial rates, so composition changes in trials do not enter the estimate;
-    the estimand is then a precision-weighted ATT.  Cohorts adopting at or before the
+    the estimand is then a precision-weighted ATT, *not* the ATT of CS 2021, and the
+    rows are labelled ``callaway_santanna_precision_weighted``.  Without ``weight`` the
+    group-time effects and the three overall aggregations equal those of R ``did`` and the
+    Python ``csdid`` (outcome regression without covariates, panel data), tested to 1e-6.
+    Cohorts adopting at or before the
     first period are dropped (no pre-period); adoption after the last period counts as
     never treated.  Aggregations are ``theta = sum_k s_k ATT_k / sum_k s_k`` with
     ``s_k = sum_{i in g} om_i`` (= cohort size when unweighted, CS 2021 eq. 3.10-3.11
     "simple" and "dynamic"): ``'overall'`` over all post cells ``t >= g``,
-    ``'event_time'`` over cells with ``t - g = e``.  Inference uses the unit-level
+    ``'event_time'`` over cells with ``t - g = e``, ``'group'`` over the post cells of one
+    cohort (each cell weighted equally); ``'overall_group'`` is the cohort-size-weighted mean
+    of the ``'group'`` rows and ``'overall_dynamic'`` the plain mean of the event-time rows
+    ``e >= 0`` (``did::aggte`` types "group" and "dynamic").  Inference uses the unit-level
     influence function (incl. the estimated weights); the bootstrap standard error is
     the rescaled interquartile range of the multiplier draws (CS 2021, sec. 4).  Unlike
     R ``did``, each cell's treated and comparison contributions carry the small-sample
@@ -233,10 +246,28 @@ def callaway_santanna(
         agg_est.append(th)
         agg_psi.append(ps)
         agg_sel.append(sel)
+    # did::aggte(type = "group"): per cohort the mean of its post cells, overall weighted by cohort size
+    grp_vals = np.unique(cells.cohort[post])
+    n_post_g = {g: int(np.sum(post & (cells.cohort == g))) for g in grp_vals}
+    mult_g = np.array([1.0 / n_post_g[g] if p_ and g in n_post_g else 0.0
+                       for g, p_ in zip(cells.cohort, post)])
+    for g in grp_vals:
+        sel = post & (cells.cohort == g)
+        th, ps = _cs_aggregate(cells, sel, mult_g)
+        agg_est.append(th)
+        agg_psi.append(ps)
+        agg_sel.append(sel)
+    th_grp, ps_grp = _cs_aggregate(cells, post, mult_g)
+    # did::aggte(type = "dynamic"): the mean of the event-time effects e >= 0
+    dyn = [j for j, e in enumerate(ev_vals) if e >= 0]
+    th_dyn = float(np.mean([agg_est[j] for j in dyn]))
+    ps_dyn = np.mean([agg_psi[j] for j in dyn], axis=0)
     th_all, ps_all = _cs_aggregate(cells, post)
-    est = np.concatenate([cells.att, agg_est, [th_all]])
-    psi = np.column_stack([cells.psi] + agg_psi + [ps_all])
-    family = np.array(["group_time"] * n_k + ["event_time"] * len(ev_vals) + ["overall"])
+    est = np.concatenate([cells.att, agg_est, [th_all, th_grp, th_dyn]])
+    psi = np.column_stack([cells.psi] + agg_psi + [ps_all, ps_grp, ps_dyn])
+    n_ev, n_gr = len(ev_vals), len(grp_vals)
+    family = np.array(["group_time"] * n_k + ["event_time"] * n_ev + ["group"] * n_gr
+                      + ["overall", "overall_group", "overall_dynamic"])
 
     se_an = np.sqrt(np.sum(psi**2, axis=0))
     cb_low = np.full(est.size, np.nan)
@@ -261,7 +292,14 @@ def callaway_santanna(
                 crit = max(float(np.quantile(tmax, 1 - alpha)), z)
                 cb_low[idx] = est[idx] - crit * se[idx]
                 cb_high[idx] = est[idx] + crit * se[idx]
-        last = est.size - 1
+        for fam in ("group",):
+            idx = np.flatnonzero((family == fam) & (se > 0))
+            if idx.size:
+                tmax = np.max(np.abs(dev[:, idx]) / se[idx], axis=1)
+                crit = max(float(np.quantile(tmax, 1 - alpha)), z)
+                cb_low[idx] = est[idx] - crit * se[idx]
+                cb_high[idx] = est[idx] + crit * se[idx]
+        last = np.flatnonzero(np.char.startswith(family.astype(str), "overall"))
         cb_low[last] = est[last] - z * se[last]
         cb_high[last] = est[last] + z * se[last]
     else:
@@ -271,18 +309,20 @@ def callaway_santanna(
     # counts of distinct units per row
     treat_m = cells.c > 0
     ctrl_m = cells.control_mask
+    sel_dyn = np.isin(ev, [ev_vals[j] for j in dyn])
     n_tr = list(cells.n_treated) + [int(treat_m[:, s].any(axis=1).sum()) for s in agg_sel] + \
-        [int(treat_m[:, post].any(axis=1).sum())]
+        [int(treat_m[:, post].any(axis=1).sum())] * 2 + [int(treat_m[:, sel_dyn].any(axis=1).sum())]
     n_ct = list(cells.n_control) + [int(ctrl_m[:, s].any(axis=1).sum()) for s in agg_sel] + \
-        [int(ctrl_m[:, post].any(axis=1).sum())]
+        [int(ctrl_m[:, post].any(axis=1).sum())] * 2 + [int(ctrl_m[:, sel_dyn].any(axis=1).sum())]
+    name = "callaway_santanna_precision_weighted" if panel.weighted else "callaway_santanna"
 
     res = pd.DataFrame(
         {
-            "estimator": "callaway_santanna",
+            "estimator": name,
             "aggregation": family,
-            "cohort": np.concatenate([cells.cohort, np.full(len(ev_vals) + 1, np.nan)]),
-            "time": np.concatenate([cells.time, np.full(len(ev_vals) + 1, np.nan)]),
-            "event_time": np.concatenate([ev, ev_vals, [np.nan]]),
+            "cohort": np.concatenate([cells.cohort, np.full(n_ev, np.nan), grp_vals, np.full(3, np.nan)]),
+            "time": np.concatenate([cells.time, np.full(n_ev + n_gr + 3, np.nan)]),
+            "event_time": np.concatenate([ev, ev_vals, np.full(n_gr + 3, np.nan)]),
             "estimate": est, "std_error": se, "ci_low": lo, "ci_high": hi,
             "cband_low": cb_low, "cband_high": cb_high, "p_value": p,
             "n_treated_units": np.asarray(n_tr, dtype=int),
@@ -295,7 +335,7 @@ def callaway_santanna(
         if ref_e:
             ref = pd.DataFrame(
                 {
-                    "estimator": "callaway_santanna", "aggregation": "event_time",
+                    "estimator": name, "aggregation": "event_time",
                     "cohort": np.nan, "time": np.nan, "event_time": ref_e, "estimate": 0.0,
                     "std_error": np.nan, "ci_low": np.nan, "ci_high": np.nan,
                     "cband_low": np.nan, "cband_high": np.nan, "p_value": np.nan,
@@ -305,7 +345,8 @@ def callaway_santanna(
             )
             res = pd.concat([res, ref], ignore_index=True)
     res = _gt_dtypes(res)
-    order = res["aggregation"].map({"group_time": 0, "event_time": 1, "overall": 2})
+    order = res["aggregation"].map({"group_time": 0, "event_time": 1, "group": 2, "overall": 3,
+                                    "overall_group": 4, "overall_dynamic": 5})
     res = (res.assign(_o=order)
               .sort_values(["_o", "cohort", "event_time"], kind="mergesort", na_position="last")
               .drop(columns="_o").reset_index(drop=True))

@@ -1,0 +1,184 @@
+"""``public/tables/tabeller.xlsx``: every public table in one Excel workbook, for a municipal analyst
+who opens it with Norwegian settings.
+
+The public CSVs keep the results contract's format (``,`` between fields, ``.`` for decimals, the
+contract's codes), which scripts and dashboards read; Excel with Norwegian settings splits such a file
+wrongly, so the workbook is the spreadsheet users' copy. It is made from the public CSVs alone
+(:func:`workbook_sheets`, a pure function of ``public/tables/*.csv`` and their ``.spec.json``), so it
+holds nothing the CSVs don't, and the audit rebuilds it the same way and compares cell by cell
+(:func:`workbook_findings`).
+
+A sheet per table (the first, ``Om tabellene``, lists them with their titles and says what the marks
+mean), bokmål headers (:func:`mangfold.text.header`), numbers as numbers, codes by their bokmål labels,
+hidden cells as their marks (``<5``: 1 to 4 persons; ``:``: hidden so that another hidden cell cannot
+be worked out; blank: not computed, or hidden). No formulas: text is always stored as text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import math
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .. import text
+
+WORKBOOK = "tabeller.xlsx"
+INDEX_SHEET = "Om tabellene"
+_NUMBER = re.compile(r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+_INTEGER = re.compile(r"^-?\d+$")
+#: Excel's limit on a sheet name, and the characters it forbids there
+_SHEET_MAX = 31
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_FIXED_TIME = datetime.datetime(2000, 1, 1)
+
+
+def _cell(value: str, column: str) -> Any:
+    """A public CSV cell (text, as written) as the workbook holds it: a number as a number, ``True``/
+    ``False`` as ``ja``/``nei``, a code by its label, anything else (marks, names) as text."""
+    if value == "":
+        return None
+    if _NUMBER.match(value):
+        v = float(value)
+        return int(value) if _INTEGER.match(value) else v
+    if value in ("True", "False"):
+        return text.yes_no(value)
+    return text.label(value, column=column)
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    base = _SHEET_BAD.sub("_", name)[:_SHEET_MAX]
+    out, k = base, 2
+    while out.lower() in taken:
+        suffix = f"~{k}"
+        out, k = base[:_SHEET_MAX - len(suffix)] + suffix, k + 1
+    taken.add(out.lower())
+    return out
+
+
+def workbook_sheets(tables: Path) -> list[tuple[str, list[list[Any]]]]:
+    """The workbook's sheets (name, rows; the first row the headers) made from the public CSVs in
+    ``tables`` (read as text, exactly as published), in file-name order after the index sheet."""
+    taken: set[str] = {INDEX_SHEET.lower()}
+    index: list[list[Any]] = [["Ark", "Fil", "Tabell", "Rader"]]
+    sheets = []
+    for path in sorted(Path(tables).glob("*.csv")):
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        title = None
+        spec = path.with_suffix(".spec.json")
+        if spec.is_file():
+            try:
+                title = str(json.loads(spec.read_text(encoding="utf-8")).get("title") or "") or None
+            except (OSError, ValueError):
+                title = None
+        name = _sheet_name(path.stem, taken)
+        rows = [[text.header(str(c)) for c in df.columns]]
+        rows += [[_cell(v, c) for c, v in zip(df.columns, r)] for r in df.itertuples(index=False, name=None)]
+        sheets.append((name, rows))
+        index.append([name, f"tables/{path.name}", title, len(df)])
+    index += [[], ["Tegn", "Betyr"],
+              ["<5", "skjult: færre enn 5 personer (grensen er den samme som i rapporten)"],
+              [":", "skjult, fordi tallet ellers kunne regnes ut fra andre tall"],
+              ["tom celle", "ikke beregnet, eller skjult fordi det bygger på et skjult tall"],
+              ["Koder", "gruppene og nivåene er vist med norske navn; CSV-filene har kodene fra datakontrakten"]]
+    return [(INDEX_SHEET, index), *sheets]
+
+
+def write_workbook(public: Path) -> Path | None:
+    """Write ``public/tables/tabeller.xlsx`` from the public CSVs; None when there are none."""
+    tables = Path(public) / "tables"
+    if not list(tables.glob("*.csv")):
+        return None
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in workbook_sheets(tables):
+        ws = wb.create_sheet(name)
+        for r, row in enumerate(rows, start=1):
+            for c, v in enumerate(row, start=1):
+                if v is None:
+                    continue
+                cell = ws.cell(row=r, column=c)
+                cell.value = v
+                if isinstance(v, str):
+                    cell.data_type = "s"  # text stays text, never a formula
+                # numbers keep Excel's General format: full precision, the reader's decimal comma
+        if rows:
+            for c in range(1, len(rows[0]) + 1):
+                ws.cell(row=1, column=c).font = Font(bold=True)
+                longest = max((len(str(row[c - 1])) for row in rows[:200] if c - 1 < len(row) and row[c - 1]
+                               is not None), default=8)
+                ws.column_dimensions[get_column_letter(c)].width = min(max(8, longest + 2), 60)
+            ws.freeze_panes = "A2"
+    # the same tables give the same bytes (like the CSVs): fixed document dates and zip entry times
+    wb.properties.creator = "mangfold"
+    wb.properties.created = wb.properties.modified = _FIXED_TIME
+    buf = io.BytesIO()
+    wb.save(buf)
+    target = tables / WORKBOOK
+    tmp = tables / f".{WORKBOOK}.tmp"
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
+            dst.writestr(entry, data)
+    tmp.replace(target)
+    return target
+
+
+def workbook_findings(public: Path) -> list[str]:
+    """What ``public/tables/tabeller.xlsx`` holds that the public CSVs don't: a sheet, a cell or a
+    formula other than :func:`workbook_sheets` rebuilds from them (empty list: it is exactly theirs)."""
+    path = Path(public) / "tables" / WORKBOOK
+    rel = f"tables/{WORKBOOK}"
+    try:
+        wb = load_workbook(path, read_only=False, data_only=False)
+    except Exception as exc:  # noqa: BLE001 -- any unreadable workbook is a finding
+        return [f"{rel}: cannot be read ({type(exc).__name__})"]
+    expected = dict(workbook_sheets(path.parent))
+    problems = []
+    names = wb.sheetnames
+    if names != list(expected):
+        problems.append(f"{rel}: sheets {names} are not the public tables' {list(expected)}")
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            problems.append(f"{rel}: sheet {ws.title!r} is hidden")
+        want = expected.get(ws.title)
+        if want is None:
+            continue
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is None:
+                    continue
+                if cell.data_type == "f":
+                    problems.append(f"{rel}: sheet {ws.title!r}, cell {cell.coordinate}: a formula")
+                    continue
+                r, c = cell.row - 1, cell.column - 1
+                exp = want[r][c] if r < len(want) and c < len(want[r]) else None
+                if exp != cell.value and not (isinstance(exp, (int, float)) and isinstance(cell.value, (int, float))
+                                              and math.isclose(float(exp), float(cell.value), rel_tol=1e-13)):
+                    problems.append(f"{rel}: sheet {ws.title!r}, cell {cell.coordinate}: {str(cell.value)[:40]!r} "
+                                    "is not in the public CSV")
+                    if len(problems) > 20:
+                        return problems
+        for r, row in enumerate(want):  # nothing left out either
+            for c, v in enumerate(row):
+                if v is not None and ws.cell(row=r + 1, column=c + 1).value is None:
+                    problems.append(f"{rel}: sheet {ws.title!r}: row {r + 1} differs from the public CSV")
+                    break
+            else:
+                continue
+            break
+    return problems

@@ -210,3 +210,15 @@ def test_training_completion_and_matched_outcomes(tmp_path):
     assert tuple(out.loc["promoted", ["n_participants", "x_participants", "n_comparison", "x_comparison"]]) == \
         (1, 1, 2, 0)
     assert_allclose(out.loc["promoted", "difference"], 1.0)
+
+
+def test_before_the_first_pair_the_chapter_says_not_started():
+    # the public pairs table before any pair starts: only its 'all' row, with 0 pairs
+    pairs = pd.DataFrame({"start_year": ["all"], "pairs": ["0"], "pairs_ended": ["0"], "units": ["0"]})
+    change = pd.DataFrame(columns=["respondent", "item", "estimate", "ci_low", "ci_high", "n"])
+    s = mentoring.survey_sentence(change, pairs=pairs, year=2021)
+    assert "Ingen mentorpar hadde startet innen utgangen av 2021" in s and "for få besvarelser" not in s
+    assert mentoring.followup_sentence(pd.DataFrame(), pairs=pairs, year=2021) == s
+    started = pd.DataFrame({"start_year": ["2023", "all"], "pairs": ["<5", "<5"]})
+    assert mentoring.started(started) and not mentoring.started(pairs)
+    assert "for få besvarelser" in mentoring.survey_sentence(change, pairs=started, year=2023)

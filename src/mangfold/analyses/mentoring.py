@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import text
 from ..contract.schemas import LEADER_LEVELS
 from ..stats.multiple import holm
 from ..stats.paired import paired_change
@@ -331,8 +332,32 @@ def _d(x: float, k: int = 2) -> str:
     return f"{x:+.{k}f}".replace(".", ",").replace("-", "−")
 
 
-def survey_sentence(change: pd.DataFrame) -> str:
-    """The change in the mean over all items, for mentees and mentors (public table)."""
+def started(pairs: pd.DataFrame | None) -> bool:
+    """Whether any pair had started by the report year, from the public pairs table
+    (:func:`pairs_overview`: its ``all`` row counts the pairs; ``<5`` is at least one)."""
+    if pairs is None or not len(pairs):
+        return False
+    row = pairs[pairs["start_year"].astype(str) == "all"]
+    if not len(row):
+        return True
+    v = row["pairs"].iloc[0]
+    return not (str(v).strip() == "0")
+
+
+NOT_STARTED = ("Ingen mentorpar hadde startet innen utgangen av {year}, så det finnes ennå ingen svar før og etter "
+               "og ingen mentorer å følge ({reason}).")
+
+
+def not_started_sentence(year: int) -> str:
+    """The chapter's sentence before the first pair starts (instead of "too few answers")."""
+    return NOT_STARTED.format(year=year, reason=text.not_shown("not_started"))
+
+
+def survey_sentence(change: pd.DataFrame, *, pairs: pd.DataFrame | None = None, year: int | None = None) -> str:
+    """The change in the mean over all items, for mentees and mentors (public table). With the public
+    pairs table and the year: before the first pair starts, says so."""
+    if pairs is not None and year is not None and not started(pairs):
+        return not_started_sentence(year)
     parts = []
     for resp, who in (("mentee", "Topplederne (mentees)"), ("mentor", "Mentorene")):
         r = change[(change["respondent"] == resp) & (change["item"] == "all")] if len(change) else change
@@ -350,8 +375,11 @@ def survey_sentence(change: pd.DataFrame) -> str:
                               "sammenligningsgruppe i spørreundersøkelsen.")
 
 
-def followup_sentence(tests: pd.DataFrame) -> str:
-    """Retention and leader moves of mentors against comparable employees (public table)."""
+def followup_sentence(tests: pd.DataFrame, *, pairs: pd.DataFrame | None = None, year: int | None = None) -> str:
+    """Retention and leader moves of mentors against comparable employees (public table); before the
+    first pair starts (``pairs``, ``year`` as in :func:`survey_sentence`), says so."""
+    if pairs is not None and year is not None and not started(pairs):
+        return not_started_sentence(year)
     out = []
     for outcome, what in (("retention", "hvor lenge mentorene ble værende i kommunen"),
                           ("leader", "hvor mange mentorer som senere ble ledere")):

@@ -641,3 +641,15 @@ def test_controls_exclude_units_in_other_pilots():
     both = eff.set_index("estimator")
     assert {"twfe", "twfe_all_controls"} <= set(both.index)
     assert both.loc["twfe_all_controls", "n_obs"] == int((panel["qualified"] > 0).sum())
+
+
+def test_token_check_before_the_pilot_starts_says_not_started():
+    # the public table in a year when no unit has begun: the headline rows say 0 treated units
+    rows = [{"pilot": "min_two_interviews", "outcome": o, "estimator": "twfe", "estimate": None, "ci_low": None,
+             "ci_high": None, "mde": None, "n_treated_units": "0", "n_treated_persons": "0"}
+            for o in ("qualified_to_interviewed", "applied_to_hired")]
+    t = pilot_text.token_check(pd.DataFrame(rows)).iloc[0]
+    assert t["verdict"] == "not_started" and "ikke tatt i bruk" in t["text"]
+    rows[0]["n_treated_units"] = rows[1]["n_treated_units"] = "6"
+    rows[0]["n_treated_persons"] = rows[1]["n_treated_persons"] = "<5"
+    assert pilot_text.token_check(pd.DataFrame(rows)).iloc[0]["verdict"] == "not_estimable"

@@ -90,7 +90,8 @@ def token_check(effects: pd.DataFrame, *, pilot: str = "min_two_interviews",
     ``qualified_to_interviewed`` and ``applied_to_hired``. Returns one row: ``estimator``,
     ``interview_effect, interview_ci_low, interview_ci_high``, ``hire_effect, hire_ci_low,
     hire_ci_high, hire_mde``, ``verdict`` (``interviews_and_hires_up``, ``interviews_up_hires_not``,
-    ``no_interview_effect``, ``not_estimable``) and ``text``: plain bokmål sentences. "Up" means
+    ``no_interview_effect``, ``not_started`` (no unit has begun: the public table says 0 treated),
+    ``not_estimable``) and ``text``: plain bokmål sentences. "Up" means
     that the 95 % interval lies above zero.
     """
     cols = ["estimator", "interview_effect", "interview_ci_low", "interview_ci_high", "hire_effect",
@@ -107,6 +108,12 @@ def token_check(effects: pd.DataFrame, *, pilot: str = "min_two_interviews",
             vals = (est, *v)
             break
     if vals is None:
+        head = _row(effects, pilot=pilot, outcome="qualified_to_interviewed", estimator=estimators[0])
+        if head is not None and any(str(head.get(c, "")).strip() in ("0", "0.0") for c in
+                                    ("n_treated_units", "n_treated_persons")):
+            return pd.DataFrame([{**dict.fromkeys(cols, np.nan), "estimator": "", "verdict": "not_started",
+                                  "text": "Regelen er ikke tatt i bruk i noen enhet ennå, så effekten kan ikke "
+                                          "måles (piloten ikke startet)."}], columns=cols)
         return pd.DataFrame([{**dict.fromkeys(cols, np.nan), "estimator": "", "verdict": "not_estimable",
                               "text": "Effekten på intervjuer og tilsettinger kan ikke anslås med dataene "
                                       "(for få enheter eller personer, eller tallene er skjult)."}], columns=cols)

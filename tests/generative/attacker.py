@@ -55,6 +55,7 @@ class Finding:
     row: int | str
     column: str
     detail: str
+    value: float | None = None  # the value the attack recovered, where it names one
 
     def __str__(self) -> str:
         return f"[{self.attack}] {self.file} row {self.row} column {self.column}: {self.detail}"
@@ -208,8 +209,12 @@ class Cells:
 
 
 def _row_key(t: Table, r: dict, dims: list[str], unique_per_report: bool) -> tuple:
+    """(scope, *dimension values): scope is the report, or "" for a row that is the same quantity in
+    every report of the series (attack d). A row whose year dimension is not a year (``all``: every
+    year up to the report's) counts up to a different year in each report, so it is the report's own."""
     k = tuple(r.get(d, "") for d in dims)
-    return k if not unique_per_report else (t.report,) + k
+    own = unique_per_report or any("year" in d and not str(r.get(d, "")).strip().isdigit() for d in dims)
+    return ((t.report,) if own else ("",)) + k
 
 
 def _year_dim(t: Table) -> bool:
@@ -242,7 +247,9 @@ def propagate(tables: list[Table], out: Path, *, across_reports: bool) -> tuple[
             groups: dict[tuple, dict[str, tuple]] = {}
             for r in t.rows:
                 rk = _row_key(t, r, dims, unique)
-                key_wo = tuple(x for n, x in enumerate(rk) if n != (j + (1 if unique else 0)))
+                # a margin holds within one report: its total and the parts that report shows (the parts
+                # may be cells shared with the other reports of the series)
+                key_wo = (t.report,) + tuple(x for n, x in enumerate(rk[1:]) if n != j)
                 groups.setdefault(key_wo, {})[r.get(dim, "")] = rk
             for g in groups.values():
                 if label not in g:
@@ -289,9 +296,11 @@ def propagate(tables: list[Table], out: Path, *, across_reports: bool) -> tuple[
         marks = cells.marks[k]
         if HIDDEN_SMALL in marks or int(v) in SMALL:
             series, name, rk, col = k
-            found.append(Finding("d:years-union" if across_reports else "b:margin", cells.where[k][0], str(rk), col,
-                                 f"hidden cell ({'/'.join(sorted(marks))}) recovered as {v:g} "
-                                 f"from totals{' across the reports of the series' if across_reports else ''}"))
+            for where in cells.where[k]:  # each place the cell is published (checked one by one)
+                found.append(Finding("d:years-union" if across_reports else "b:margin", where, str(rk), col,
+                                     f"hidden cell ({'/'.join(sorted(marks))}) recovered as {v:g} "
+                                     f"from totals{' across the reports of the series' if across_reports else ''}",
+                                     value=float(v)))
     return found, cells
 
 
@@ -533,6 +542,34 @@ class Result:
     findings: list[Finding]
     narrative: list[Finding]
     notes: list[str]
+    refuted: list[Finding] = field(default_factory=list)
+
+
+def _truth_at(out: Path, f: Finding) -> float | None:
+    """The unsuppressed value of the cell a finding names (``<report>/public/tables/<t>.csv row N``),
+    from the report's ``restricted/tables``; None if it cannot be read."""
+    m = re.match(r"(.*)/public/tables/([^/]+\.csv) row (\d+)$", f.file)
+    if not m:
+        return None
+    path = out / m.group(1) / "restricted" / "tables" / m.group(2)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        return num(rows[int(m.group(3)) - 2].get(f.column, ""))
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def confirm(out: Path, findings: list[Finding]) -> tuple[list[Finding], list[Finding]]:
+    """The test's oracle, after the attacks (which read public files only): a recovered value that
+    the unsuppressed table contradicts is no disclosure. The attacks assume that a row repeated by the
+    reports of a series is one quantity; an as-of count (pairs ended by the report's year) is not, and
+    the reasoning then lands on a wrong value. Returns (confirmed or not checkable, refuted)."""
+    kept, refuted = [], []
+    for f in findings:
+        t = _truth_at(out, f) if f.value is not None else None
+        (refuted if t is not None and abs(t - f.value) > 1e-9 else kept).append(f)
+    return kept, refuted
 
 
 def attack(out: str | Path) -> Result:
@@ -554,4 +591,5 @@ def attack(out: str | Path) -> Result:
     fu, _ = propagate(tables, out, across_reports=True)
     known = {(x.file, x.column) for x in findings}
     findings += [x for x in fu if (x.file, x.column) not in known]
-    return Result(findings, attack_narrative(out), notes)
+    findings, refuted = confirm(out, findings)
+    return Result(findings, attack_narrative(out), notes, refuted)

@@ -267,3 +267,4 @@ def test_many_generated_municipalities(tmp_path_factory):
     check_audit(run)
     check_attacker(run)
     check_narrative(run)
+

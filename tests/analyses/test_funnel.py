@@ -682,7 +682,7 @@ def test_within_text_readings(agg, lo, hi, expected):
            "or_within_vacancy_ci_low": lo, "or_within_vacancy_ci_high": hi, "n_vacancies": 40, "heterogeneity_p": 0.5,
            "heterogeneity_sparse_share": 0.9, "ci_level": 0.9875}
     text = ft.within_text(pd.DataFrame([row]), params=P)
-    assert expected in text and "98,75 % KI" in text
+    assert expected in text and "98,75\u00a0% KI" in text
     if lo <= 1 <= hi:  # a non-significant result says what its interval excludes
         assert "utelukker bare oddsforhold under" in text
     if "forklares i stor grad" not in expected:
@@ -716,7 +716,7 @@ def test_headline_ranks_stages_only_when_intervals_separate():
     apart = _stage_rows([(0.95, 0.90, 1.0), (0.97, 0.92, 1.02), (0.5, 0.40, 0.60), (1.0, 0.9, 1.1),
                          (0.45, 0.39, 0.52)])
     assert "Størst er fallet fra intervju til innstilling" in ft.headline(apart, params=P)
-    assert "98,75 % KI" in ft.headline(apart, params=P)
+    assert "98,75\u00a0% KI" in ft.headline(apart, params=P)
 
 
 def test_stage_figures_only_where_the_public_chain_is_visible(hand_cells, hand_disparity):

@@ -408,7 +408,7 @@ def test_robustness_sentence_follows_the_assignment():
 def test_sentences_from_public_tables(hand_store):
     comp = pilots.compliance(hand_store, year=2025, focal="lbg2")
     txt = pilot_text.compliance_sentence(comp)
-    assert "100 %" in txt and "2 av 2" in txt and "0 %" in txt
+    assert "100\u00a0%" in txt and "2 av 2" in txt and "0\u00a0%" in txt
     assert "for få år" in pilot_text.pretrend_sentence(pd.DataFrame(), pilot="min_two_interviews")
 
 

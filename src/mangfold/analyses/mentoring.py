@@ -329,7 +329,7 @@ def _f(x) -> float:
 
 
 def _d(x: float, k: int = 2) -> str:
-    return f"{x:+.{k}f}".replace(".", ",").replace("-", "−")
+    return text.number(x, k, sign=True)
 
 
 def started(pairs: pd.DataFrame | None) -> bool:
@@ -387,7 +387,7 @@ def followup_sentence(tests: pd.DataFrame, *, pairs: pd.DataFrame | None = None,
         if not len(r) or not np.isfinite(_f(r["p_value"].iloc[0])):
             continue
         p = _f(r["p_value"].iloc[0])
-        ptxt = "p < 0,001" if p < 0.001 else f"p = {p:.3f}".replace(".", ",")
+        ptxt = text.pvalue(p)
         verdict = "en forskjell" if p < 0.05 else "ingen sikker forskjell"
         out.append(f"For {what} finner vi {verdict} mot sammenlignbare ansatte (log-rank-test innen matchede sett, "
                    f"{ptxt}).")

@@ -1,7 +1,7 @@
 """Short bokmål sentences with numbers for the recruitment section.
 
 Every function reads a *public* table (after disclosure control), so a suppressed number is never
-written into the text: it reads "skjult (få personer)" instead.
+written into the text: it reads "skjult: færre enn 5" instead (mangfold.text.not_shown).
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import math
 from typing import Any
 
 import pandas as pd
+
+from ... import text as _text
 
 TRANSITION_NB = {
     "applied_to_qualified": "fra søker til formelt kvalifisert",
@@ -43,7 +45,7 @@ VERDICT_MEANING = {
 }
 _VERDICT_SHORT = {"disparity": "forskjell påvist", "no_evidence": "ingen vesentlig forskjell",
                   "inconclusive": "kan ikke avgjøres"}
-HIDDEN = "skjult (få personer)"
+HIDDEN = _text.not_shown("suppressed")  # "skjult: færre enn 5", the one wording
 
 
 def _num(x: Any) -> float:
@@ -54,32 +56,30 @@ def _num(x: Any) -> float:
 
 
 def fmt(x: Any, digits: int = 2) -> str:
-    """A number with a decimal comma; ``HIDDEN`` when missing."""
-    v = _num(x)
-    return HIDDEN if math.isnan(v) else f"{v:.{digits}f}".replace(".", ",")
+    """A number with a decimal comma (:func:`mangfold.text.number`); ``HIDDEN`` when missing."""
+    return _text.number(_num(x), digits, missing=HIDDEN)
 
 
 def pct(x: Any, digits: int = 1) -> str:
-    v = _num(x)
-    return HIDDEN if math.isnan(v) else f"{100 * v:.{digits}f} %".replace(".", ",")
+    """A share as percent (:func:`mangfold.text.percent`); ``HIDDEN`` when missing."""
+    return _text.percent(_num(x), digits, missing=HIDDEN)
 
 
 def count(x: Any) -> str:
-    """A whole number with a (non-breaking) space as thousands separator; ``HIDDEN`` when missing."""
-    v = _num(x)
-    return HIDDEN if math.isnan(v) else f"{int(round(v)):,}".replace(",", "\u00a0")
+    """A whole number (:func:`mangfold.text.integer`); ``HIDDEN`` when missing."""
+    return _text.integer(_num(x), missing=HIDDEN)
 
 
 def pvalue(x: Any) -> str:
-    v = _num(x)
-    return HIDDEN if math.isnan(v) else ("p < 0,001" if v < 0.001 else f"p = {fmt(v, 3)}")
+    """``p = 0,012`` / ``p < 0,001`` (:func:`mangfold.text.pvalue`); ``HIDDEN`` when missing."""
+    return _text.pvalue(_num(x), missing=HIDDEN)
 
 
 def level(x: Any) -> str:
     """A confidence level as bokmål text (``0.9875`` -> ``98,75 %``; missing -> ``95 %``)."""
     v = _num(x)
     v = 0.95 if math.isnan(v) else v
-    return f"{100 * v:.2f}".rstrip("0").rstrip(".").replace(".", ",") + " %"
+    return _text.percent_tick(v, 2)
 
 
 def _ci(lo: Any, hi: Any, digits: int = 2, lvl: Any = 0.95) -> str:

@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ... import text as _text
 from .estimation import HEADLINE_ESTIMATOR
 
 OUTCOME_WORDS = {
@@ -27,18 +28,16 @@ def _f(x) -> float:
 
 
 def _pp(x: float) -> str:
-    """Probability points with sign, comma decimal: 0.052 -> '+5,2'."""
-    return f"{100 * x:+.1f}".replace(".", ",").replace("-", "−")
+    """Probability points with sign, comma decimal: 0.052 -> '+5,2' (:func:`mangfold.text.points`)."""
+    return _text.points(x, 1, sign=True, unit=False)
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.0f} %"
+    return _text.percent(x, 0)
 
 
 def _p(x: float) -> str:
-    if not np.isfinite(x):
-        return "–"
-    return "p < 0,001" if x < 0.001 else f"p = {x:.3f}".replace(".", ",")
+    return _text.pvalue(x)
 
 
 def _row(df: pd.DataFrame | None, **eq) -> pd.Series | None:
@@ -64,7 +63,7 @@ def interval_excludes(lo: float, hi: float) -> str:
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return ""
     def pts(x: float) -> str:
-        return f"{100 * abs(x):.1f}".replace(".", ",")
+        return _text.number(100 * abs(x), 1)
     if lo > 0:
         return (f"intervallet utelukker ingen effekt og en økning mindre enn {pts(lo)} eller større enn {pts(hi)} "
                 f"prosentpoeng")
@@ -243,7 +242,7 @@ def mde_sentence(eff: pd.DataFrame, *, pilot: str, estimator: str = HEADLINE_EST
 
 
 def _dec(x: float) -> str:
-    return f"{x:.2f}".replace(".", ",")
+    return _text.number(x, 2)
 
 
 def job_analysis_sentence(ja: pd.DataFrame) -> str:

@@ -653,3 +653,13 @@ def test_token_check_before_the_pilot_starts_says_not_started():
     rows[0]["n_treated_units"] = rows[1]["n_treated_units"] = "6"
     rows[0]["n_treated_persons"] = rows[1]["n_treated_persons"] = "<5"
     assert pilot_text.token_check(pd.DataFrame(rows)).iloc[0]["verdict"] == "not_estimable"
+
+
+def test_bootstrap_draws_fit_a_budget_on_large_panels():
+    from mangfold.analyses.pilots.estimation import BOOTSTRAP_BUDGET, MIN_DRAWS, draws_for
+
+    assert draws_for(999, 2300) == 999                 # a municipality's pilot panel keeps its draws
+    b = draws_for(999, 5000)                           # a larger panel: as many as fit
+    assert MIN_DRAWS <= b < 999 and b * 5000 <= BOOTSTRAP_BUDGET and (b + 1) % 20 == 0
+    assert draws_for(999, 26000) == MIN_DRAWS          # a national panel: never fewer than 199
+    assert draws_for(99, 10**6) == 99                  # fewer asked for: as asked

@@ -121,6 +121,23 @@ def _row(pilot, outcome, estimator, **kw) -> dict:
     return r
 
 
+#: work of one wild bootstrap at most: draws x panel rows (each draw projects the whole panel)
+BOOTSTRAP_BUDGET = 2_500_000
+#: fewest draws when the budget limits them (a 5 % test needs alpha * (B + 1) whole: 199 gives 10)
+MIN_DRAWS = 199
+
+
+def draws_for(n_boot: int, n_obs: int) -> int:
+    """The bootstrap draws for a panel of ``n_obs`` rows: ``n_boot`` (params ``pilots.bootstrap_draws``)
+    unless draws x rows would pass :data:`BOOTSTRAP_BUDGET`; then as many as fit, at least
+    :data:`MIN_DRAWS` (a pilot panel of a municipality keeps its 999; a national panel of thousands of
+    units, where the treated units are few among many, gets 199). The note of each row names the draws."""
+    if n_boot < MIN_DRAWS or n_obs * n_boot <= BOOTSTRAP_BUDGET:
+        return int(n_boot)
+    fit = BOOTSTRAP_BUDGET // max(n_obs, 1)
+    return int(max(MIN_DRAWS, fit - (fit + 1) % 20))  # B + 1 a multiple of 20: 5 % tests resolve exactly
+
+
 def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] = MIN_TWO_OUTCOMES,
                   alpha: float = 0.05, seed: int = 0, n_draws: int = 1000, n_boot: int = 999,
                   ri_interval: bool = True, cs_fits: dict | None = None, assignment: str = "voluntary",
@@ -180,10 +197,11 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
             continue
         # TWFE, restricted wild cluster bootstrap (Webb weights)
         tw_mde = np.nan
-        wild_note = f"villt klyngebootstrap (Webb-vekter, {n_boot} trekninger)"
+        b_here = draws_for(n_boot, len(d))
+        wild_note = f"villt klyngebootstrap (Webb-vekter, {b_here} trekninger)"
         try:
             if n_boot >= 99:
-                t = did.wild_twfe(d, alpha=alpha, n_boot=n_boot, seed=seed, **kw).iloc[0]
+                t = did.wild_twfe(d, alpha=alpha, n_boot=b_here, seed=seed, **kw).iloc[0]
                 g = int(t["n_treated_units"] + t["n_control_units"])
                 tw_mde = _wild_mde(float(t["ci_low"]), float(t["ci_high"]), g - 1, alpha=alpha)
             else:   # no bootstrap asked for (quick runs): CR1 with t(G-1), said in the note
@@ -199,7 +217,8 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
         if panel_all is not None:
             da = panel_all[panel_all[den] > 0]
             try:
-                t = did.wild_twfe(da, alpha=alpha, n_boot=max(n_boot, 99), seed=seed, **kw).iloc[0]
+                t = did.wild_twfe(da, alpha=alpha, n_boot=draws_for(max(n_boot, 99), len(da)), seed=seed,
+                                  **kw).iloc[0]
                 g = int(t["n_treated_units"] + t["n_control_units"])
                 rows.append(_row(pilot, outcome, "twfe_all_controls", n_obs=len(da),
                                  n_treated_persons=int(da.loc[da["treated"], den].sum()), **{c: t[c] for c in (

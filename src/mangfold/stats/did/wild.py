@@ -86,10 +86,19 @@ class _WildTWFE:
         # bootstrap residuals e* = (A - b0 C) - xs (da - b0 dc) = EA - b0 EC; cluster scores
         ea = a_mat - self.da[:, None] * xs[None, :]
         ec = c_mat - self.dc[:, None] * xs[None, :]
-        s = np.zeros((panel.n_units, n))
-        s[panel.unit_idx, np.arange(n)] = xs
-        sa = ea @ s.T                                              # B x G cluster scores
-        sca = ec @ s.T
+        # B x G cluster scores: sums of e*_i xs_i over each cluster's observations (sorted by cluster
+        # and summed in blocks: linear in B x n, where a dense G x n indicator matmul grew as B x n x G)
+        order = np.argsort(panel.unit_idx, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(panel.unit_idx[order]) != 0])
+        groups = panel.unit_idx[order][starts]
+
+        def cluster_sums(m: np.ndarray) -> np.ndarray:
+            out = np.zeros((m.shape[0], panel.n_units))
+            out[:, groups] = np.add.reduceat((m * xs[None, :])[:, order], starts, axis=1)
+            return out
+
+        sa = cluster_sums(ea)
+        sca = cluster_sums(ec)
         self.qaa = np.einsum("bg,bg->b", sa, sa)
         self.qac = np.einsum("bg,bg->b", sa, sca)
         self.qcc = np.einsum("bg,bg->b", sca, sca)

@@ -403,17 +403,22 @@ def _alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_pool_worker_ends_with_its_parent_on_sigkill():
-    p = subprocess.Popen([sys.executable, "-c", WORKER_SCRIPT], stdout=subprocess.PIPE, text=True)
+def _worker_dies_with(p: subprocess.Popen, *, seconds: float) -> bool:
+    """Kill ``p`` (which printed its worker's pid) with SIGKILL; True once the worker is gone too."""
     worker = int(p.stdout.readline())
     assert _alive(worker)
     p.send_signal(signal.SIGKILL)
     p.wait()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + seconds
     while _alive(worker) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _alive(worker)
+    return not _alive(worker)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_pool_worker_ends_with_its_parent_on_sigkill():
+    p = subprocess.Popen([sys.executable, "-c", WORKER_SCRIPT], stdout=subprocess.PIPE, text=True)
+    assert _worker_dies_with(p, seconds=10)
 
 
 DASK_SCRIPT = textwrap.dedent("""
@@ -433,14 +438,7 @@ def test_dask_local_worker_ends_with_its_parent_on_sigkill(tmp_path):
     script = tmp_path / "probe.py"
     script.write_text(DASK_SCRIPT, encoding="utf-8")
     p = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    worker = int(p.stdout.readline())
-    assert _alive(worker)
-    p.send_signal(signal.SIGKILL)
-    p.wait()
-    deadline = time.monotonic() + 20
-    while _alive(worker) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _alive(worker)
+    assert _worker_dies_with(p, seconds=20)
 
 def _descendants(root: int) -> set[int]:
     children: dict[int, list[int]] = {}

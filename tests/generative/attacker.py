@@ -545,19 +545,22 @@ class Result:
     refuted: list[Finding] = field(default_factory=list)
 
 
-def _truth_at(out: Path, f: Finding) -> float | None:
+def _truth_at(out: Path, f: Finding, cache: dict[Path, list[dict] | None]) -> float | None:
     """The unsuppressed value of the cell a finding names (``<report>/public/tables/<t>.csv row N``),
-    from the report's ``restricted/tables``; None if it cannot be read."""
+    from the report's ``restricted/tables`` (each file read once, into ``cache``); None if it cannot
+    be read."""
     m = re.match(r"(.*)/public/tables/([^/]+\.csv) row (\d+)$", f.file)
     if not m:
         return None
     path = out / m.group(1) / "restricted" / "tables" / m.group(2)
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-        return num(rows[int(m.group(3)) - 2].get(f.column, ""))
-    except (OSError, IndexError, ValueError):
-        return None
+    if path not in cache:
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                cache[path] = list(csv.DictReader(fh))
+        except (OSError, ValueError):
+            cache[path] = None
+    rows, r = cache[path], int(m.group(3)) - 2
+    return num(rows[r].get(f.column, "")) if rows is not None and 0 <= r < len(rows) else None
 
 
 def confirm(out: Path, findings: list[Finding]) -> tuple[list[Finding], list[Finding]]:
@@ -565,9 +568,9 @@ def confirm(out: Path, findings: list[Finding]) -> tuple[list[Finding], list[Fin
     the unsuppressed table contradicts is no disclosure. The attacks assume that a row repeated by the
     reports of a series is one quantity; an as-of count (pairs ended by the report's year) is not, and
     the reasoning then lands on a wrong value. Returns (confirmed or not checkable, refuted)."""
-    kept, refuted = [], []
+    kept, refuted, cache = [], [], {}
     for f in findings:
-        t = _truth_at(out, f) if f.value is not None else None
+        t = _truth_at(out, f, cache) if f.value is not None else None
         (refuted if t is not None and abs(t - f.value) > 1e-9 else kept).append(f)
     return kept, refuted
 

@@ -108,8 +108,7 @@ def token_check(effects: pd.DataFrame, *, pilot: str = "min_two_interviews",
             break
     if vals is None:
         head = _row(effects, pilot=pilot, outcome="qualified_to_interviewed", estimator=estimators[0])
-        if head is not None and any(str(head.get(c, "")).strip() in ("0", "0.0") for c in
-                                    ("n_treated_units", "n_treated_persons")):
+        if head is not None and any(_f(head.get(c)) == 0 for c in ("n_treated_units", "n_treated_persons")):
             return pd.DataFrame([{**dict.fromkeys(cols, np.nan), "estimator": "", "verdict": "not_started",
                                   "text": "Regelen er ikke tatt i bruk i noen enhet ennå, så effekten kan ikke "
                                           "måles (piloten ikke startet)."}], columns=cols)

@@ -285,14 +285,7 @@ def callaway_santanna(
         q75, q25 = np.quantile(dev, [0.75, 0.25], axis=0)
         se = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
         se = np.where(se > 0, se, se_an)
-        for fam in ("group_time", "event_time"):
-            idx = np.flatnonzero((family == fam) & (se > 0))
-            if idx.size:
-                tmax = np.max(np.abs(dev[:, idx]) / se[idx], axis=1)
-                crit = max(float(np.quantile(tmax, 1 - alpha)), z)
-                cb_low[idx] = est[idx] - crit * se[idx]
-                cb_high[idx] = est[idx] + crit * se[idx]
-        for fam in ("group",):
+        for fam in ("group_time", "event_time", "group"):  # one simultaneous band per family
             idx = np.flatnonzero((family == fam) & (se > 0))
             if idx.size:
                 tmax = np.max(np.abs(dev[:, idx]) / se[idx], axis=1)

@@ -74,7 +74,8 @@ def test_codes_are_shown_by_their_labels_never_raw():
     assert text.label("all") == "Alle" and text.label("all", column="sector") == "Alle sektorer"
     assert text.label("Bydel Frogner") == "Bydel Frogner"  # a name from the data stays as it is
     assert text.group_words("lbg2") == "landbakgrunnsgruppe 2"
-    assert text.yes_no("True") == "ja" and text.yes_no(False) == "nei" and text.yes_no("") == text.NOT_SHOWN
+    assert text.yes_no(True) == "ja" and text.yes_no(False) == "nei" and text.yes_no("") == text.NOT_SHOWN
+    assert text.yes_no("True") == text.NOT_SHOWN  # text is never parsed: public tables are typed
 
 
 def test_headers_are_bokmaal():

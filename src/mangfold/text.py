@@ -14,9 +14,9 @@ Conventions (Språkrådet's rules for numbers, the way SSB prints them):
 - codes from the data contract (``top_leader``, ``all``, ``lbg2`` ...) shown by their bokmål labels
   (:func:`label`), never raw.
 
-Rounding is presentation only: every function takes the unrounded value. Anything that cannot be read
-as a number (``None``, NaN, a blank or a suppression mark such as ``<5`` from a public table) is
-written as the not-shown mark. Imports nothing from mangfold.
+Rounding is presentation only: every function takes the unrounded value. Anything that is not a
+number (``None``, NaN, a hidden cell of a public table, :class:`Hidden`) is written as the not-shown
+mark. Imports nothing from mangfold.
 """
 
 from __future__ import annotations
@@ -46,20 +46,44 @@ _REASONS = {
 }
 
 
+class Hidden(float):
+    """A cell of a public table that disclosure control hides, with the mark that shows it in place
+    of the value (``<5``: a count of 1 to 4; ``:``: hidden so that another hidden cell cannot be
+    worked out). It is a NaN to arithmetic and to pandas (``pd.isna`` is true, ``pd.to_numeric``
+    gives NaN), so code that computes from a public table treats it as missing; shown or written
+    (``str``, f-strings, :func:`mangfold.publish.typed.as_published`) it is its mark. The public
+    tables stay typed this way: a column of counts holds numbers and Hidden cells, never the text
+    ``"<5"`` that would have to be parsed back."""
+
+    mark: str
+
+    def __new__(cls, mark: str) -> "Hidden":
+        obj = super().__new__(cls, math.nan)
+        obj.mark = str(mark)
+        return obj
+
+    def __repr__(self) -> str:
+        return f"Hidden({self.mark!r})"
+
+    def __str__(self) -> str:
+        return self.mark
+
+    def __format__(self, spec: str) -> str:
+        return self.mark
+
+    def __reduce__(self):
+        return (Hidden, (self.mark,))
+
+
 def to_float(x: Any) -> float:
-    """``x`` as a float; NaN for anything that is not a finite number (None, blank, ``<5``, text)."""
+    """``x`` as a float; NaN for anything that is not a finite number (None, blank, a :class:`Hidden`
+    cell, text)."""
     if isinstance(x, bool):
         return float(x)
     try:
         v = float(x)
     except (TypeError, ValueError):
-        if isinstance(x, str):
-            try:
-                v = float(x.strip().replace(MINUS, "-").replace(",", "."))
-            except ValueError:
-                return math.nan
-        else:
-            return math.nan
+        return math.nan
     return v if math.isfinite(v) else math.nan
 
 
@@ -210,14 +234,9 @@ def certainty(lo: Any, hi: Any, *, threshold: float = 0.0) -> str:
 
 
 def yes_no(x: Any, *, missing: str = NOT_SHOWN) -> str:
-    """A published boolean as ``ja``/``nei``."""
-    if isinstance(x, bool):
+    """A boolean as ``ja``/``nei``; ``missing`` for anything else (a blanked flag is None)."""
+    if isinstance(x, bool) or type(x).__name__ == "bool_":
         return "ja" if x else "nei"
-    s = str(x).strip().lower()
-    if s in ("true", "1", "1.0", "ja", "yes"):
-        return "ja"
-    if s in ("false", "0", "0.0", "nei", "no"):
-        return "nei"
     return missing
 
 

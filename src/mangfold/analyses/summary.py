@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import text
@@ -29,15 +30,17 @@ MAX_LISTED = 3
 
 
 def _num(x: Any) -> float:
-    """A cell of a public table as a number: NaN when hidden (``<5``, ``:``, blank) or not a number.
-    The one place the summary reads values (:func:`mangfold.text.to_float`)."""
-    return text.to_float(x)
+    """A cell of a typed public table (:mod:`mangfold.publish.typed`) as a float: NaN when hidden
+    (:class:`mangfold.text.Hidden`), blanked or missing. Numbers only: text is never parsed."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        return math.nan
+    v = float(x)
+    return v if math.isfinite(v) else math.nan
 
 
 def _flag(x: Any) -> bool | None:
-    """A published boolean: None when hidden (blank)."""
-    v = text.yes_no(x, missing="")
-    return True if v == "ja" else False if v == "nei" else None
+    """A published boolean: None when blanked (it rests on a hidden count) or missing."""
+    return bool(x) if isinstance(x, (bool, np.bool_)) else None
 
 
 def _pct(x: float) -> str:

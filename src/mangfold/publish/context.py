@@ -20,9 +20,10 @@ import pandas as pd
 from .. import text
 from ..config import default_out, default_store, load_params, project_root
 from ..tablespec import TableSpec, column_role
-from .disclosure import Published, apply_disclosure_control, key_columns, mark
+from .disclosure import Published, disclose, key_columns, mark
 from .ledger import HINTS_FILE, KEEP_FILE
 from .safe import neutralise_frame, restore_frame, show_markdown
+from .typed import TYPED_DIR, as_published, read_typed, write_typed
 
 CSV_ENCODING = "utf-8-sig"  # BOM: Excel then reads æ, ø, å correctly
 
@@ -69,7 +70,8 @@ class Context:
     def table(self, df: pd.DataFrame, spec: TableSpec, *, show: bool = True, caption: str | None = None,
               columns: dict[str, str] | None = None) -> pd.DataFrame:
         """Write ``df`` to restricted/tables and its public copy to public/tables; show and return
-        the public copy (``None`` rows shown for restricted-only tables)."""
+        the public copy, typed (:mod:`mangfold.publish.typed`: hidden counts are
+        :class:`~mangfold.text.Hidden`, blanked cells missing; no rows for restricted-only tables)."""
         unroled = [c for c in spec.unroled(df.columns) if c not in key_columns(df.columns, spec.to_json())]
         if unroled and not spec.restricted_only:  # refused before anything is written
             raise ValueError(f"{spec.name}: columns without a declared role in its TableSpec: {', '.join(unroled)} "
@@ -80,12 +82,13 @@ class Context:
                 _display_markdown(f"*{caption or spec.title or spec.name}: {len(df)} rader i den "
                                   "skjermede tabellen (ikke publisert).*")
             return df.iloc[0:0]
-        public = apply_disclosure_control(df, spec, min_cell=self.min_cell, published=self._published,
-                                          hidden=self._hints().get(spec.name, []),
-                                          keep=self._hints(KEEP_FILE).get(spec.name, []))
-        self._published.append(Published(spec.to_json(), df, public))
+        public = disclose(df, spec, min_cell=self.min_cell, published=self._published,
+                          hidden=self._hints().get(spec.name, []), keep=self._hints(KEEP_FILE).get(spec.name, []))
+        written = as_published(public)
+        self._published.append(Published(spec.to_json(), df, written))
         public.attrs["mf_spec"] = spec  # show_table labels the columns with their roles (copies keep it)
-        write_csv(public, self.public / "tables" / f"{spec.name}.csv", public=True)
+        write_csv(written, self.public / "tables" / f"{spec.name}.csv", public=True)
+        write_typed(public, self.restricted / TYPED_DIR / f"{spec.name}.json")
         spec_path = self.public / "tables" / f"{spec.name}.spec.json"
         spec_path.write_text(json.dumps(spec.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
         if show:
@@ -126,9 +129,10 @@ class Context:
         return path
 
     def public_table(self, name: str) -> pd.DataFrame | None:
-        """A public table written earlier in this year's run (the summary reads these)."""
-        path = self.public / "tables" / f"{name}.csv"
-        return read_csv(path) if path.is_file() else None
+        """A public table that another notebook of this year's report published, typed as
+        :meth:`table` returned it there (the summary reads these); None when none did."""
+        path = self.restricted / TYPED_DIR / f"{name}.json"
+        return read_typed(path) if path.is_file() else None
 
     def missing(self, *tables: str) -> bool:
         """True (and one line in the report) when any of ``tables`` is absent from the store."""
@@ -174,6 +178,8 @@ def _fmt(x: Any, role: str | None = None) -> str:
     thousands, minus sign, the one not-shown mark, codes by their bokmål label). A whole number is
     shown as an integer only in a column whose role allows counts (count, constant, dimension, or
     undeclared); in a derived column or a statistic, 1.0 is a ratio and is shown as ``1,000``."""
+    if isinstance(x, text.Hidden):
+        return x.mark
     if x is None or (isinstance(x, float) and pd.isna(x)) or x is pd.NA:
         return text.NOT_SHOWN
     if isinstance(x, (bool, np.bool_)):

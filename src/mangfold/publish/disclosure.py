@@ -35,14 +35,16 @@ import numpy as np
 import pandas as pd
 
 from ..tablespec import TableSpec
+from ..text import Hidden
 from .model import (BLANK, COMPLEMENT, COMPLEMENT_MARK, PRIMARY, SEP, VISIBLE, Finding, FindingGroup, Model,
                     UnitIndex, Var, View, build_model, determined_unknowns, dim_columns, global_findings, key_columns,
                     local_findings, merge_views, parse_column, parse_frame, spec_dict, table_findings, unit_hidden,
                     unit_index, unit_value)
 from .links import link_tables
+from .typed import as_published
 
 __all__ = [
-    "COMPLEMENT_MARK", "Finding", "Model", "Published", "View", "apply_disclosure_control", "build_model",
+    "COMPLEMENT_MARK", "Finding", "Model", "Published", "View", "apply_disclosure_control", "build_model", "disclose",
     "global_findings", "key_columns", "link_tables", "local_findings", "mark", "merge_views", "parse_column",
     "plan_across_tables", "spec_dict", "suppress", "suppressed_count", "table_findings",
 ]
@@ -366,18 +368,20 @@ def _apply_hints(view: View, base: pd.DataFrame, spec: Mapping[str, Any], hints,
 
 
 def _render(df: pd.DataFrame, view: View, min_cell: int) -> pd.DataFrame:
+    """The typed public copy: a hidden count becomes a :class:`~mangfold.text.Hidden` with its mark,
+    a blanked cell missing, every other cell keeps its value and type."""
     out = df.copy()
     before = parse_frame(df)
     for c in out.columns:
         old_st = before[c][1]
         if c in view.state:
             st = view.state[c]
-            new = np.where(st == PRIMARY, mark(min_cell), np.where(st == COMPLEMENT, COMPLEMENT_MARK, None))
-            change = (st == PRIMARY) | (st == COMPLEMENT)
-            change &= old_st != st
+            change = ((st == PRIMARY) | (st == COMPLEMENT)) & (old_st != st)
             if change.any():
-                out[c] = out[c].astype(object)
-                out.loc[change, c] = new[change]
+                vals = out[c].to_numpy(dtype=object).copy()
+                for r in np.flatnonzero(change):
+                    vals[r] = Hidden(mark(min_cell) if st[r] == PRIMARY else COMPLEMENT_MARK)
+                out[c] = pd.Series(vals, index=out.index, dtype=object)
         blank = ~view.visible[c]
         change = blank & (old_st != BLANK)
         if change.any():
@@ -386,25 +390,12 @@ def _render(df: pd.DataFrame, view: View, min_cell: int) -> pd.DataFrame:
     return out
 
 
-def apply_disclosure_control(df: pd.DataFrame, spec: TableSpec | Mapping[str, Any], *, min_cell: int,
-                             published: list[Published] | tuple[Published, ...] = (),
-                             hidden: list[dict[str, Any]] | tuple = (),
-                             keep: list[dict[str, Any]] | tuple = ()) -> pd.DataFrame:
-    """The public copy of ``df``: person keys dropped, small counts marked ``"<min_cell"``, what is
-    derived from them blanked, and complementary cells marked ``":"`` until no hidden cell can be
-    recovered (the checks of :func:`table_findings` come out clean). Applying it twice changes
-    nothing.
-
-    ``published``: tables published before this one (by the same notebook): a count that they
-    share with this table (:func:`link_tables`) is hidden here where they hide it, and cells that
-    they show are not relied on to protect this table's hidden counts.
-
-    ``hidden``: cells to hide in any case (from :func:`plan_across_tables`, when the tables of
-    several notebooks share counts).
-
-    ``keep``: cells that reports published earlier show (the publication ledger,
-    :mod:`mangfold.publish.ledger`): they are not chosen as complementary cells (a small count
-    among them is still hidden)."""
+def disclose(df: pd.DataFrame, spec: TableSpec | Mapping[str, Any], *, min_cell: int,
+             published: list[Published] | tuple[Published, ...] = (),
+             hidden: list[dict[str, Any]] | tuple = (), keep: list[dict[str, Any]] | tuple = ()) -> pd.DataFrame:
+    """The typed public copy of ``df`` (:mod:`mangfold.publish.typed`): as
+    :func:`apply_disclosure_control`, with each hidden count a :class:`~mangfold.text.Hidden` that
+    carries its mark instead of the mark's text."""
     sp = spec_dict(spec)
     base = df.drop(columns=key_columns(df.columns, sp)).reset_index(drop=True)
     model = build_model(sp, base)
@@ -434,6 +425,28 @@ def apply_disclosure_control(df: pd.DataFrame, spec: TableSpec | Mapping[str, An
         warnings.warn(f"disclosure control could not protect {sp.get('name', 'a table')}: "
                       + "; ".join(f"{f.where()}: {f.message}" for f in left[:5]), stacklevel=2)
     return _render(base, view, min_cell)
+
+
+def apply_disclosure_control(df: pd.DataFrame, spec: TableSpec | Mapping[str, Any], *, min_cell: int,
+                             published: list[Published] | tuple[Published, ...] = (),
+                             hidden: list[dict[str, Any]] | tuple = (),
+                             keep: list[dict[str, Any]] | tuple = ()) -> pd.DataFrame:
+    """The public copy of ``df``: person keys dropped, small counts marked ``"<min_cell"``, what is
+    derived from them blanked, and complementary cells marked ``":"`` until no hidden cell can be
+    recovered (the checks of :func:`table_findings` come out clean). Applying it twice changes
+    nothing.
+
+    ``published``: tables published before this one (by the same notebook): a count that they
+    share with this table (:func:`link_tables`) is hidden here where they hide it, and cells that
+    they show are not relied on to protect this table's hidden counts.
+
+    ``hidden``: cells to hide in any case (from :func:`plan_across_tables`, when the tables of
+    several notebooks share counts).
+
+    ``keep``: cells that reports published earlier show (the publication ledger,
+    :mod:`mangfold.publish.ledger`): they are not chosen as complementary cells (a small count
+    among them is still hidden)."""
+    return as_published(disclose(df, spec, min_cell=min_cell, published=published, hidden=hidden, keep=keep))
 
 
 def suppressed_count(public: pd.DataFrame, min_cell: int) -> int:

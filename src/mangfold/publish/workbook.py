@@ -50,8 +50,8 @@ def _cell(value: str, column: str) -> Any:
     if _NUMBER.match(value):
         v = float(value)
         return int(value) if _INTEGER.match(value) else v
-    if value in ("True", "False"):
-        return text.yes_no(value)
+    if value in ("True", "False"):  # how the CSV writes a boolean
+        return text.yes_no(value == "True")
     return text.label(value, column=column)
 
 

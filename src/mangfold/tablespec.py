@@ -67,6 +67,9 @@ class TableSpec:
     #: value} selecting the row there, "columns": {column here: column there}}``; the publication
     #: ledger hides a cell on both sides when either side hides it
     same_as: tuple[dict, ...] = ()
+    #: proportions (0 to 1: shares, rates and their intervals) that the report and the Excel copy show
+    #: as percent (``12,3 %``); the CSV keeps the proportion. Presentation only, not a role.
+    percent: tuple[str, ...] = ()
 
     def role(self, column: str) -> str | None:
         """The declared role of ``column`` (None: none declared)."""
@@ -91,6 +94,7 @@ class TableSpec:
             "constants": list(self.constants),
             "statistics": list(self.statistics),
             "same_as": [dict(x) for x in self.same_as],
+            "percent": list(self.percent),
         }
 
 

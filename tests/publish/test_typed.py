@@ -59,6 +59,7 @@ def test_typed_copy_round_trips_exactly(tmp_path):
     df = pd.DataFrame({
         "year": np.array([2024, 2025], dtype="int64"),
         "x": [0.1 + 0.2, 1 / 3],
+        "ratio": [float("inf"), -float("inf")],  # an impact ratio over a reference rate of 0
         "n": pd.Series([12, text.Hidden(":")], dtype=object),
         "flag": pd.Series([True, None], dtype=object),
         "ok": [True, False],
@@ -69,6 +70,7 @@ def test_typed_copy_round_trips_exactly(tmp_path):
     assert list(back.columns) == list(df.columns)
     assert back["year"].dtype == "int64" and back["ok"].dtype == bool
     assert back["x"].tolist() == df["x"].tolist()  # bit for bit
+    assert back["ratio"].tolist() == [float("inf"), -float("inf")] and back["ratio"].dtype == float
     assert isinstance(back["n"].iloc[1], text.Hidden) and back["n"].iloc[1].mark == ":" and back["n"].iloc[0] == 12
     assert back["flag"].iloc[0] is True and back["flag"].iloc[1] is None
     assert back["name"].tolist() == df["name"].tolist()

@@ -34,6 +34,8 @@ ALL = "all"
 _NEW_DERIVED = ("new_share_lbg2", "new_ci_low", "new_ci_high", "new_met")
 _TOTAL_DERIVED = ("share_lbg2", "ci_low", "ci_high", "total_met", "appointments_needed", "feasible")
 BOARD_TARGETS_SPEC = TableSpec(
+    percent=("share_lbg2", "ci_low", "ci_high", "new_share_lbg2", "new_ci_low", "new_ci_high", "new_target",
+             "total_requirement"),
     name="board_targets",
     counts=("new_members", "new_members_lbg2", "members", "members_lbg2", "seats_expiring", "seats_expiring_lbg2"),
     derived={"new_members": _NEW_DERIVED, "new_members_lbg2": _NEW_DERIVED,

@@ -49,6 +49,7 @@ CHECKPOINTS_SPEC = TableSpec(
 )
 
 LEVELS_SPEC = TableSpec(
+    percent=("share",),
     name="ks_checkpoint_levels",
     dims=("year", "checkpoint", "level"),
     not_counts=("year", "municipalities", "n_municipalities"),
@@ -57,6 +58,7 @@ LEVELS_SPEC = TableSpec(
 )
 
 INDICATORS_SPEC = TableSpec(
+    percent=("share", "ks_2009_share"),
     name="ks_indicators",
     dims=("year", "indicator"),
     not_counts=("year", "municipalities", "n_municipalities", "ks_2009_municipalities"),
@@ -67,6 +69,7 @@ INDICATORS_SPEC = TableSpec(
 _REP_FROM_N = ("share_lbg2", "expected_lbg2", "representation_ratio", "limit_low_95", "limit_high_95",
                "limit_low_998", "limit_high_998", "position_95", "position_998")
 REPRESENTATION_SPEC = TableSpec(
+    percent=("share_lbg2", "population_share_lbg2"),
     name="ks_leader_representation",
     counts=("n_leaders", "n_leaders_lbg2"),
     derived={"n_leaders": _REP_FROM_N,

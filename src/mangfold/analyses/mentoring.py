@@ -60,6 +60,7 @@ SURVEY_SPEC = TableSpec(
     title="Endring i svar før og etter mentorperioden (skala 1–5)",
 )
 SURVIVAL_SPEC = TableSpec(
+    percent=("share", "ci_low", "ci_high"),
     name="mentoring_survival",
     counts=("n_start", "n_at_risk", "cum_events"),
     derived={"n_start": ("share", "ci_low", "ci_high"), "n_at_risk": ("share", "ci_low", "ci_high"),

@@ -31,6 +31,7 @@ REASONS_SPEC = TableSpec(
 )
 
 UNDECLARED_SPEC = TableSpec(
+    percent=("share_undeclared", "ci_low", "ci_high"),
     name="undeclared_background",
     counts=("applications", "undeclared"),
     derived={"applications": ("share_undeclared", "ci_low", "ci_high"),

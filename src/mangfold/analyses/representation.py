@@ -38,6 +38,8 @@ ALL = "all"
 LEVELS = ("top_leader", "leaders", "employee")
 
 REPRESENTATION_SPEC = TableSpec(
+    percent=("share", "ci_low", "ci_high", "population_share", "qualified_share", "qualified_ci_low",
+             "qualified_ci_high"),
     name="representation",
     counts=("n", "n_focal", "n_qualified", "n_qualified_focal"),
     derived={"n": ("share", "ci_low", "ci_high"), "n_focal": ("share", "ci_low", "ci_high"),
@@ -53,6 +55,7 @@ REPRESENTATION_SPEC = TableSpec(
 #: ``all`` row) to one value, so it is blanked with it (the restricted table keeps it for follow-up).
 _SECTOR_DERIVED = ("share_lbg2", "ci_low", "ci_high", "gap_pp", "met", "must_explain", "gap_persons", "target_status")
 SECTOR_TARGETS_SPEC = TableSpec(
+    percent=("share_lbg2", "ci_low", "ci_high", "target_share"),
     name="sector_targets",
     counts=("n_leaders", "n_leaders_lbg2"),
     derived={"n_leaders": _SECTOR_DERIVED, "n_leaders_lbg2": _SECTOR_DERIVED},
@@ -66,6 +69,7 @@ _YEARS = ("year_reached", "year_reached_low", "year_reached_high")
 #: The projection per sector: model output, no counts. Rows whose target status is not published
 #: are blanked by :func:`public_projection` (the year the target is reached would reveal it).
 PROJECTION_SPEC = TableSpec(
+    percent=("share_projected", "target_share"),
     name="sector_projection",
     dims=("year", "sector"),
     not_counts=("year", *_YEARS, "target_share"),

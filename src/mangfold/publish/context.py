@@ -173,17 +173,20 @@ def open_context(year: int | None = None, store: str | Path | None = None, param
 _INTEGER_ROLES = ("count", "constant", "dimension", None)
 
 
-def _fmt(x: Any, role: str | None = None) -> str:
+def _fmt(x: Any, role: str | None = None, *, percent: bool = False) -> str:
     """One cell as the report shows it, written by :mod:`mangfold.text` (decimal comma, grouped
     thousands, minus sign, the one not-shown mark, codes by their bokmål label). A whole number is
     shown as an integer only in a column whose role allows counts (count, constant, dimension, or
-    undeclared); in a derived column or a statistic, 1.0 is a ratio and is shown as ``1,000``."""
+    undeclared); in a derived column or a statistic, 1.0 is a ratio and is shown as ``1,000``. In a
+    ``percent`` column (a proportion, :attr:`TableSpec.percent`) a number is shown as ``12,3 %``."""
     if isinstance(x, text.Hidden):
         return x.mark
     if x is None or (isinstance(x, float) and pd.isna(x)) or x is pd.NA:
         return text.NOT_SHOWN
     if isinstance(x, (bool, np.bool_)):
         return text.yes_no(bool(x))
+    if percent and isinstance(x, (int, float, np.integer, np.floating)):
+        return text.percent(float(x), 1)
     if isinstance(x, (float, np.floating)):
         x = float(x)
         if x.is_integer() and abs(x) < 1e12 and role in _INTEGER_ROLES:
@@ -204,31 +207,37 @@ def column_roles(columns, spec: TableSpec | None = None, roles: dict[str, str] |
 
 
 def table_html(df: pd.DataFrame, *, name: str = "", roles: dict[str, str | None] | None = None,
-               headers: dict[str, str] | None = None) -> str:
+               headers: dict[str, str] | None = None, percent=()) -> str:
     """A table as HTML: every header and cell escaped as text; the table carries its source
     (``data-mf-table``) and each header its column and declared role (``data-mf-col``,
-    ``data-mf-role``), which the audit reads."""
+    ``data-mf-role``), which the audit reads; ``percent``: the columns shown as percent
+    (``data-mf-unit="percent"``)."""
     roles = roles or {}
     headers = headers or {}
+    pct = set(percent)
     attr = f' data-mf-table="{html.escape(name, quote=True)}"' if name else ""
     head = "".join(
         f'<th data-mf-col="{html.escape(str(c), quote=True)}"'
         + (f' data-mf-role="{roles[c]}"' if roles.get(c) else "")
+        + (' data-mf-unit="percent"' if c in pct else "")
         + f">{html.escape(str(headers.get(c, c)))}</th>" for c in df.columns)
     body = []
     for row in df.itertuples(index=False, name=None):
-        cells = "".join(f"<td>{html.escape(_fmt(v, roles.get(c)))}</td>" for c, v in zip(df.columns, row))
+        cells = "".join(f"<td>{html.escape(_fmt(v, roles.get(c), percent=c in pct))}</td>"
+                        for c, v in zip(df.columns, row))
         body.append(f"<tr>{cells}</tr>")
     return (f'<table class="mf-table"{attr}><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>")
 
 
 def show_table(df: pd.DataFrame, *, caption: str | None = None, columns: dict[str, str] | None = None,
-               max_rows: int = 60, spec: TableSpec | None = None, roles: dict[str, str] | None = None) -> None:
+               max_rows: int = 60, spec: TableSpec | None = None, roles: dict[str, str] | None = None,
+               percent=()) -> None:
     """Show a table in the notebook/report (presentation rounding happens only here). ``spec``: the
-    public table it shows (or is derived from), whose declared roles label its columns; ``roles``:
-    roles of columns the spec does not have (a reshaped table). ``columns``: which columns to show,
-    and their headers."""
+    public table it shows (or is derived from), whose declared roles label its columns and whose
+    :attr:`~TableSpec.percent` columns are shown as percent; ``roles`` and ``percent``: the same
+    for columns the spec does not have (a reshaped table). ``columns``: which columns to show, and
+    their headers."""
     try:
         from IPython.display import HTML, display
     except ImportError:  # pragma: no cover
@@ -240,8 +249,9 @@ def show_table(df: pd.DataFrame, *, caption: str | None = None, columns: dict[st
     if len(shown) > max_rows:
         more = f"<p><em>Viser {max_rows} av {len(shown)} rader; hele tabellen ligger i tables/.</em></p>"
         shown = shown.head(max_rows)
+    pct = set(percent) | set(spec.percent if spec is not None else ())
     out = table_html(shown, name=spec.name if spec is not None else "",
-                     roles=column_roles(shown.columns, spec, roles), headers=columns)
+                     roles=column_roles(shown.columns, spec, roles), headers=columns, percent=pct)
     cap = f"<p class='mf-caption'><strong>{html.escape(caption)}</strong></p>" if caption else ""
     display(HTML(cap + out + more))
 

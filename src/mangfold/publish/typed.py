@@ -6,8 +6,8 @@ report shows each cell through :mod:`mangfold.text`. Nothing reads ``"<5"`` or `
 
 The notebooks of one report pass public tables to each other (the summary reads the others') through
 a typed copy, ``restricted/typed/<name>.json`` (:func:`write_typed`, :func:`read_typed`): the same
-cells as the public CSV, with their types, floats written exactly (``repr``), hidden cells as
-``{"hidden": mark}``. It stays with the restricted output only because it is not part of the
+cells as the public CSV, with their types, floats written exactly (``repr``; infinities as
+``{"float": "inf"}``), hidden cells as ``{"hidden": mark}``. It stays with the restricted output only because it is not part of the
 published layout; it holds nothing the public CSV does not.
 """
 
@@ -54,7 +54,9 @@ def _cell(v: Any) -> Any:
     if isinstance(v, (int, np.integer)):
         return int(v)
     if isinstance(v, (float, np.floating)):
-        return None if math.isnan(v) else float(v)
+        if math.isnan(v):
+            return None
+        return float(v) if math.isfinite(v) else {"float": "inf" if v > 0 else "-inf"}
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     return str(v)
@@ -70,7 +72,8 @@ def write_typed(df: pd.DataFrame, path: Path) -> None:
 
 
 def _column(values: list, dtype: str) -> pd.Series:
-    vals = [Hidden(v["hidden"]) if isinstance(v, dict) else v for v in values]
+    vals = [(Hidden(v["hidden"]) if "hidden" in v else float(v["float"])) if isinstance(v, dict) else v
+            for v in values]
     if dtype != "object" and not any(isinstance(v, Hidden) for v in vals):
         try:
             return pd.Series(vals, dtype=pd.api.types.pandas_dtype(dtype) if vals or dtype else None)

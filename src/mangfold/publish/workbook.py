@@ -68,29 +68,37 @@ def _sheet_name(name: str, taken: set[str]) -> str:
 def workbook_sheets(tables: Path) -> list[tuple[str, list[list[Any]]]]:
     """The workbook's sheets (name, rows; the first row the headers) made from the public CSVs in
     ``tables`` (read as text, exactly as published), in file-name order after the index sheet."""
+    return [(name, rows) for name, rows, _ in _sheets(tables)]
+
+
+def _sheets(tables: Path) -> list[tuple[str, list[list[Any]], set[int]]]:
+    """:func:`workbook_sheets`, each sheet with the (0-based) columns that its spec declares as
+    proportions (``percent``), which Excel shows as percent."""
     taken: set[str] = {INDEX_SHEET.lower()}
     index: list[list[Any]] = [["Ark", "Fil", "Tabell", "Rader"]]
     sheets = []
     for path in sorted(Path(tables).glob("*.csv")):
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        title = None
+        title, percent = None, set()
         spec = path.with_suffix(".spec.json")
         if spec.is_file():
             try:
-                title = str(json.loads(spec.read_text(encoding="utf-8")).get("title") or "") or None
-            except (OSError, ValueError):
-                title = None
+                sp = json.loads(spec.read_text(encoding="utf-8"))
+                title = str(sp.get("title") or "") or None
+                percent = {j for j, c in enumerate(df.columns) if c in set(sp.get("percent") or ())}
+            except (OSError, ValueError, TypeError, AttributeError):
+                title, percent = None, set()
         name = _sheet_name(path.stem, taken)
         rows = [[text.header(str(c)) for c in df.columns]]
         rows += [[_cell(v, c) for c, v in zip(df.columns, r)] for r in df.itertuples(index=False, name=None)]
-        sheets.append((name, rows))
+        sheets.append((name, rows, percent))
         index.append([name, f"tables/{path.name}", title, len(df)])
     index += [[], ["Tegn", "Betyr"],
               ["<5", "skjult: færre enn 5 personer (grensen er den samme som i rapporten)"],
               [":", "skjult, fordi tallet ellers kunne regnes ut fra andre tall"],
               ["tom celle", "ikke beregnet, eller skjult fordi det bygger på et skjult tall"],
               ["Koder", "gruppene og nivåene er vist med norske navn; CSV-filene har kodene fra datakontrakten"]]
-    return [(INDEX_SHEET, index), *sheets]
+    return [(INDEX_SHEET, index, set()), *sheets]
 
 
 def write_workbook(public: Path) -> Path | None:
@@ -100,7 +108,7 @@ def write_workbook(public: Path) -> Path | None:
         return None
     wb = Workbook()
     wb.remove(wb.active)
-    for name, rows in workbook_sheets(tables):
+    for name, rows, percent in _sheets(tables):
         ws = wb.create_sheet(name)
         for r, row in enumerate(rows, start=1):
             for c, v in enumerate(row, start=1):
@@ -110,7 +118,9 @@ def write_workbook(public: Path) -> Path | None:
                 cell.value = v
                 if isinstance(v, str):
                     cell.data_type = "s"  # text stays text, never a formula
-                # numbers keep Excel's General format: full precision, the reader's decimal comma
+                elif r > 1 and c - 1 in percent:
+                    cell.number_format = "0.0%"  # a proportion, shown as percent (the value stays 0.123)
+                # other numbers keep Excel's General format: full precision, the reader's decimal comma
         if rows:
             for c in range(1, len(rows[0]) + 1):
                 ws.cell(row=1, column=c).font = Font(bold=True)

@@ -36,18 +36,21 @@ _G = ("rate_group", "rate_group_ci_low", "rate_group_ci_high", "impact_ratio", "
 _R = ("rate_reference", "rate_reference_ci_low", "rate_reference_ci_high", *_G[3:])
 _DERIVED = {"n_group": _G, "passed_group": _G, "n_reference": _R, "passed_reference": _R}
 _COUNTS = ("n_group", "passed_group", "n_reference", "passed_reference")
+_PERCENT = ("rate_group", "rate_group_ci_low", "rate_group_ci_high", "rate_reference", "rate_reference_ci_low",
+            "rate_reference_ci_high")
 
 
 def _spec(name: str, dim: str, title: str) -> TableSpec:
     return TableSpec(name=name, counts=_COUNTS, derived=_DERIVED, dims=("year", dim, "transition", "group"),
-                     margins=((dim, "all"),), constants=("year", "reference_group", "ci_level"), title=title)
+                     margins=((dim, "all"),), constants=("year", "reference_group", "ci_level"), title=title,
+                     percent=_PERCENT)
 
 
 GENDER_SPEC = _spec("funnel_gender", "gender", "Kjønn og bakgrunn: gruppe mot referansegruppen av samme kjønn")
 SECTOR_SPEC = _spec("funnel_sector", "sector", "Forskjeller gjennom rekrutteringsprosessen per sektor")
 TREND_SPEC = TableSpec(name="funnel_trend", counts=_COUNTS, derived=_DERIVED,
                        dims=("year", "position_level", "transition", "group"),
-                       constants=("year", "reference_group", "ci_level"),
+                       constants=("year", "reference_group", "ci_level"), percent=_PERCENT,
                        title="Utviklingen over år: gruppe mot referansegruppen (alle nivåer)")
 #: A model coefficient over all years and units; no counts of its own (they are in ``funnel_trend``,
 #: and a sum over years would be a total that table does not show).

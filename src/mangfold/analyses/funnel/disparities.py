@@ -58,6 +58,9 @@ _UNDECLARED_DERIVED = (
 )
 
 DISPARITY_SPEC = TableSpec(
+    percent=("rate_group", "rate_group_ci_low", "rate_group_ci_high", "rate_group_bound_low",
+             "rate_group_bound_high", "rate_reference", "rate_reference_ci_low", "rate_reference_ci_high",
+             "rate_reference_bound_low", "rate_reference_bound_high", "heterogeneity_sparse_share"),
     name="funnel_disparity",
     counts=("n_group", "passed_group", "n_reference", "passed_reference", "n_undeclared", "passed_undeclared"),
     derived={"n_group": _GROUP_DERIVED, "passed_group": _GROUP_DERIVED,

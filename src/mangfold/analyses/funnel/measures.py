@@ -27,6 +27,7 @@ from .core import LEVELS_ALL, params_get, sort_rows
 from .fit import fit_or_note
 
 MEASURE23_SPEC = TableSpec(
+    percent=("share_required", "compliance_rate", "ci_low", "ci_high"),
     name="funnel_measure23",
     dims=("year", "position_level"),
     margins=(("position_level", "all"),),
@@ -44,6 +45,8 @@ _RATE_COLS = ("rate_with", "rate_with_ci_low", "rate_with_ci_high", "rate_withou
               "ratio_ci_low", "ratio_ci_high", "p_value")
 _COUNTS = ("n_with", "successes_with", "n_without", "successes_without", "n_total", "successes_total")
 MEASURES_SPEC = TableSpec(
+    percent=("rate_with", "rate_with_ci_low", "rate_with_ci_high", "rate_without", "rate_without_ci_low",
+             "rate_without_ci_high"),
     name="funnel_measures",
     counts=_COUNTS,
     derived={c: _RATE_COLS for c in _COUNTS},

@@ -45,6 +45,12 @@ FIGURES: tuple[str, ...] = ("impact_ratio_funnel", "log_impact_ratio_sum", "funn
 #: only filled where every count of its chain is visible in the public ``funnel_disparity``
 #: (:func:`stage_decomposition` with ``visible=``), so the table discloses nothing that one does not.
 STAGES_SPEC = TableSpec(
+    percent=("share_of_loss_applied_to_qualified", "share_of_loss_applied_to_qualified_ci_low",
+             "share_of_loss_applied_to_qualified_ci_high", "share_of_loss_qualified_to_interviewed",
+             "share_of_loss_qualified_to_interviewed_ci_low", "share_of_loss_qualified_to_interviewed_ci_high",
+             "share_of_loss_interviewed_to_recommended", "share_of_loss_interviewed_to_recommended_ci_low",
+             "share_of_loss_interviewed_to_recommended_ci_high", "share_of_loss_recommended_to_hired",
+             "share_of_loss_recommended_to_hired_ci_low", "share_of_loss_recommended_to_hired_ci_high"),
     name="funnel_stages",
     dims=("year", "position_level", "group"),
     not_counts=("year", "n_boot"),

@@ -18,6 +18,7 @@ from .panel import JOB_ANALYSIS_OUTCOMES, OUTCOMES
 
 _JA_DER = ("rate_with", "rate_without", "difference", "or_within_unit", "or_ci_low", "or_ci_high", "p_within_unit")
 JOB_ANALYSIS_SPEC = TableSpec(
+    percent=("rate_with", "rate_without"),
     name="job_analysis_comparison",
     counts=("n_with", "x_with", "n_without", "x_without"),
     derived={c: _JA_DER for c in ("n_with", "x_with", "n_without", "x_without")},

@@ -58,6 +58,7 @@ JOB_ANALYSIS_OUTCOMES = ("applied_to_qualified", "qualified_to_interviewed", "ap
 STAGES = ("applied", "qualified", "interviewed", "recommended", "hired")
 
 COMPLIANCE_SPEC = TableSpec(
+    percent=("share_compliant", "ci_low", "ci_high"),
     name="pilot_compliance",
     counts=("vacancies_eligible", "vacancies_compliant"),
     derived={"vacancies_eligible": ("share_compliant", "ci_low", "ci_high"),
@@ -67,6 +68,7 @@ COMPLIANCE_SPEC = TableSpec(
     title="Etterlevelse: stillinger med minst to kvalifiserte søkere fra fokusgruppen der minst to ble intervjuet",
 )
 FUNNEL_SPEC = TableSpec(
+    percent=("rate_applied_to_hired", "rate_interviewed_to_hired", "rate_qualified_to_interviewed"),
     name="pilot_funnel",
     counts=STAGES,
     derived={"qualified": ("rate_qualified_to_interviewed",),

@@ -40,6 +40,7 @@ LEVEL_RANK = {"employee": 0, "leader": 1, "top_leader": 2}
 TRAINING_OUTCOMES = ("applied_later", "applied_leader_later", "promoted", "retained")
 
 COMPLETION_SPEC = TableSpec(
+    percent=("share_completed", "ci_low", "ci_high"),
     name="training_completion",
     counts=("participants", "completed"),
     derived={"participants": ("share_completed", "ci_low", "ci_high"),
@@ -50,6 +51,7 @@ COMPLETION_SPEC = TableSpec(
 )
 _DER = ("rate_participants", "rate_comparison", "difference", "odds_ratio", "or_ci_low", "or_ci_high", "p_value")
 TRAINING_OUTCOMES_SPEC = TableSpec(
+    percent=("rate_participants", "rate_comparison"),
     name="training_outcomes",
     counts=("n_participants", "x_participants", "n_comparison", "x_comparison"),
     derived={c: _DER for c in ("n_participants", "x_participants", "n_comparison", "x_comparison")},

@@ -25,6 +25,8 @@ import math
 import re
 from typing import Any, Literal
 
+import numpy as np
+
 #: the one mark for a value that is not shown in a table cell; the reason is said beside it
 NOT_SHOWN = "–"
 MINUS = "\u2212"
@@ -43,6 +45,22 @@ _REASONS = {
     "too_few": "for få besvarelser",
     "not_estimated": "ikke beregnet",
     "not_applicable": "gjelder ikke",
+}
+
+
+#: numbers the report's text may write that are no table's cell and no parameter (the audit checks
+#: every number with decimals or a unit in the text against the public tables, the params and these)
+FIXED_NUMBERS: dict[float, str] = {
+    0.001: "p < 0,001: the smallest p-value written as a number",
+    0.998: "the outer limits of the KS funnel plot (99,8 %)",
+    0.95: "the inner limits of the KS funnel plot (95 %)",
+    0.8: "power of 80 % behind the minimum detectable effects",
+    0.023: "KS 2009: 2,3 prosent of the municipalities had a top leader with immigrant background",
+    0.5: "the 0,5 added to every cell of a 2 x 2 table with an empty cell (Haldane-Anscombe)",
+    0.4: "the gender rule for boards of more than 9 members: at least 40 % of each gender",
+    0.86: "coverage of the cluster-robust intervals in the simulation with few clusters (86-94 %)",
+    0.94: "coverage in the simulation (86-94 % and 94-96 %)",
+    0.96: "coverage of the wild cluster bootstrap in the simulation (94-96 %)",
 }
 
 
@@ -233,9 +251,17 @@ def certainty(lo: Any, hi: Any, *, threshold: float = 0.0) -> str:
     return "tydelig" if a > threshold or b < threshold else "usikkert"
 
 
+def flag(x: Any) -> bool | None:
+    """A boolean cell of a typed public table: True or False, None when blanked or missing. Only
+    booleans count (text such as ``"true"`` is never parsed)."""
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    return None
+
+
 def yes_no(x: Any, *, missing: str = NOT_SHOWN) -> str:
     """A boolean as ``ja``/``nei``; ``missing`` for anything else (a blanked flag is None)."""
-    if isinstance(x, bool) or type(x).__name__ == "bool_":
+    if isinstance(x, (bool, np.bool_)):
         return "ja" if x else "nei"
     return missing
 

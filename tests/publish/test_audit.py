@@ -398,3 +398,47 @@ def test_run_hides_shared_counts_across_notebooks_in_a_second_pass(tmp_path, sto
     assert (out / "2025" / "restricted" / "disclosure_hints.json").is_file()
     by_sex = pd.read_csv(public / "tables" / "by_sex.csv", dtype=str, encoding="utf-8-sig")
     assert by_sex.loc[(by_sex["level"] == "b") & (by_sex["sex"] == "all"), "n"].item() == COMPLEMENT_MARK
+
+
+# ------------------------------------------------------------------ numbers in the text
+def _numbers(*cells, params=None):
+    import numpy as np
+
+    from mangfold.publish.audit import declared_numbers
+
+    return np.union1d(np.unique(np.abs(np.array(cells, dtype=float))), declared_numbers(params or {"alpha": 0.05}))
+
+
+def test_a_share_in_the_text_must_be_a_public_cell():
+    from mangfold.publish.audit import audit_numbers
+
+    page = "<p>Andelen er 12,3 % og rateforholdet 0,82 (p = 0,012).</p>"
+    assert audit_numbers(page, _numbers(0.1234, 0.8213, 0.0119)) == []
+    found = audit_numbers(page, _numbers(0.1234, 0.0119))  # the ratio is no cell
+    assert len(found) == 1 and "'0,82'" in found[0]
+    # a share computed from an unsuppressed frame: the table shows the cell blank, the text 37,5 %
+    leak = audit_numbers("<p>I finans er 37,5 % av lederne fra målgruppen.</p>", _numbers(0.25, 0.5))
+    assert len(leak) == 1 and "37,5 %" in leak[0]
+
+
+def test_rounding_units_params_and_names_are_understood():
+    from mangfold.publish.audit import audit_numbers
+
+    nums = _numbers(0.052, 0.0035, 1.5, params={"alpha": 0.05, "board_new_target": 0.25})
+    page = ("<p>Effekten er +5,2 pp, forskjellen 0,35 pp, avstanden 1,5 pp. Målet er 25 % nye medlemmer; "
+            "intervallene er 2,5- og 97,5-persentilene, 98,75 % KI for trinnene, p &lt; 0,001.</p>"
+            "<p>Styret i Bydel 4,5 Nord har 2021 som startår.</p>")
+    assert audit_numbers(page, nums, names={"Bydel 4,5 Nord"}) == []
+    assert len(audit_numbers(page, nums)) == 1  # the name, read as a number, when not declared as one
+    # a number in a table is the table's business, and whole numbers without a unit are not read here
+    assert audit_numbers("<table><tr><td>33,3 %</td></tr></table><p>I 2025 var det 17 stillinger.</p>",
+                         nums) == []
+
+
+def test_the_demo_report_writes_only_numbers_the_tables_show(demo_run):
+    from mangfold.publish.audit import audit
+
+    pub = demo_run.out / "2025" / "public"
+    res = audit(pub, min_cell=5)
+    assert not [p for p in res.problems if "no declared constant" in p]
+    assert not [n for n in res.notes if "numbers in the text" in n]

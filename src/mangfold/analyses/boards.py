@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import text
 from ..stats.proportions import wilson_interval
 from ..store import query
 from ..tablespec import TableSpec
@@ -45,6 +46,8 @@ BOARD_TARGETS_SPEC = TableSpec(
     dims=("year", "owner_department"),
     margins=(("owner_department", ALL),),
     not_counts=("year", "required_members_lbg2", "appointments_needed", "new_target", "total_requirement"),
+    # the typical length of a term in the data (years; a length of seats, not a count of persons)
+    constants=("term_years",),
     title="Styremedlemmer i målgruppen mot målene (tiltak 1.2)",
 )
 
@@ -147,6 +150,8 @@ def board_targets(seats: pd.DataFrame, *, year: int, params: dict[str, Any]) -> 
     seats_expiring_lbg2))`` (focal-group appointments needed among the expiring seats when every
     seat is refilled and the others stay) and ``feasible``
     (``appointments_needed <= seats_expiring``). ``all`` is computed the same way from the totals.
+    ``term_years``: the typical term (:func:`typical_term`) in years, the same on every row (empty
+    when no seat has an end date).
     """
     focal = params["focal_group"]
     alpha = float(params["alpha"])
@@ -155,7 +160,8 @@ def board_targets(seats: pd.DataFrame, *, year: int, params: dict[str, Any]) -> 
     departments = sorted(seats["owner_department"].dropna().unique().tolist())
     new = _dedupe(counted[(counted["start_date"].dt.year == year) & ~counted["reappointed"].astype(bool)])
     mem = _dedupe(counted[serving(counted, year)])
-    exp = mem[expected_end(mem, year, typical_term(seats)) < requirement_deadline(year, params)]
+    term = typical_term(seats)
+    exp = mem[expected_end(mem, year, term) < requirement_deadline(year, params)]
     t = pd.concat([_by_department(new, focal, "new_members", departments),
                    _by_department(mem, focal, "members", departments),
                    _by_department(exp, focal, "seats_expiring", departments)], axis=1)
@@ -188,10 +194,11 @@ def board_targets(seats: pd.DataFrame, *, year: int, params: dict[str, Any]) -> 
     needed = np.maximum(0, required - (t["members_lbg2"] - t["seats_expiring_lbg2"]).to_numpy())
     t["appointments_needed"] = needed
     t["feasible"] = needed <= t["seats_expiring"].to_numpy()
+    t["term_years"] = term.days / 365.25 if term is not None else np.nan
     return t[["year", "owner_department", "new_members", "new_members_lbg2", "new_share_lbg2", "new_target", "new_met",
               "members", "members_lbg2", "share_lbg2", "total_requirement", "total_met", "new_ci_low", "new_ci_high",
               "ci_low", "ci_high", "seats_expiring", "seats_expiring_lbg2", "required_members_lbg2",
-              "appointments_needed", "feasible"]]
+              "appointments_needed", "feasible", "term_years"]]
 
 
 def board_gender(seats: pd.DataFrame, *, year: int) -> pd.DataFrame:
@@ -238,11 +245,7 @@ def board_composition(seats: pd.DataFrame, *, year: int, focal: str) -> pd.DataF
 
 def _flag(v) -> bool | None:
     """A public boolean cell: True, False, or None when blanked (hidden with its counts)."""
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    return {"true": True, "false": False}.get(str(v).strip().lower())
+    return text.flag(v)
 
 
 def gender_compliance_sentence(public_gender: pd.DataFrame, *, min_cell: int) -> str:

@@ -40,7 +40,7 @@ def _num(x: Any) -> float:
 
 def _flag(x: Any) -> bool | None:
     """A published boolean: None when blanked (it rests on a hidden count) or missing."""
-    return bool(x) if isinstance(x, (bool, np.bool_)) else None
+    return text.flag(x)
 
 
 def _pct(x: float) -> str:

@@ -51,10 +51,10 @@ def department_shares(bt: pd.DataFrame, *, requirement_share: float, title: str 
 def gender_compliance(bg: pd.DataFrame, *, title: str = ""):
     """Boards by whether they meet the company-law gender minimum (yes / no / not published)."""
     setup_style()
-    v = bg["compliant"].astype(str).str.lower()
-    counts = pd.Series({"Oppfyller kravet": int(v.isin(["true", "1"]).sum()),
-                        "Oppfyller ikke": int(v.isin(["false", "0"]).sum()),
-                        "Ikke publisert (små styrer)": int((~v.isin(["true", "1", "false", "0"])).sum())})
+    v = bg["compliant"].map(text.flag)
+    counts = pd.Series({"Oppfyller kravet": int((v == True).sum()),  # noqa: E712 (None is neither)
+                        "Oppfyller ikke": int((v == False).sum()),  # noqa: E712
+                        "Ikke publisert (små styrer)": int(v.isna().sum())})
     fig, ax = plt.subplots(figsize=(7, 2.6))
     ax.barh(counts.index[::-1], counts.values[::-1], color=["#bdc3c7", "#c0392b", "#27ae60"])
     for i, c in enumerate(counts.values[::-1]):

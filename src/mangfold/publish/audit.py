@@ -39,8 +39,11 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import yaml
 
+from .. import text
 from ..contract.schemas import PERSON_KEYS
 from ..tablespec import column_role
 from .disclosure import Published, plan_across_tables
@@ -141,6 +144,23 @@ def min_cell_from_provenance(folder: str | Path) -> int | None:
         v = json.loads(prov.read_text(encoding="utf-8")).get("params", {}).get("min_cell")
         return int(v) if v is not None else None
     except (OSError, json.JSONDecodeError, UnicodeDecodeError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def params_of(folder: str | Path) -> dict | None:
+    """The params the year was run with: ``../provenance.json`` of a published folder, or
+    ``../restricted/params.yaml`` of one being published; None when neither is there."""
+    folder = Path(folder)
+    try:
+        p = json.loads((folder.parent / "provenance.json").read_text(encoding="utf-8")).get("params")
+        if isinstance(p, dict):
+            return p
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        pass
+    try:
+        p = yaml.safe_load((folder.parent / "restricted" / "params.yaml").read_text(encoding="utf-8"))
+        return p if isinstance(p, dict) else None
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
         return None
 
 
@@ -530,6 +550,16 @@ def audit(folder: str | Path, *, min_cell: int = 5, store: str | Path | None = N
         no_img = _IMG.sub(" ", raw)
         res.problems.extend(audit_report_tables(no_img, public_tables, min_cell=min_cell))
         res.problems.extend(audit_narrative(no_img, min_cell=min_cell, shown=_shown_counts(checked)))
+        params = params_of(folder)
+        if params is None:
+            res.notes.append("numbers in the text not checked: no params (../provenance.json or "
+                             "../restricted/params.yaml)")
+        else:
+            frames = [c.raw for c in checked]
+            numbers = np.union1d(_numbers_of(frames), declared_numbers(params))
+            names = {str(v) for df in frames for c in df.columns for v in df[c].dropna().unique() if _is_name(v)}
+            names |= {str(v) for v in params.values() if isinstance(v, str)}
+            res.problems.extend(audit_numbers(no_img, numbers, names=names))
         text = _TAG.sub(" ", no_img)
         for key in PERSON_KEYS:
             if re.search(rf"\b{key}\b", text):
@@ -630,6 +660,91 @@ def audit_narrative(page: str, *, min_cell: int, shown: tuple[set[int], set[int]
         if 1 <= y - x < min_cell and not 1 <= x < min_cell:
             problems.append(f"report.html: the text says {m.group(0).strip()!r}: the rest, {y - x} persons, is "
                             f"below {min_cell}")
+    return problems
+
+
+#: a number in the running text written with decimals or with a unit: a share (``12,3 %``), a
+#: difference (``+5,2 pp``), a ratio or a p-value (``0,82``, ``p = 0,012``). Whole numbers without a
+#: unit are years, codes or counts (those before a person noun are checked by :func:`audit_narrative`).
+_NARRATIVE_NUMBER = re.compile(r"(?<![\w.,/])[−+\-]?(\d+(?:\u202f\d{3})*(?:,\d+)?)(?![\d])"
+                               r"((?:\s|\u00a0)*(?:%|pp\b|prosentpoeng\b|prosent\b))?")
+_PERCENT_UNITS = ("%", "pp", "prosent", "prosentpoeng")
+
+
+def _numbers_of(frames) -> np.ndarray:
+    """Every finite number in ``frames`` (public CSVs read as text), absolute, sorted, unique."""
+    vals = []
+    for df in frames:
+        for c in df.columns:
+            x = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
+            vals.append(np.abs(x[np.isfinite(x)]))
+    return np.unique(np.concatenate(vals)) if vals else np.array([])
+
+
+def declared_numbers(params: dict) -> np.ndarray:
+    """The numbers the report's text may write that are no table's cell: every number in the
+    params (targets, thresholds, the seed ...), the interval levels that ``alpha`` gives (1 - alpha,
+    alpha/2 and 1 - alpha/2 for two-sided intervals, alpha/4 and 1 - alpha/4 for the four stages of
+    the funnel) and :data:`mangfold.text.FIXED_NUMBERS` (facts the method text cites)."""
+    out = [float(v) for v in text.FIXED_NUMBERS]
+
+    def walk(x):
+        if isinstance(x, bool):
+            return
+        if isinstance(x, (int, float)):
+            out.append(float(x))
+        elif isinstance(x, dict):
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, (list, tuple)):
+            for v in x:
+                walk(v)
+    walk(params)
+    a = params.get("alpha")
+    if isinstance(a, (int, float)) and not isinstance(a, bool):
+        out += [1 - a, a / 2, 1 - a / 2, a / 4, 1 - a / 4]
+    return np.unique(np.abs(np.array(out, dtype=float)))
+
+
+def _is_name(v) -> bool:
+    """A public cell that is text, not a number (a name or a label)."""
+    return isinstance(v, str) and np.isnan(text.to_float(v))
+
+
+def _near(sorted_vals: np.ndarray, v: float, tol: float) -> bool:
+    if not len(sorted_vals):
+        return False
+    i = int(np.searchsorted(sorted_vals, v))
+    return any(abs(sorted_vals[j] - v) <= tol for j in (i - 1, i) if 0 <= j < len(sorted_vals))
+
+
+def audit_numbers(page: str, numbers: np.ndarray, *, names=()) -> list[str]:
+    """Numbers with decimals or a unit in the report's running text (:data:`_NARRATIVE_NUMBER`) that
+    neither a public table's cell (``numbers``: :func:`_numbers_of` the public CSVs and
+    :func:`declared_numbers`) nor a declared constant explains, at the precision written: ``12,3 %``
+    must be a cell of 0.1225 to 0.1235 (or 12.25 to 12.35), ``0,82`` one of 0.815 to 0.825. A
+    number the text computed from an unsuppressed frame (a share whose cell is blank) would give a
+    hidden count away; text functions write numbers from public tables only, and this check
+    catches a sentence that does not. ``names``: text from the data (sector, board and municipality
+    names) taken out of the text first, so that a name with a number in it is not read as one."""
+    body = narrative_text(_BLOCK_END.sub(" \u00b6 ", page))
+    for n in sorted({str(x) for x in names if x and any(ch.isdigit() for ch in str(x))}, key=len, reverse=True):
+        body = body.replace(n, " ")
+    problems = []
+    for m in _NARRATIVE_NUMBER.finditer(body):
+        digits, unit = m.group(1), (m.group(2) or "").strip().replace("\u00a0", "")
+        if "," not in digits and not unit:
+            continue
+        t = digits.replace("\u202f", "").replace(",", ".")
+        v = float(t)
+        dec = len(t.split(".")[1]) if "." in t else 0
+        tol = 0.5 * 10 ** (-dec) * (1 + 1e-9) + 1e-12
+        scales = (100.0,) if unit in ("%", "prosent") else (100.0, 1.0) if unit else (1.0, 100.0)
+        if any(_near(numbers, v / k, tol / k) for k in scales):
+            continue
+        where = f"(\u2026{body[max(0, m.start() - 60):m.end() + 20].strip()}\u2026)"
+        problems.append(f"report.html: the text says {m.group(0).strip()!r}, which no public table shows and "
+                        f"no declared constant explains (write numbers in text from the public tables) {where}")
     return problems
 
 

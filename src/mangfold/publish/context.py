@@ -206,6 +206,10 @@ def column_roles(columns, spec: TableSpec | None = None, roles: dict[str, str] |
     return {c: roles.get(c, column_role(sp, c) if spec is not None else None) for c in columns}
 
 
+#: a cell that holds text (a name, a label, a verdict) is left-aligned; numbers and marks align right
+_TEXT_CELL = ' class="mf-t"'
+
+
 def table_html(df: pd.DataFrame, *, name: str = "", roles: dict[str, str | None] | None = None,
                headers: dict[str, str] | None = None, percent=()) -> str:
     """A table as HTML: every header and cell escaped as text; the table carries its source
@@ -223,7 +227,8 @@ def table_html(df: pd.DataFrame, *, name: str = "", roles: dict[str, str | None]
         + f">{html.escape(str(headers.get(c, c)))}</th>" for c in df.columns)
     body = []
     for row in df.itertuples(index=False, name=None):
-        cells = "".join(f"<td>{html.escape(_fmt(v, roles.get(c), percent=c in pct))}</td>"
+        cells = "".join(f"<td{_TEXT_CELL if isinstance(v, str) else ''}>"
+                        f"{html.escape(_fmt(v, roles.get(c), percent=c in pct))}</td>"
                         for c, v in zip(df.columns, row))
         body.append(f"<tr>{cells}</tr>")
     return (f'<table class="mf-table"{attr}><thead><tr>{head}</tr></thead>'

@@ -324,7 +324,36 @@ def plan_across_tables(tables: list[Published], *, min_cell: int) -> dict[str, l
                 continue
             plan.setdefault(name, []).append({"column": col, "row": r, "hide": hide,
                                               "dims": {d: str(public[d].iloc[r]) for d in dims}})
+    if plan:
+        _with_whole_state(plan, merged, frames)
     return plan
+
+
+def _with_whole_state(plan: dict[str, list[dict[str, Any]]], merged: View, frames) -> None:
+    """Add to a plan that changes anything every cell the planned state hides (with ``":"`` where
+    it marks a count so), not only the changes: when the notebooks run again, each table then
+    starts from the whole safe state and has nothing left to choose, so the next plan finds the
+    tables as planned. With the changes alone a table could choose other complementary cells
+    around the new ones, and the plan would chase them from pass to pass (seen on a municipality
+    with 8 applications: three passes were not enough)."""
+    have = {name: {(h["column"], h["row"]) for h in hs} for name, hs in plan.items()}
+    for key, vis in merged.visible.items():
+        name, col = key.split(SEP, 1)
+        public, spec = frames[name]
+        dims = dim_columns(public, spec)
+        if key in merged.model.counts:
+            st = merged.state[key]
+            rows = np.flatnonzero((st == PRIMARY) | (st == COMPLEMENT))
+        else:
+            st, rows = None, np.flatnonzero(~vis)
+        for r in map(int, rows):
+            if (col, r) in have.get(name, ()):
+                continue
+            h: dict[str, Any] = {"column": col, "row": r, "hide": "count" if st is not None else "blank"}
+            if st is not None and st[r] == COMPLEMENT:
+                h["mark"] = COMPLEMENT_MARK
+            h["dims"] = {d: str(public[d].iloc[r]) for d in dims}
+            plan.setdefault(name, []).append(h)
 
 
 def _hint_cells(base: pd.DataFrame, spec: Mapping[str, Any], hints) -> list[tuple[dict, str, int]]:

@@ -288,7 +288,12 @@ def add_cells(folder: Path, cells: dict[str, list[dict]], file: str = HINTS_FILE
     path = Path(folder) / "restricted" / file
     old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     for name, hs in cells.items():
-        old.setdefault(name, []).extend(hs)
+        seen = {json.dumps(h, sort_keys=True) for h in old.get(name, [])}
+        for h in hs:
+            k = json.dumps(h, sort_keys=True)
+            if k not in seen:
+                seen.add(k)
+                old.setdefault(name, []).append(h)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(old, ensure_ascii=False, indent=0), encoding="utf-8")
 

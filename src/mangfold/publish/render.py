@@ -54,6 +54,7 @@ main th { background: #f1f4f9; text-align: center; vertical-align: bottom; font-
         overflow-wrap: break-word; hyphens: manual; }
 main td { overflow-wrap: break-word; font-variant-numeric: tabular-nums; }
 main td:first-child, main th:first-child { text-align: left; }
+main td.mf-t { text-align: left; }
 .mf-caption { margin-bottom: 2px; }
 main img { max-width: 100%; height: auto; }
 .jp-OutputArea-output pre, pre { white-space: pre-wrap; }

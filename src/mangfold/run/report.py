@@ -33,7 +33,7 @@ from ..publish.workbook import write_workbook
 from ..store import file_counts, input_hashes, pid_alive, quarantine
 from .jobs import JobResult, ReportSpec, notebook_topic
 
-STAGING_DIRS = ("public/tables", "public/figures", "restricted/tables", "restricted/notebooks")
+STAGING_DIRS = ("public/tables", "public/figures", "restricted/tables", "restricted/typed", "restricted/notebooks")
 #: Staging folders: readable by their owner only until they are published.
 STAGING_MODE = 0o700
 

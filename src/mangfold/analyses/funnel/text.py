@@ -226,7 +226,7 @@ def stages_text(stages: pd.DataFrame, *, params: dict[str, Any]) -> str:
         return ""
     for c in ("share_of_loss", "share_of_loss_ci_low", "share_of_loss_ci_high"):
         d[c] = pd.to_numeric(d[c], errors="coerce")
-    loss = str(d["funnel_loss"].iloc[0]).lower() in ("true", "1")
+    loss = _text.flag(d["funnel_loss"].iloc[0]) is True
     if d["share_of_loss"].isna().all():
         return "Fordelingen av tapet på trinnene kan ikke vises fordi noen av tallene er for små."
     if not loss:

@@ -193,16 +193,46 @@ def ingest(directory: str | Path, store: str | Path | None = None, *, municipali
     return data
 
 
+#: set (to ``1``) in the notebook kernels of a run (:mod:`mangfold.run.execute`): keep one read-only
+#: connection per store file open instead of opening the file for every query (each open reads the
+#: catalogue again, about 20 ms, and a report's notebooks make dozens of queries). Only a process
+#: that never writes or attaches a store may keep one: DuckDB refuses to attach a file that the
+#: same process holds open with another configuration, which is why it is an opt-in.
+KEEP_OPEN_ENV = "MANGFOLD_KEEP_STORE_OPEN"
+_KEEP_MAX = 8
+_kept: dict[tuple, duckdb.DuckDBPyConnection] = {}
+
+
+def _kept_connection(path: Path) -> duckdb.DuckDBPyConnection:
+    """The kept read-only connection to ``path`` (a new one when the file changed: another inode,
+    size or modification time, as after a new ingest)."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+    con = _kept.get(key)
+    if con is None:
+        for k in [k for k in _kept if k[0] == key[0]] + list(_kept)[:max(0, len(_kept) + 1 - _KEEP_MAX)]:
+            old = _kept.pop(k, None)
+            if old is not None:
+                old.close()
+        con = duckdb.connect(str(path), read_only=True)
+        _kept[key] = con
+    return con
+
+
 @contextmanager
 def connect(store: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the store."""
+    """A read-only connection to the store (in a run's notebook kernels a cursor on a kept
+    connection, :data:`KEEP_OPEN_ENV`)."""
     path = Path(store or default_store())
     if not path.is_file():
         raise StoreError(f"{path}: no store here; run `mangfold ingest DIR` (or `mangfold run --data DIR`) first")
     if path.stat().st_size == 0:
         raise bad_store(path, REASON_EMPTY)
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        if os.environ.get(KEEP_OPEN_ENV) == "1":
+            con = _kept_connection(path).cursor()
+        else:
+            con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:  # not a DuckDB file, a damaged header, a truncated file
         raise bad_store(path, _reason(exc)) from None
     try:

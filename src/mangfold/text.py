@@ -53,6 +53,7 @@ _REASONS = {
 FIXED_NUMBERS: dict[float, str] = {
     0.001: "p < 0,001: the smallest p-value written as a number",
     0.998: "the outer limits of the KS funnel plot (99,8 %)",
+    0.999: "the outer limits of the KS funnel plot: the 0,1 and 99,9 % quantiles",
     0.95: "the inner limits of the KS funnel plot (95 %)",
     0.8: "power of 80 % behind the minimum detectable effects",
     0.023: "KS 2009: 2,3 prosent of the municipalities had a top leader with immigrant background",

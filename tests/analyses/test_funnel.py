@@ -738,3 +738,13 @@ def test_stage_figures_only_where_the_public_chain_is_visible(hand_cells, hand_d
     a = funnel.stage_decomposition(big, params=P, year=2025, n_boot=200, visible=big_pub)
     b = funnel.stage_decomposition(big, params=P, year=2025, n_boot=200, visible=None)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_trend_text_gives_no_number_when_the_model_separates():
+    row = dict(transition="applied_to_hired", estimate=19.9, first_year=2021, last_year=2025)
+    wild = pd.DataFrame([{**row, "or_change_per_year": 4.5e8, "or_change_ci_low": 3248.7, "or_change_ci_high": 6.1e13}])
+    sane = pd.DataFrame([{**row, "estimate": 0.1, "or_change_per_year": 1.1, "or_change_ci_low": 0.9,
+                          "or_change_ci_high": 1.35}])
+    t_wild, t_sane = ft.trend_text(wild), ft.trend_text(sane)
+    assert "kan ikke avgjøres" in t_wild and "faktor" not in t_wild
+    assert "faktor 1,10 per år" in t_sane and "ikke det samme som ingen endring" in t_sane

@@ -442,3 +442,15 @@ def test_the_demo_report_writes_only_numbers_the_tables_show(demo_run):
     res = audit(pub, min_cell=5)
     assert not [p for p in res.problems if "no declared constant" in p]
     assert not [n for n in res.notes if "numbers in the text" in n]
+
+
+def test_grouped_thousands_and_huge_intervals_are_read_whole():
+    from mangfold import text
+    from mangfold.publish.audit import audit_numbers
+
+    big = 446884628.5612
+    page = (f"<p>Oddsforholdet endret seg med en faktor {text.number(big, 2)} per år "
+            f"(95 % KI {text.number(3248.671, 2)}–{text.number(2.044543959014303e21, 2)}).</p>")
+    assert audit_numbers(page, _numbers(big, 3248.671, 2.044543959014303e21)) == []
+    found = audit_numbers(page, _numbers(big, 3248.671))
+    assert len(found) == 1 and "\u202f" in found[0]  # the whole number is named, as written

@@ -62,7 +62,7 @@ def test_wild_p_value_equals_wildboottest_full_enumeration(seed):
     assert r["n_boot"].iloc[0] == 2 ** 8                      # all sign vectors
     ratios_ref, p_ref = _wildboottest(df)
     from mangfold.stats.did._panel import _prepare
-    from mangfold.stats.did.wild import _WildTWFE
+    from mangfold.stats.did.wild import _draws, _WildTWFE
     panel = _prepare(df, **KW, weight=None)
     wb = _WildTWFE(panel, (panel.t >= panel.g).astype(float), n_boot=999, weights="rademacher", seed=0)
     ratios = np.sort(np.abs(wb._t_boot(0.0)) / abs(wb.beta / wb.se))
@@ -104,3 +104,29 @@ def test_wild_coverage_at_pilot_sizes(n_units, n_treated, n_periods):
     print(r.to_dict())
     assert 0.91 <= r["coverage_wild"] <= 0.985
     assert r["mean_width_ratio"] > 1.0          # wider than CR1 t(G-1), which under-covers
+
+
+def test_cluster_space_bootstrap_equals_the_explicit_projection():
+    """The bootstrap statistics are computed from per-cluster moments (B x G); on a weighted,
+    unbalanced panel they equal the direct computation: project every draw's v o u(b0) on the two
+    fixed effects explicitly (B x n, the textbook route) and sum the scores within clusters."""
+    from mangfold.stats.did._fe import _TwoWayProjector
+    from mangfold.stats.did._panel import _prepare
+    from mangfold.stats.did.wild import _draws, _WildTWFE
+
+    df = _panel(7, n_units=9, n_periods=6, weights=True)
+    df = df.drop(index=[3, 10, 11, 40]).reset_index(drop=True)  # unbalanced
+    panel = _prepare(df, weight="w", **KW)
+    x = (panel.t >= panel.g).astype(float)
+    boot = _WildTWFE(panel, x, n_boot=199, weights="webb", seed=5)
+    proj = _TwoWayProjector(panel.unit_idx, panel.time_idx, panel.w, panel.n_units, panel.n_times)
+    ys, xs = proj.resid(panel.y), proj.resid(x)
+    v, _ = _draws(panel.n_units, 199, "webb", 5)  # the bootstrap's own draws (same seed, same rule)
+    for b0 in (0.0, 0.4, -1.3):
+        u = ys - b0 * xs
+        rows = np.stack([proj.resid((u / proj.sw) * vb[panel.unit_idx]) for vb in v])  # explicit M(v o u)
+        shift = rows @ xs / (xs @ xs)  # beta* - b0: the bootstrap sample is b0 xs + M(v o u(b0))
+        e_star = rows - shift[:, None] * xs[None, :]
+        scores = np.stack([np.bincount(panel.unit_idx, weights=eb * xs, minlength=panel.n_units) for eb in e_star])
+        t_direct = shift / np.sqrt(boot.factor * (scores ** 2).sum(axis=1)) * (xs @ xs)
+        np.testing.assert_allclose(boot._t_boot(b0), t_direct, rtol=1e-9, atol=1e-12)

@@ -666,7 +666,8 @@ def audit_narrative(page: str, *, min_cell: int, shown: tuple[set[int], set[int]
 #: a number in the running text written with decimals or with a unit: a share (``12,3 %``), a
 #: difference (``+5,2 pp``), a ratio or a p-value (``0,82``, ``p = 0,012``). Whole numbers without a
 #: unit are years, codes or counts (those before a person noun are checked by :func:`audit_narrative`).
-_NARRATIVE_NUMBER = re.compile(r"(?<![\w.,/])[−+\-]?(\d+(?:\u202f\d{3})*(?:,\d+)?)(?![\d])"
+_GROUP = "\ue000"  # the thousands separator (U+202F), kept apart from the spaces the text is normalised on
+_NARRATIVE_NUMBER = re.compile(r"(?<![\w.,/])[−+\-]?(\d+(?:\ue000\d{3})*(?:,\d+)?)(?![\d])"
                                r"((?:\s|\u00a0)*(?:%|pp\b|prosentpoeng\b|prosent\b))?")
 _PERCENT_UNITS = ("%", "pp", "prosent", "prosentpoeng")
 
@@ -727,23 +728,23 @@ def audit_numbers(page: str, numbers: np.ndarray, *, names=()) -> list[str]:
     hidden count away; text functions write numbers from public tables only, and this check
     catches a sentence that does not. ``names``: text from the data (sector, board and municipality
     names) taken out of the text first, so that a name with a number in it is not read as one."""
-    body = narrative_text(_BLOCK_END.sub(" \u00b6 ", page))
+    body = narrative_text(_BLOCK_END.sub(" \u00b6 ", page.replace("\u202f", _GROUP)))
     for n in sorted({str(x) for x in names if x and any(ch.isdigit() for ch in str(x))}, key=len, reverse=True):
-        body = body.replace(n, " ")
+        body = body.replace(n.replace("\u202f", _GROUP), " ")
     problems = []
     for m in _NARRATIVE_NUMBER.finditer(body):
         digits, unit = m.group(1), (m.group(2) or "").strip().replace("\u00a0", "")
         if "," not in digits and not unit:
             continue
-        t = digits.replace("\u202f", "").replace(",", ".")
+        t = digits.replace(_GROUP, "").replace(",", ".")
         v = float(t)
         dec = len(t.split(".")[1]) if "." in t else 0
-        tol = 0.5 * 10 ** (-dec) * (1 + 1e-9) + 1e-12
+        tol = max(0.5 * 10 ** (-dec) * (1 + 1e-9) + 1e-12, 1e-9 * v)
         scales = (100.0,) if unit in ("%", "prosent") else (100.0, 1.0) if unit else (1.0, 100.0)
         if any(_near(numbers, v / k, tol / k) for k in scales):
             continue
-        where = f"(\u2026{body[max(0, m.start() - 60):m.end() + 20].strip()}\u2026)"
-        problems.append(f"report.html: the text says {m.group(0).strip()!r}, which no public table shows and "
+        where = f"(\u2026{body[max(0, m.start() - 60):m.end() + 20].strip()}\u2026)".replace(_GROUP, "\u202f")
+        problems.append(f"report.html: the text says {m.group(0).strip().replace(_GROUP, chr(0x202f))!r}, which no public table shows and "
                         f"no declared constant explains (write numbers in text from the public tables) {where}")
     return problems
 

@@ -51,6 +51,7 @@ import nbformat
 from jupyter_core.utils import ensure_async, run_sync
 from tqdm import tqdm
 
+from ..store import KEEP_OPEN_ENV
 from .jobs import THREAD_VARS, Job, JobResult, Published, Report, ReportOutcome, has_any
 
 Executor = Literal["local", "dask"]
@@ -87,6 +88,8 @@ def _start_kernel(cwd: str, token: str) -> _Kernel:
     # kernel only oversubscribes the cores (small SVDs became ~100x slower). Kernels inherit this.
     for var in THREAD_VARS:
         os.environ.setdefault(var, "1")
+    # Notebooks only read the store: a kernel keeps its connection open between queries (and jobs).
+    os.environ.setdefault(KEEP_OPEN_ENV, "1")
     client = NotebookClient(nbformat.v4.new_notebook(), kernel_name="python3", startup_timeout=120)
     client.km = client.create_kernel_manager()
     client.km.transport = "ipc"  # Unix sockets: local, no TCP ports (and no warning about unencrypted TCP)

@@ -322,6 +322,11 @@ def trend_text(tt: pd.DataFrame) -> str:
     if r is None or math.isnan(_num(r["estimate"])):
         return "Det er for få år i datagrunnlaget til å anslå en utvikling over tid."
     ch, lo, hi = _num(r["or_change_per_year"]), _num(r["or_change_ci_low"]), _num(r["or_change_ci_high"])
+    first, last = int(_num(r["first_year"])), int(_num(r["last_year"]))
+    if not (0.01 <= ch <= 100 and 1e-4 <= lo and hi <= 1e4):  # separation: no usable estimate
+        return (f"Utviklingen fra {first} til {last} kan ikke avgjøres: modellen for endringen per år gir ikke noe "
+                "brukbart anslag (noen år har for få søknader eller tilsettinger i en av gruppene, så anslaget og "
+                "intervallet blir urimelig store eller små). Tallene står i tabellen under.")
     if lo > 1:
         reading = "forskjellen er blitt mindre over tid"
     elif hi < 1:
@@ -329,5 +334,5 @@ def trend_text(tt: pd.DataFrame) -> str:
     else:
         reading = ("vi kan ikke si sikkert om forskjellen er blitt mindre eller større, men det er ikke det samme som "
                    f"ingen endring: {excludes(lo, hi, 'endringsfaktorer')}")
-    return (f"Fra {int(_num(r['first_year']))} til {int(_num(r['last_year']))} endret oddsforholdet for hele prosessen "
+    return (f"Fra {first} til {last} endret oddsforholdet for hele prosessen "
             f"seg med en faktor {fmt(ch)} per år ({_ci(lo, hi)}): {reading}.")

@@ -11,8 +11,10 @@ interval is the set of effects ``b0`` that the bootstrap test does not reject (t
 the same draws for every ``b0``), so interval and p-value always agree.
 
 Everything is linear in ``b0`` after the fixed effects are absorbed (Frisch-Waugh-Lovell), so the
-bootstrap statistics for any ``b0`` are quadratic forms of two ``B x n`` matrices computed once:
-``B = 999`` draws on a pilot panel take milliseconds.
+bootstrap statistics for any ``b0`` are quadratic forms of two ``B x G`` matrices of cluster scores
+computed once from per-cluster moments (the weights are constant within a cluster, and the
+residuals are already free of the unit effects): ``B = 999`` draws take milliseconds even on a
+national panel.
 """
 
 from __future__ import annotations
@@ -72,33 +74,27 @@ class _WildTWFE:
         self.se = float(np.sqrt(self.factor * sc @ sc) / xx)
         self.n_obs, self.n_clusters = n, g
         v, self.enumerated = _draws(panel.n_units, n_boot, weights, seed)
-        vv = v[:, panel.unit_idx]                                  # B x n
-        sw = proj.sw
-
-        def m_scaled(z: np.ndarray) -> np.ndarray:                 # M applied in the sqrt(w) metric
-            return proj.resid_rows(z / sw[None, :])
-
-        # restricted residuals u(b0) = ys - b0 xs; M(u o v) = A - b0 C
-        a_mat = m_scaled(ys[None, :] * vv)
-        c_mat = m_scaled(xs[None, :] * vv)
-        self.da = a_mat @ xs / xx                                  # beta* - b0 = da - b0 dc
-        self.dc = c_mat @ xs / xx
-        # bootstrap residuals e* = (A - b0 C) - xs (da - b0 dc) = EA - b0 EC; cluster scores
-        ea = a_mat - self.da[:, None] * xs[None, :]
-        ec = c_mat - self.dc[:, None] * xs[None, :]
-        # B x G cluster scores: sums of e*_i xs_i over each cluster's observations (sorted by cluster
-        # and summed in blocks: linear in B x n, where a dense G x n indicator matmul grew as B x n x G)
-        order = np.argsort(panel.unit_idx, kind="stable")
-        starts = np.flatnonzero(np.r_[True, np.diff(panel.unit_idx[order]) != 0])
-        groups = panel.unit_idx[order][starts]
-
-        def cluster_sums(m: np.ndarray) -> np.ndarray:
-            out = np.zeros((m.shape[0], panel.n_units))
-            out[:, groups] = np.add.reduceat((m * xs[None, :])[:, order], starts, axis=1)
-            return out
-
-        sa = cluster_sums(ea)
-        sca = cluster_sums(ec)
+        # The bootstrap works in cluster space (B x G), never with B x n matrices. A draw multiplies
+        # the restricted residuals u(b0) = ys - b0 xs of each cluster by one weight v_g. Both ys and
+        # xs are already free of the unit effects (their weighted unit means are 0), so demeaning
+        # v o ys within units changes nothing, and the two-way projection M(v o ys) only removes
+        # the part along Q (the demeaned time dummies, k = T - 1 columns):
+        #     M(v o ys) = v o ys - Q Q'(v o ys),   Q'(v o ys) = V Myq   (Myq[g] = sum over g of ys_i Q_i)
+        # so every quantity below is a sum over clusters of per-cluster moments of ys, xs and Q:
+        # exact, and linear in B x G x k.
+        s_mat = proj.S.T  # G x n cluster indicator
+        s_yx = np.asarray(s_mat @ (ys * xs)).ravel()
+        s_xx = np.asarray(s_mat @ (xs * xs)).ravel()
+        m_yq = np.asarray(s_mat @ (ys[:, None] * proj.Q))        # G x k
+        m_xq = np.asarray(s_mat @ (xs[:, None] * proj.Q))        # G x k
+        q_x = m_xq.sum(axis=0)                                   # Q' xs
+        vy, vx = v @ m_yq, v @ m_xq                              # B x k
+        # restricted: M(u(b0) o v) = A - b0 C, with A xs and C xs ...
+        self.da = (v @ s_yx - vy @ q_x) / xx                     # beta* - b0 = da - b0 dc
+        self.dc = (v @ s_xx - vx @ q_x) / xx
+        # ... and the B x G cluster scores of the bootstrap residuals e* = (A - b0 C) - xs (da - b0 dc)
+        sa = v * s_yx[None, :] - vy @ m_xq.T - self.da[:, None] * s_xx[None, :]
+        sca = v * s_xx[None, :] - vx @ m_xq.T - self.dc[:, None] * s_xx[None, :]
         self.qaa = np.einsum("bg,bg->b", sa, sa)
         self.qac = np.einsum("bg,bg->b", sa, sca)
         self.qcc = np.einsum("bg,bg->b", sca, sca)

@@ -234,6 +234,39 @@ def test_a_plan_sends_the_notebooks_round_again_before_publishing(tmp_path):
     assert got.published.messages == ("r: 2 notebooks",)  # the results of the last pass only
 
 
+def _plan_only(flag: str, names: tuple[str, ...]):
+    """A plan that sends only ``names`` round again, once (as disclosure planning does when only
+    some notebooks' tables change)."""
+    path = Path(flag)
+    if path.exists():
+        return False
+    path.write_text("planned", encoding="utf-8")
+    return frozenset(names)
+
+
+def test_a_plan_can_send_only_some_notebooks_round_again(tmp_path):
+    import functools
+
+    d = tmp_path / "nbs"
+    d.mkdir()
+    log = tmp_path / "runs.txt"
+    for name, mark in (("10-a.ipynb", "a"), ("20-b.ipynb", "b"), ("00-s.ipynb", "s")):
+        write_notebook(str(d / name), [params_cell(), code(
+            f"import os\nopen({str(log)!r}, 'a').write({mark!r} + os.environ.get('MANGFOLD_NOTEBOOK', '?') + ';')")])
+    job = lambda name: Job(2025, d / name, tmp_path / "out" / name, {"year": 2025})  # noqa: E731
+    report = Report("r", [job("10-a.ipynb"), job("20-b.ipynb")], job("00-s.ipynb"),
+                    functools.partial(_published, key="r"),
+                    functools.partial(_plan_only, str(tmp_path / "flag"), ("20-b.ipynb",)), max_passes=3)
+    got = execute_reports([report], executor="local", jobs=1)["r"]
+    runs = [x for x in log.read_text().split(";") if x]
+    assert got.ok and got.passes == 2 and got.executed == 5
+    # the first pass: both notebooks and the summary; then only b and the summary again
+    assert sorted(runs[:2]) == ["a10-a.ipynb", "b20-b.ipynb"] and runs[2:] == ["s00-s.ipynb", "b20-b.ipynb",
+                                                                                "s00-s.ipynb"]
+    assert got.published.messages == ("r: 3 notebooks",)  # a's first result stands beside b's and s's new ones
+    assert sorted(r.job.notebook.name for r in got.results) == ["00-s.ipynb", "10-a.ipynb", "20-b.ipynb"]
+
+
 # ------------------------------------------------------------------ dask
 @pytest.mark.slow
 def test_dask_local_cluster_runs_the_same_units_of_work(tmp_path, two_store, two_notebooks):
@@ -253,3 +286,34 @@ def test_dask_local_cluster_runs_the_same_units_of_work(tmp_path, two_store, two
         assert _executed(whole / "2025") == ["10-datakvalitet.ipynb", "70-ks.ipynb"]
         with distributed.Client(cluster) as client:  # the run shut its kernels down
             assert sum(client.run(shutdown_kernels).values()) == 0
+
+
+def test_plan_report_clears_and_names_only_the_notebooks_whose_tables_change(tmp_path, monkeypatch):
+    import json
+
+    from mangfold.run import report as rp
+
+    st = tmp_path / "st"
+    for sub in rp.STAGING_DIRS:
+        (st / sub).mkdir(parents=True)
+    written = {"10-q.ipynb": {"tables": ["t1"]}, "30-f.ipynb": {"tables": ["t2", "t3"], "figures": ["f"]},
+               "00-s.ipynb": {"tables": ["summary"]}}
+    for nb, m in written.items():
+        (st / "restricted" / "outputs" / f"{nb}.json").write_text(json.dumps(m), encoding="utf-8")
+        (st / "restricted" / "notebooks" / nb).write_text("{}", encoding="utf-8")
+        for t in m["tables"]:
+            for path in (st / "public" / "tables" / f"{t}.csv", st / "restricted" / "tables" / f"{t}.csv",
+                         st / "restricted" / "typed" / f"{t}.json"):
+                path.write_text("x", encoding="utf-8")
+    (st / "public" / "figures" / "f.png").write_bytes(b"png")
+    monkeypatch.setattr(rp, "plan_folder", lambda staging, min_cell: {"t3"})
+    assert rp.plan_report(st, min_cell=5) == frozenset({"30-f.ipynb", "00-s.ipynb"})
+    assert (st / "public" / "tables" / "t1.csv").is_file() and (st / "restricted" / "notebooks" / "10-q.ipynb").is_file()
+    for gone in ("public/tables/t2.csv", "public/tables/t3.csv", "restricted/typed/t3.json", "public/figures/f.png",
+                 "restricted/notebooks/30-f.ipynb", "restricted/outputs/30-f.ipynb.json", "public/tables/summary.csv"):
+        assert not (st / gone).exists(), gone
+    # a changed table that no notebook is known to have written: every notebook again
+    monkeypatch.setattr(rp, "plan_folder", lambda staging, min_cell: {"unknown"})
+    assert rp.plan_report(st, min_cell=5) is True and not (st / "public" / "tables" / "t1.csv").exists()
+    monkeypatch.setattr(rp, "plan_folder", lambda staging, min_cell: set())
+    assert rp.plan_report(st, min_cell=5) is False

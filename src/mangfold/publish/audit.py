@@ -243,11 +243,12 @@ def audit_across_tables(checked: list[_Checked], *, min_cell: int) -> list[str]:
 
 
 
-def plan_folder(out: str | Path, *, min_cell: int) -> bool:
+def plan_folder(out: str | Path, *, min_cell: int) -> set[str]:
     """Before a report is rendered: the cells to hide so that the tables of all its notebooks are
     safe together (:func:`~mangfold.publish.disclosure.plan_across_tables`), added to
-    ``restricted/disclosure_hints.json`` of the year folder ``out``. True if there were any: then
-    the notebooks must run again (``ctx.table`` hides them)."""
+    ``restricted/disclosure_hints.json`` of the year folder ``out``. Returns the names of the tables
+    that must change (empty: none): the notebooks that wrote them must run again (``ctx.table``
+    hides the cells)."""
     out = Path(out)
     try:
         tables = []
@@ -263,11 +264,12 @@ def plan_folder(out: str | Path, *, min_cell: int) -> bool:
         plan = plan_across_tables(tables, min_cell=min_cell)
     except Exception as exc:  # the audit still checks the tables together
         warnings.warn(f"{out}: the tables were not planned together ({type(exc).__name__}: {exc})", stacklevel=2)
-        return False
-    if not plan:
-        return False
+        return set()
+    changed = {name for name, hs in plan.items() if any(not h.get("kept") for h in hs)}
+    if not changed:
+        return set()
     add_cells(out, plan)
-    return True
+    return changed
 
 
 # ------------------------------------------------------------------ the report

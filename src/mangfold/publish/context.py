@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,11 @@ from .safe import neutralise_frame, restore_frame, show_markdown
 from .typed import TYPED_DIR, as_published, read_typed, write_typed
 
 CSV_ENCODING = "utf-8-sig"  # BOM: Excel then reads æ, ø, å correctly
+#: the notebook a run's kernel is executing (set by :mod:`mangfold.run.execute` before each notebook):
+#: ``ctx.table`` and ``ctx.figure`` list what it wrote in ``restricted/outputs/<notebook>.json``, so
+#: that a second pass of disclosure control runs again only the notebooks whose tables change
+NOTEBOOK_ENV = "MANGFOLD_NOTEBOOK"
+OUTPUTS_DIR = "outputs"
 
 
 def write_csv(df: pd.DataFrame, path: Path, *, public: bool = False) -> None:
@@ -89,11 +95,28 @@ class Context:
         public.attrs["mf_spec"] = spec  # show_table labels the columns with their roles (copies keep it)
         write_csv(written, self.public / "tables" / f"{spec.name}.csv", public=True)
         write_typed(public, self.restricted / TYPED_DIR / f"{spec.name}.json")
+        self._record("tables", spec.name)
         spec_path = self.public / "tables" / f"{spec.name}.spec.json"
         spec_path.write_text(json.dumps(spec.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
         if show:
             show_table(public, caption=caption or spec.title, columns=columns, spec=spec)
         return public
+
+    def _record(self, kind: str, name: str) -> None:
+        """Note in ``restricted/outputs/<notebook>.json`` that this notebook wrote ``name`` (see
+        :data:`NOTEBOOK_ENV`; nothing outside a run)."""
+        nb = os.environ.get(NOTEBOOK_ENV)
+        if not nb:
+            return
+        path = self.restricted / OUTPUTS_DIR / f"{nb}.json"
+        try:
+            have = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        except (OSError, json.JSONDecodeError):
+            have = {}
+        if name not in have.setdefault(kind, []):
+            have[kind].append(name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(have, ensure_ascii=False), encoding="utf-8")
 
     def _hints(self, file: str = HINTS_FILE) -> dict:
         """Cells that the pipeline found must be hidden for the tables of all notebooks, and of the
@@ -115,6 +138,7 @@ class Context:
         path = self.public / "figures" / f"{name}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+        self._record("figures", name)
         try:
             from IPython.display import Image, display
 

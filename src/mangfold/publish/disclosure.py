@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -231,6 +232,28 @@ class Published:
     def name(self) -> str:
         return str(self.spec.get("name", ""))
 
+    @cached_property
+    def parts(self) -> tuple[pd.DataFrame, Model, View] | None:
+        """(unsuppressed frame, model, public view) without person keys, built once: every later table
+        of a notebook is checked against this one (None when the two copies do not line up)."""
+        truth = self.truth.drop(columns=key_columns(self.truth.columns, self.spec)).reset_index(drop=True)
+        public = self.public.drop(columns=key_columns(self.public.columns, self.spec)).reset_index(drop=True)
+        if len(truth) != len(public):
+            return None
+        model = build_model(self.spec, truth)
+        return truth, model, View(public, model)
+
+
+def _copy_view(v: View) -> View:
+    """A view with its own state arrays (checks across tables change states in place)."""
+    out = View.__new__(View)
+    out.model, out.rates = v.model, list(v.rates)
+    out.values = {c: a.copy() for c, a in v.values.items()}
+    out.state = {c: a.copy() for c, a in v.state.items()}
+    out.visible = {c: a.copy() for c, a in v.visible.items()}
+    out.original = {c: a.copy() for c, a in v.original.items()}
+    return out
+
 
 def _with_published(sp: dict, base: pd.DataFrame, model: Model, view: View, published) -> tuple[View | None, Any]:
     """The view of this table together with the tables published before it, and which of its cells
@@ -244,13 +267,11 @@ def _with_published(sp: dict, base: pd.DataFrame, model: Model, view: View, publ
         if p.name == name:
             continue  # an earlier version of this table (a cell run twice)
         pname = f"{p.name or 'published'}#{k}"
-        ptruth = p.truth.drop(columns=key_columns(p.truth.columns, p.spec)).reset_index(drop=True)
-        ppublic = p.public.drop(columns=key_columns(p.public.columns, p.spec)).reset_index(drop=True)
-        if len(ptruth) != len(ppublic):
+        if p.parts is None:
             continue
-        pm = build_model(p.spec, ptruth)
+        ptruth, pm, pview = p.parts
         items.append((pname, p.spec, ptruth, pm))
-        views.append((pname, View(ppublic, pm)))
+        views.append((pname, _copy_view(pview)))
     me = f"{name}#new{SEP}"
     cross, _ = link_tables([*items, (me[:-len(SEP)], sp, base, model)])
     cross = [eq for eq in cross if any(v[0].startswith(me) for v, _ in eq)]
@@ -333,7 +354,8 @@ def _with_whole_state(plan: dict[str, list[dict[str, Any]]], merged: View, frame
     """Add to a plan that changes anything every cell the planned state hides (with ``":"`` where
     it marks a count so), not only the changes: when the notebooks run again, each table then
     starts from the whole safe state and has nothing left to choose, so the next plan finds the
-    tables as planned. With the changes alone a table could choose other complementary cells
+    tables as planned (these hints carry ``"kept": True``: a table with only such hints needs no
+    new run of its notebook). With the changes alone a table could choose other complementary cells
     around the new ones, and the plan would chase them from pass to pass (seen on a municipality
     with 8 applications: three passes were not enough)."""
     have = {name: {(h["column"], h["row"]) for h in hs} for name, hs in plan.items()}
@@ -349,7 +371,7 @@ def _with_whole_state(plan: dict[str, list[dict[str, Any]]], merged: View, frame
         for r in map(int, rows):
             if (col, r) in have.get(name, ()):
                 continue
-            h: dict[str, Any] = {"column": col, "row": r, "hide": "count" if st is not None else "blank"}
+            h: dict[str, Any] = {"column": col, "row": r, "hide": "count" if st is not None else "blank", "kept": True}
             if st is not None and st[r] == COMPLEMENT:
                 h["mark"] = COMPLEMENT_MARK
             h["dims"] = {d: str(public[d].iloc[r]) for d in dims}

@@ -334,12 +334,15 @@ def write_ledger(folder: Path) -> None:
 
 
 def reconcile(members: dict[str, Path], fixed=(), *, last: bool = False, series: dict[str, str] | None = None,
-              labels: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+              labels: dict[str, str] | None = None, changed: dict[str, set[str]] | None = None
+              ) -> tuple[list[str], list[str]]:
     """One round of the ledger over a group: the reports (key -> staging folder) that must run
     again, with their hints written (cells another report hides; and, against reports published
     before, the cells those show, kept out of complementary suppression); and, with ``last``, the
     reports that still show what another hides (not to be published). ``series``, ``fixed`` and
-    ``labels`` as in :func:`group_hints`. Every report is read once."""
+    ``labels`` as in :func:`group_hints`. Every report is read once. ``changed`` (optional) receives,
+    for each report that must run again, the names of its tables whose cells change."""
+    changed = {} if changed is None else changed
     series = series or {k: "" for k in members}
     fixed_by = fixed if isinstance(fixed, dict) else {s: list(fixed) for s in set(series.values())}
     if len(members) < 2 and not any(fixed_by.get(s) for s in series.values()):
@@ -354,6 +357,7 @@ def reconcile(members: dict[str, Path], fixed=(), *, last: bool = False, series:
     for k, cells in hints.items():
         add_cells(members[k], cells)
         again.add(k)
+        changed.setdefault(k, set()).update(cells)
     for k in sorted(hides):
         # a published report shows what this one hides: keep those cells visible here
         keep = _keep_cells(loaded[k], loaded_fixed[series[k]])
@@ -365,6 +369,7 @@ def reconcile(members: dict[str, Path], fixed=(), *, last: bool = False, series:
         if new:
             add_cells(members[k], new, KEEP_FILE)
             again.add(k)
+            changed.setdefault(k, set()).update(new)
     return sorted(again), []
 
 

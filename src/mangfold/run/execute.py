@@ -51,6 +51,7 @@ import nbformat
 from jupyter_core.utils import ensure_async, run_sync
 from tqdm import tqdm
 
+from ..publish.context import NOTEBOOK_ENV
 from ..store import KEEP_OPEN_ENV
 from .jobs import THREAD_VARS, Job, JobResult, Published, Report, ReportOutcome, has_any
 
@@ -159,6 +160,7 @@ def _kernel(cwd: str, token: str) -> _Kernel:
 _RESET = """get_ipython().run_line_magic("reset", "-f")
 import gc as _gc, os as _os, sys as _sys
 _os.chdir({cwd!r})
+_os.environ[{env!r}] = {notebook!r}
 if "matplotlib.pyplot" in _sys.modules:
     _sys.modules["matplotlib.pyplot"].close("all")
 if {full_collect}:
@@ -172,8 +174,8 @@ get_ipython().execution_count = 1
 FULL_COLLECT_EVERY = 25
 
 
-def _reset(k: _Kernel, cwd: str) -> None:
-    code = _RESET.format(cwd=cwd, full_collect=k.runs % FULL_COLLECT_EVERY == 0)
+def _reset(k: _Kernel, cwd: str, notebook: str = "") -> None:
+    code = _RESET.format(cwd=cwd, full_collect=k.runs % FULL_COLLECT_EVERY == 0, env=NOTEBOOK_ENV, notebook=notebook)
     reply = run_sync(k.client.kc.execute_interactive)(code, store_history=False,
                                                       timeout=120, output_hook=lambda msg: None)
     if reply["content"]["status"] != "ok":
@@ -262,7 +264,7 @@ def execute_job_warm(job: Job, token: str = "") -> JobResult:
         _register_engine()
         k = _kernel(cwd, token)
         k.runs += 1
-        _reset(k, cwd)
+        _reset(k, cwd, job.notebook.name)
         pm.execute_notebook(
             str(job.notebook), str(job.output), parameters=job.parameters, kernel_name="python3",
             engine_name=ENGINE, progress_bar=False, log_output=False, request_save_on_cell_execute=False,
@@ -413,7 +415,8 @@ def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs
 
     ``ledger(keys, last)``: called (in this process) when every report of a group (``Report.group``)
     is planned, with the keys of those that are ready; returns (keys whose notebooks must run again,
-    keys that must not be published: with ``last`` no more rounds are allowed). Reports of a group are
+    or a dict of them to the names of the notebooks to run again, None for all; keys that must not
+    be published: with ``last`` no more rounds are allowed). Reports of a group are
     published only after it."""
     total = sum(len(r.jobs) + (r.summary is not None) for r in reports)
     with pool(executor, jobs, scheduler) as p, _progress(total) as bar:
@@ -447,11 +450,12 @@ class _Schedule:
     def submit(self, kind: str, key: str, task) -> None:
         self.pending[self.pool.submit(run_task, task, self.token)] = (kind, key, task)
 
-    def start(self, r: Report) -> None:
-        self.remaining[r.key] = len(r.jobs)
-        for j in r.jobs:
+    def start(self, r: Report, jobs: list[Job] | None = None) -> None:
+        jobs = r.jobs if jobs is None else jobs
+        self.remaining[r.key] = len(jobs)
+        for j in jobs:
             self.submit("notebook", r.key, j)
-        if not r.jobs:
+        if not jobs:
             self.notebooks_done(r)
 
     def notebooks_done(self, r: Report) -> None:
@@ -468,12 +472,17 @@ class _Schedule:
         else:
             self.planned(r)
 
-    def rerun(self, r: Report) -> None:
-        self.outcomes[r.key].passes += 1
-        self.outcomes[r.key].results = []
-        self.bar.total += len(r.jobs) + (r.summary is not None)
+    def rerun(self, r: Report, only: frozenset[str] | None = None) -> None:
+        """Run the report's notebooks again: all, or ``only`` those named (the others' results stand)."""
+        out = self.outcomes[r.key]
+        out.passes += 1
+        jobs = [j for j in r.jobs if only is None or j.notebook.name in only]
+        names = {j.notebook.name for j in jobs}
+        names |= {r.summary.notebook.name} if r.summary is not None else set()
+        out.results = [x for x in out.results if x.job.notebook.name not in names]
+        self.bar.total += len(jobs) + (r.summary is not None)
         self.bar.refresh()
-        self.start(r)
+        self.start(r, jobs)
 
     def publish(self, r: Report) -> None:
         self.done.add(r.key)
@@ -510,7 +519,7 @@ class _Schedule:
                     "and the ledger could not reconcile them; nothing published.",))
             elif k in again:
                 self.outcomes[k].plan_passes = 1
-                self.rerun(self.by_key[k])
+                self.rerun(self.by_key[k], again.get(k) if isinstance(again, dict) else None)
         if not any(k in again for k in keys):
             for k in keys:
                 if k not in self.done:
@@ -535,9 +544,9 @@ class _Schedule:
                 self.failed(r)
             return
         if kind == "plan":
-            if res:  # run the report's notebooks again
+            if res:  # run the report's notebooks again (all, or those whose tables change)
                 out.plan_passes += 1
-                self.rerun(r)
+                self.rerun(r, None if res is True else frozenset(res))
             else:
                 self.planned(r)
             return

@@ -89,7 +89,8 @@ class Report:
 
     ``plan`` (optional) decides whether the notebooks must run again: it returns True after it has
     prepared that (for disclosure control: written the cells to hide and emptied the outputs), and
-    the jobs and summary then run again, at most ``max_passes`` times in all. ``plan`` and ``publish``
+    the jobs and summary then run again, at most ``max_passes`` times in all; or the names of the
+    notebooks to run again (their outputs emptied), when only those and the summary need to. ``plan`` and ``publish``
     must be picklable (module-level functions or ``functools.partial`` of one) because they run on a
     worker; ``publish`` receives the report's :class:`JobResult` list of the last pass.
     """

@@ -36,7 +36,8 @@ from ..store import StoreError, years_by_municipality
 from .execute import execute_reports
 from .jobs import (EXIT_FAILED, EXIT_OK, MAX_DISCLOSURE_PASSES, SUMMARY_PREFIX, Job, JobResult, Published, Report,
                    ReportSpec, list_notebooks, notebook_requires)
-from .report import _clear_outputs, make_staging, plan_report, publish_report, remove_stale_staging
+from .report import (_clear_outputs, make_staging, plan_report, publish_report, remove_stale_staging,
+                     rerun_notebooks)
 
 NATIONAL = "national"
 ALL = "all"
@@ -183,12 +184,18 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
     fixed = {t.key: [p for p in sorted(t.out.glob("[0-9]*")) if p.is_dir() and p.name.isdigit()
                      and int(p.name) not in years and (p / "public" / "tables").is_dir()] for t in targets}
 
-    def reconcile_group(keys: list[str], last: bool) -> tuple[list[str], list[str]]:
+    def reconcile_group(keys: list[str], last: bool) -> tuple[dict[str, frozenset[str] | None], list[str]]:
+        changed: dict[str, set[str]] = {}
         again, refused = reconcile({k: staging[k][0] for k in keys}, fixed, last=last,
-                                   series={k: series[k] for k in keys}, labels={k: labels[k] for k in keys})
-        for k in again:
-            _clear_outputs(staging[k][0])
-        return again, refused
+                                   series={k: series[k] for k in keys}, labels={k: labels[k] for k in keys},
+                                   changed=changed)
+        subsets: dict[str, frozenset[str] | None] = {}
+        for k in again:  # only the notebooks whose tables change run again (and the summary)
+            got = rerun_notebooks(staging[k][0], changed.get(k, set())) if changed.get(k) else True
+            if got is True:
+                _clear_outputs(staging[k][0])
+            subsets[k] = None if got is True else got
+        return subsets, refused
 
     t0 = time.perf_counter()
     outcomes = execute_reports(reports, executor=executor, jobs=jobs, scheduler=scheduler, ledger=reconcile_group)

@@ -16,6 +16,7 @@ back a published folder that a kill left half-swapped.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -24,16 +25,18 @@ from pathlib import Path
 from .. import __version__
 from ..config import project_root
 from ..publish.audit import audit_folder, plan_folder
-from ..publish.context import write_csv
+from ..publish.context import OUTPUTS_DIR, write_csv
 from ..publish.ledger import write_ledger
+from ..publish.typed import TYPED_DIR
 from ..publish.provenance import git_commit, lock_status, package_versions, write_provenance
 from ..publish.index import report_links
 from ..publish.render import BrowserMissing, print_pdf, render_report
 from ..publish.workbook import write_workbook
 from ..store import file_counts, input_hashes, pid_alive, quarantine
-from .jobs import JobResult, ReportSpec, notebook_topic
+from .jobs import SUMMARY_PREFIX, JobResult, ReportSpec, notebook_topic
 
-STAGING_DIRS = ("public/tables", "public/figures", "restricted/tables", "restricted/typed", "restricted/notebooks")
+STAGING_DIRS = ("public/tables", "public/figures", "restricted/tables", "restricted/typed", "restricted/outputs",
+                "restricted/notebooks")
 #: Staging folders: readable by their owner only until they are published.
 STAGING_MODE = 0o700
 
@@ -147,14 +150,53 @@ def _left_out_note(topics: list[str]) -> str:
     return f"Kapitlene om {listed} er ikke med, fordi kommunen ikke har levert data om dem."
 
 
-def plan_report(staging: Path, *, min_cell: int) -> bool:
+def plan_report(staging: Path, *, min_cell: int) -> bool | frozenset[str]:
     """Between two runs of a report's notebooks: the cells to hide so that the tables of all its
-    notebooks are safe together (:func:`mangfold.publish.audit.plan_folder`). True when there were
-    any; then the staging folder's outputs are emptied and the notebooks must run again."""
-    if not plan_folder(staging, min_cell=min_cell):
-        return False
-    _clear_outputs(staging)
-    return True
+    notebooks are safe together (:func:`mangfold.publish.audit.plan_folder`). False when there are
+    none. Else the notebooks that wrote the tables that change (from ``restricted/outputs``, which
+    ``ctx.table`` keeps), with their outputs removed: only they and the summary run again. True
+    (every notebook again, all outputs removed) when a changed table has no known notebook."""
+    changed = plan_folder(staging, min_cell=min_cell)
+    return rerun_notebooks(staging, changed) if changed else False
+
+
+def rerun_notebooks(staging: Path, changed: set[str]) -> bool | frozenset[str]:
+    """Prepare a report's staging folder for its notebooks to run again because the tables
+    ``changed`` must change: remove the outputs of the notebooks that wrote them (and of the
+    summary) and return their names; or, when a changed table has no known notebook, remove every
+    output and return True (all notebooks again)."""
+    manifests = _manifests(staging)
+    writers = {t: nb for nb, m in manifests.items() for t in m.get("tables", [])}
+    if not all(t in writers for t in changed):
+        _clear_outputs(staging)
+        return True
+    again = {writers[t] for t in changed} | {nb for nb in manifests if nb.startswith(SUMMARY_PREFIX)}
+    for nb in again:
+        _clear_notebook(staging, nb, manifests[nb])
+    return frozenset(again)
+
+
+def _manifests(staging: Path) -> dict[str, dict]:
+    """What each notebook wrote (``restricted/outputs/<notebook>.json``, see ``Context._record``)."""
+    out = {}
+    for path in sorted((staging / "restricted" / OUTPUTS_DIR).glob("*.json")):
+        try:
+            out[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+    return out
+
+
+def _clear_notebook(staging: Path, notebook: str, manifest: dict) -> None:
+    """Remove what one notebook wrote (its tables, figures, executed copy and manifest) before it runs again."""
+    for t in manifest.get("tables", []):
+        for path in (staging / "public" / "tables" / f"{t}.csv", staging / "public" / "tables" / f"{t}.spec.json",
+                     staging / "restricted" / "tables" / f"{t}.csv", staging / "restricted" / TYPED_DIR / f"{t}.json"):
+            path.unlink(missing_ok=True)
+    for f in manifest.get("figures", []):
+        (staging / "public" / "figures" / f"{f}.png").unlink(missing_ok=True)
+    (staging / "restricted" / "notebooks" / notebook).unlink(missing_ok=True)
+    (staging / "restricted" / OUTPUTS_DIR / f"{notebook}.json").unlink(missing_ok=True)
 
 
 def _clear_outputs(staging: Path) -> None:

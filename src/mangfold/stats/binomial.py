@@ -29,7 +29,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 from scipy import stats
 
 from ._common import z_two_sided
@@ -89,7 +90,7 @@ def _fit(
         raise ValueError("no rows with trials > 0 and complete data")
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise ValueError(f"design matrix is rank deficient (terms: {terms})")
-    res = sm.GLM(np.column_stack([y, m - y]), X, family=sm.families.Binomial()).fit()
+    res = GLM(np.column_stack([y, m - y]), X, family=families.Binomial()).fit()
     beta = np.asarray(res.params, dtype=float)
     p = 1.0 / (1.0 + np.exp(-(X @ beta)))
     H = (X * (m * p * (1.0 - p))[:, None]).T @ X

@@ -559,7 +559,7 @@ def audit(folder: str | Path, *, min_cell: int = 5, store: str | Path | None = N
         else:
             frames = [c.raw for c in checked]
             numbers = np.union1d(_numbers_of(frames), declared_numbers(params))
-            names = {str(v) for df in frames for c in df.columns for v in df[c].dropna().unique() if _is_name(v)}
+            names = _names_of(frames)
             names |= {str(v) for v in params.values() if isinstance(v, str)}
             res.problems.extend(audit_numbers(no_img, numbers, names=names))
         text = _TAG.sub(" ", no_img)
@@ -709,9 +709,20 @@ def declared_numbers(params: dict) -> np.ndarray:
     return np.unique(np.abs(np.array(out, dtype=float)))
 
 
-def _is_name(v) -> bool:
-    """A public cell that is text, not a number (a name or a label)."""
-    return isinstance(v, str) and np.isnan(text.to_float(v))
+_HAS_DIGIT = re.compile(r"\d")
+_NUMBER_TEXT = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def _names_of(frames) -> set[str]:
+    """The text cells of the public tables that hold a digit without being a number (names such as
+    ``Bydel 4,5 Nord``): taken out of the report's text before its numbers are read."""
+    out: set[str] = set()
+    for df in frames:
+        for c in df.columns:
+            for v in df[c].dropna().unique():
+                if isinstance(v, str) and _HAS_DIGIT.search(v) and not _NUMBER_TEXT.match(v):
+                    out.add(v)
+    return out
 
 
 def _near(sorted_vals: np.ndarray, v: float, tol: float) -> bool:

@@ -243,15 +243,10 @@ def board_composition(seats: pd.DataFrame, *, year: int, focal: str) -> pd.DataF
     return out
 
 
-def _flag(v) -> bool | None:
-    """A public boolean cell: True, False, or None when blanked (hidden with its counts)."""
-    return text.flag(v)
-
-
 def gender_compliance_sentence(public_gender: pd.DataFrame, *, min_cell: int) -> str:
     """The sentence on the gender rule, from the *public* ``board_gender`` table only: boards whose
     verdict is blanked (it would pin hidden counts) are counted as not shown, never as compliant."""
-    flags = [_flag(v) for v in public_gender["compliant"]] if len(public_gender) else []
+    flags = [text.flag(v) for v in public_gender["compliant"]] if len(public_gender) else []
     shown = [f for f in flags if f is not None]
     n_hidden = len(flags) - len(shown)
     if not flags:

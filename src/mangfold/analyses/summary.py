@@ -38,9 +38,8 @@ def _num(x: Any) -> float:
     return v if math.isfinite(v) else math.nan
 
 
-def _flag(x: Any) -> bool | None:
-    """A published boolean: None when blanked (it rests on a hidden count) or missing."""
-    return text.flag(x)
+#: a published boolean: None when blanked (it rests on a hidden count) or missing
+_flag = text.flag
 
 
 def _pct(x: float) -> str:

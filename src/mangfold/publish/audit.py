@@ -671,7 +671,6 @@ def audit_narrative(page: str, *, min_cell: int, shown: tuple[set[int], set[int]
 _GROUP = "\ue000"  # the thousands separator (U+202F), kept apart from the spaces the text is normalised on
 _NARRATIVE_NUMBER = re.compile(r"(?<![\w.,/])[−+\-]?(\d+(?:\ue000\d{3})*(?:,\d+)?)(?![\d])"
                                r"((?:\s|\u00a0)*(?:%|pp\b|prosentpoeng\b|prosent\b))?")
-_PERCENT_UNITS = ("%", "pp", "prosent", "prosentpoeng")
 
 
 def _numbers_of(frames) -> np.ndarray:

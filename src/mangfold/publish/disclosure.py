@@ -233,15 +233,16 @@ class Published:
         return str(self.spec.get("name", ""))
 
     @cached_property
-    def parts(self) -> tuple[pd.DataFrame, Model, View] | None:
-        """(unsuppressed frame, model, public view) without person keys, built once: every later table
-        of a notebook is checked against this one (None when the two copies do not line up)."""
+    def parts(self) -> tuple[pd.DataFrame, pd.DataFrame, Model, View] | None:
+        """(unsuppressed frame, public frame, model, public view) without person keys, built once:
+        every later table of a notebook is checked against this one (None when the two copies do
+        not line up). The view is shared: take a :func:`_copy_view` before changing it."""
         truth = self.truth.drop(columns=key_columns(self.truth.columns, self.spec)).reset_index(drop=True)
         public = self.public.drop(columns=key_columns(self.public.columns, self.spec)).reset_index(drop=True)
         if len(truth) != len(public):
             return None
         model = build_model(self.spec, truth)
-        return truth, model, View(public, model)
+        return truth, public, model, View(public, model)
 
 
 def _copy_view(v: View) -> View:
@@ -269,7 +270,7 @@ def _with_published(sp: dict, base: pd.DataFrame, model: Model, view: View, publ
         pname = f"{p.name or 'published'}#{k}"
         if p.parts is None:
             continue
-        ptruth, pm, pview = p.parts
+        ptruth, _, pm, pview = p.parts
         items.append((pname, p.spec, ptruth, pm))
         views.append((pname, _copy_view(pview)))
     me = f"{name}#new{SEP}"
@@ -303,13 +304,11 @@ def plan_across_tables(tables: list[Published], *, min_cell: int) -> dict[str, l
     :func:`apply_disclosure_control`)."""
     items, views, frames = [], [], {}
     for p in tables:
-        truth = p.truth.drop(columns=key_columns(p.truth.columns, p.spec)).reset_index(drop=True)
-        public = p.public.drop(columns=key_columns(p.public.columns, p.spec)).reset_index(drop=True)
-        if len(truth) != len(public) or not p.name:
+        if p.parts is None or not p.name:
             continue
-        model = build_model(p.spec, truth)
+        truth, public, model, view = p.parts
         items.append((p.name, p.spec, truth, model))
-        views.append((p.name, View(public, model)))
+        views.append((p.name, _copy_view(view)))
         frames[p.name] = (public, p.spec)
     cross, _ = link_tables(items)
     if not cross:

@@ -36,7 +36,7 @@ from ..store import StoreError, years_by_municipality
 from .execute import execute_reports
 from .jobs import (EXIT_FAILED, EXIT_OK, MAX_DISCLOSURE_PASSES, SUMMARY_PREFIX, Job, JobResult, Published, Report,
                    ReportSpec, list_notebooks, notebook_requires)
-from .report import (_clear_outputs, make_staging, plan_report, publish_report, remove_stale_staging,
+from .report import (make_staging, plan_report, publish_report, remove_stale_staging,
                      rerun_notebooks)
 
 NATIONAL = "national"
@@ -191,9 +191,7 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
                                    changed=changed)
         subsets: dict[str, frozenset[str] | None] = {}
         for k in again:  # only the notebooks whose tables change run again (and the summary)
-            got = rerun_notebooks(staging[k][0], changed.get(k, set())) if changed.get(k) else True
-            if got is True:
-                _clear_outputs(staging[k][0])
+            got = rerun_notebooks(staging[k][0], changed.get(k, set()))
             subsets[k] = None if got is True else got
         return subsets, refused
 

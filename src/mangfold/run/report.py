@@ -163,11 +163,11 @@ def plan_report(staging: Path, *, min_cell: int) -> bool | frozenset[str]:
 def rerun_notebooks(staging: Path, changed: set[str]) -> bool | frozenset[str]:
     """Prepare a report's staging folder for its notebooks to run again because the tables
     ``changed`` must change: remove the outputs of the notebooks that wrote them (and of the
-    summary) and return their names; or, when a changed table has no known notebook, remove every
-    output and return True (all notebooks again)."""
+    summary) and return their names; or, when no table is named or one has no known notebook,
+    remove every output and return True (all notebooks again)."""
     manifests = _manifests(staging)
     writers = {t: nb for nb, m in manifests.items() for t in m.get("tables", [])}
-    if not all(t in writers for t in changed):
+    if not changed or not all(t in writers for t in changed):
         _clear_outputs(staging)
         return True
     again = {writers[t] for t in changed} | {nb for nb in manifests if nb.startswith(SUMMARY_PREFIX)}

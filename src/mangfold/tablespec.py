@@ -71,6 +71,11 @@ class TableSpec:
     #: as percent (``12,3 %``); the CSV keeps the proportion. Presentation only, not a role.
     percent: tuple[str, ...] = ()
 
+    def __deepcopy__(self, memo) -> "TableSpec":
+        """Itself: a spec is not changed once made, and pandas deep-copies a frame's ``attrs`` (where
+        ``ctx.table`` keeps the spec) on every operation on the frame."""
+        return self
+
     def role(self, column: str) -> str | None:
         """The declared role of ``column`` (None: none declared)."""
         return column_role(self.to_json(), column)

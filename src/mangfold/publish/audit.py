@@ -51,7 +51,8 @@ from .model import View, build_model, global_findings, key_columns, merge_views,
 from .ledger import HINTS_FILE, add_cells  # noqa: F401 (HINTS_FILE: named here for callers of plan_folder)
 from .links import link_tables
 from .render import TEMPLATE_SCRIPTS
-from .safe import formula_findings, markup_findings, restore_frame
+from .readcsv import read_text, read_typed_csv
+from .safe import formula_findings, markup_findings
 from .workbook import WORKBOOK, workbook_findings
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*")
@@ -85,10 +86,9 @@ def _read_public(path: Path, *, formulas: list[str] | None = None) -> pd.DataFra
     """A public CSV as text, with its neutralised formula-like cells restored (``ctx.table``
     prefixes them with ``'``), so that it compares with the restricted copy and the report.
     ``formulas``: collects the cells a spreadsheet would run (read once, checked here)."""
-    text = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     if formulas is not None:
-        formulas += formula_findings(text, f"tables/{path.name}")
-    return restore_frame(text)
+        formulas += formula_findings(read_text(path, restored=False), f"tables/{path.name}")
+    return read_text(path)
 
 
 def _read_spec(path: Path) -> dict | None:
@@ -110,7 +110,7 @@ def _read_truth(restricted: Path | None, name: str, public: pd.DataFrame, spec: 
     if not path.is_file():
         return None
     try:
-        truth = pd.read_csv(path, encoding="utf-8-sig")
+        truth = read_typed_csv(path)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError):
         return None
     truth = truth.drop(columns=key_columns(truth.columns, spec))
@@ -781,7 +781,7 @@ def audit_injection(folder: str | Path) -> list[str]:
     tables = folder / "tables"
     for path in sorted(tables.glob("*.csv")) if tables.is_dir() else []:
         try:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            raw = read_text(path, restored=False)
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError):
             continue  # reported by the table check
         problems += formula_findings(raw, f"tables/{path.name}")

@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..tablespec import column_role
 from .identities import COMPLEMENT_MARK, key_columns
-from .safe import restore_frame
+from .readcsv import read_text
 
 HINTS_FILE = "disclosure_hints.json"
 KEEP_FILE = "disclosure_keep.json"
@@ -71,7 +71,7 @@ class _Table:
 
 def _read(path: Path) -> pd.DataFrame:
     """A CSV as text, formula-neutralised cells restored (so that hint dimensions match the data)."""
-    return restore_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
+    return read_text(path)
 
 
 def load_report(folder: str | Path) -> dict[str, _Table]:

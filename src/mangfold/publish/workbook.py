@@ -17,6 +17,7 @@ be worked out; blank: not computed, or hidden). No formulas: text is always stor
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import json
 import math
@@ -31,6 +32,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .. import text
+from .readcsv import read_text
 
 WORKBOOK = "tabeller.xlsx"
 INDEX_SHEET = "Om tabellene"
@@ -78,7 +80,7 @@ def _sheets(tables: Path) -> list[tuple[str, list[list[Any]], set[int]]]:
     index: list[list[Any]] = [["Ark", "Fil", "Tabell", "Rader"]]
     sheets = []
     for path in sorted(Path(tables).glob("*.csv")):
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        df = read_text(path, restored=False)
         title, percent = None, set()
         spec = path.with_suffix(".spec.json")
         if spec.is_file():
@@ -104,8 +106,41 @@ def _sheets(tables: Path) -> list[tuple[str, list[list[Any]], set[int]]]:
 def write_workbook(public: Path) -> Path | None:
     """Write ``public/tables/tabeller.xlsx`` from the public CSVs; None when there are none."""
     tables = Path(public) / "tables"
-    if not list(tables.glob("*.csv")):
+    data = _workbook_bytes(tables)
+    if data is None:
         return None
+    target = tables / WORKBOOK
+    tmp = tables / f".{WORKBOOK}.tmp"
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    return target
+
+
+#: the last workbooks built in this process, by a hash of the CSVs and specs they were built from
+_built: dict[bytes, bytes] = {}
+
+
+def _tables_key(tables: Path) -> bytes | None:
+    h = hashlib.blake2b(digest_size=20)
+    csvs = sorted(tables.glob("*.csv"))
+    if not csvs:
+        return None
+    for path in csvs:
+        spec = path.with_suffix(".spec.json")
+        for part in (path.name.encode(), path.read_bytes(), spec.read_bytes() if spec.is_file() else b"-"):
+            h.update(len(part).to_bytes(8, "little"))
+            h.update(part)
+    return h.digest()
+
+
+def _workbook_bytes(tables: Path) -> bytes | None:
+    """The bytes of the workbook of the public CSVs in ``tables`` (None when there are none): the same
+    tables give the same bytes, so the audit can rebuild it and compare. Built once per content."""
+    key = _tables_key(tables)
+    if key is None:
+        return None
+    if key in _built:
+        return _built[key]
     wb = Workbook()
     wb.remove(wb.active)
     for name, rows, percent in _sheets(tables):
@@ -133,9 +168,8 @@ def write_workbook(public: Path) -> Path | None:
     wb.properties.created = wb.properties.modified = _FIXED_TIME
     buf = io.BytesIO()
     wb.save(buf)
-    target = tables / WORKBOOK
-    tmp = tables / f".{WORKBOOK}.tmp"
-    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_DEFLATED
@@ -144,8 +178,9 @@ def write_workbook(public: Path) -> Path | None:
             if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
                 data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
             dst.writestr(entry, data)
-    tmp.replace(target)
-    return target
+    _built.clear()  # one report at a time: keep only the last
+    _built[key] = out.getvalue()
+    return _built[key]
 
 
 def workbook_findings(public: Path) -> list[str]:
@@ -153,6 +188,11 @@ def workbook_findings(public: Path) -> list[str]:
     formula other than :func:`workbook_sheets` rebuilds from them (empty list: it is exactly theirs)."""
     path = Path(public) / "tables" / WORKBOOK
     rel = f"tables/{WORKBOOK}"
+    try:  # the workbook mangfold writes from these CSVs, byte for byte: nothing else in it
+        if path.is_file() and path.read_bytes() == _workbook_bytes(path.parent):
+            return []
+    except Exception:  # noqa: BLE001 -- cannot rebuild it: read it cell by cell below
+        pass
     try:
         wb = load_workbook(path, read_only=False, data_only=False)
     except Exception as exc:  # noqa: BLE001 -- any unreadable workbook is a finding

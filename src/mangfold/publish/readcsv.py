@@ -1,0 +1,54 @@
+"""Reading the CSV files of a report folder, once per content.
+
+Publishing one report reads each of its tables several times: the disclosure plan, the audit, the
+workbook check and the ledger each read the public CSV and its unsuppressed copy, and the run's ledger
+reads them again for every report published together. :func:`read_text` and :func:`read_typed_csv`
+parse a file's bytes once per process and hand out copies: the key is a hash of the bytes read now
+(not the file's name or time), so a file that changed is always parsed afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections import OrderedDict
+from pathlib import Path
+
+import pandas as pd
+
+from .safe import restore_frame
+
+#: parsed files kept per process (tables are small; a national report has a few hundred)
+CACHE_SIZE = 1024
+_cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+
+
+def _parsed(path: str | Path, kind: str) -> pd.DataFrame:
+    data = Path(path).read_bytes()
+    key = (kind, hashlib.blake2b(data, digest_size=20).digest())
+    df = _cache.get(key)
+    if df is None:
+        if kind == "typed":
+            df = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+        else:
+            df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            if kind == "restored":
+                df = restore_frame(df)
+        _cache[key] = df
+        if len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    else:
+        _cache.move_to_end(key)
+    return df.copy()
+
+
+def read_text(path: str | Path, *, restored: bool = True) -> pd.DataFrame:
+    """A CSV as text (every cell a string, an empty cell ""), as ``pd.read_csv(path, dtype=str,
+    keep_default_na=False, encoding="utf-8-sig")`` reads it; with ``restored`` the formula-like cells
+    that ``ctx.table`` neutralised are restored (:func:`mangfold.publish.safe.restore_frame`)."""
+    return _parsed(path, "restored" if restored else "text")
+
+
+def read_typed_csv(path: str | Path) -> pd.DataFrame:
+    """A CSV with pandas' own types, as ``pd.read_csv(path, encoding="utf-8-sig")`` reads it."""
+    return _parsed(path, "typed")

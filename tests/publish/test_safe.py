@@ -285,3 +285,42 @@ def test_hostile_report_in_a_browser(hostile_run):
                              check=True, capture_output=True, text=True, timeout=120).stdout
     assert "&lt;img src=x onerror=alert(9)&gt;" in dom
     assert markup_findings(dom) == [], "the browser's DOM holds injected elements"
+
+
+def test_the_frames_map_only_what_changes_and_give_what_mapping_every_cell_gives():
+    """neutralise_frame/restore_frame skip the text cells that cannot change: the result (values and
+    dtypes) is what mapping every cell of every text column gives."""
+    import random
+
+    import numpy as np
+    import pandas as pd
+
+    from mangfold.publish.safe import neutralise, neutralise_frame, restore, restore_frame
+
+    def every_cell(df, f):
+        out = df.copy()
+        for i in range(df.shape[1]):
+            col = df.iloc[:, i]
+            if col.dtype == object or isinstance(col.dtype, (pd.StringDtype, pd.CategoricalDtype)):
+                out.isetitem(i, col.map(f, na_action="ignore"))
+        out.columns = [f(c) for c in df.columns]
+        return out
+
+    rng = random.Random(7)
+    pool = ["a", "'=x", "=1", "-0.5", "-x", "''=y", "'b", "+3", "@h", "\tq", "x'y", None, np.nan, "", "'", "''-z"]
+    for _ in range(500):
+        n = rng.randint(0, 6)
+        names = [f"c{j}" if rng.random() < .8 else rng.choice(["=a", "'=a", "-b"]) + str(j) for j in range(3)]
+        cells = pool if rng.random() < .5 else [None, np.nan, "a"]
+        df = pd.DataFrame({**{nm: [rng.choice(cells) for _ in range(n)] for nm in names}, "num": np.arange(n),
+                           "mixed": [rng.choice([1, "=q", "a", None]) for _ in range(n)],
+                           "numbers": pd.Series([rng.choice([1, 2.5]) for _ in range(n)], dtype=object)})
+        if rng.random() < .5:
+            df[names[0]] = df[names[0]].astype("str")
+        if rng.random() < .3:
+            df[names[1]] = df[names[1]].astype("category")
+        for f, frame in ((neutralise, neutralise_frame), (restore, restore_frame)):
+            pd.testing.assert_frame_equal(frame(df), every_cell(df, f))
+    text = pd.DataFrame({"a": ["'=SUM(A1)", "x", "''-y"], "b": ["1", "'b", "-2"]}, dtype="str")
+    pd.testing.assert_frame_equal(restore_frame(text), every_cell(text, restore))
+    assert restore_frame(text)["a"].tolist() == ["=SUM(A1)", "x", "'-y"]

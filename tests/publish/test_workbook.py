@@ -61,3 +61,18 @@ def test_the_audit_rebuilds_the_workbook_and_finds_what_the_csvs_do_not_hold(pub
 def test_the_same_tables_give_the_same_bytes(public):
     first = write_workbook(public).read_bytes()
     assert write_workbook(public).read_bytes() == first  # no save time inside (like the CSVs)
+
+
+def test_a_workbook_saved_again_by_a_spreadsheet_is_read_cell_by_cell(public):
+    write_workbook(public)
+    wb = load_workbook(public / "tables" / WORKBOOK)
+    wb.save(public / "tables" / WORKBOOK)  # other bytes, the same cells: not a finding
+    assert workbook_findings(public) == []
+
+
+def test_a_csv_changed_after_the_workbook_was_written_is_found(public):
+    write_workbook(public)  # the workbook built in this process is kept by the CSVs' content
+    path = public / "tables" / "representation.csv"
+    path.write_text(CSV.replace("120,13", "121,13"), encoding="utf-8-sig")
+    found = workbook_findings(public)
+    assert any("D3" in f for f in found)

@@ -137,12 +137,13 @@ def forest(disp: pd.DataFrame, *, group: str, four_fifths: float = 0.8, title: s
         dl = d[d["position_level"] == lv].set_index("transition").reindex(TRANSITION_ORDER)
         est, lo, hi = _num(dl["impact_ratio"]), _num(dl["impact_ratio_ci_low"]), _num(dl["impact_ratio_ci_high"])
         verdicts = dl["verdict"].astype(object).to_numpy()
-        for i in range(len(TRANSITION_ORDER)):
-            if not np.isfinite(est[i]) or est[i] <= 0:
-                row_note(ax, y[i], "skjult eller 0" if np.isfinite(est[i]) else "skjult: færre enn 5", x=0.03)
-                continue
-            col = VERDICT_COLORS.get(verdicts[i], "#7f8c8d")
-            ax.errorbar(est[i], y[i], xerr=[[max(est[i] - lo[i], 0)], [max(hi[i] - est[i], 0)]], fmt="o",
+        colors = np.array([VERDICT_COLORS.get(v, "#7f8c8d") for v in verdicts], dtype=object)
+        drawn = np.isfinite(est) & (est > 0)
+        for i in np.flatnonzero(~drawn):
+            row_note(ax, y[i], "skjult eller 0" if np.isfinite(est[i]) else "skjult: færre enn 5", x=0.03)
+        for col in dict.fromkeys(colors[drawn]):  # one errorbar per colour (not per row: fewer artists to draw)
+            k = drawn & (colors == col)
+            ax.errorbar(est[k], y[k], xerr=[np.maximum(est[k] - lo[k], 0), np.maximum(hi[k] - est[k], 0)], fmt="o",
                         color=col, ecolor=col, capsize=3, ms=5)
         ax.axvline(1.0, color="#2c3e50", lw=1)
         ax.axvline(four_fifths, color="#2c3e50", lw=1, ls="--")

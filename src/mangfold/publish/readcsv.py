@@ -24,16 +24,19 @@ _cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
 
 
 def _parsed(path: str | Path, kind: str) -> pd.DataFrame:
+    """The cached parse of ``kind`` ("text", "restored" or "typed") of the file's current bytes."""
     data = Path(path).read_bytes()
-    key = (kind, hashlib.blake2b(data, digest_size=20).digest())
+    digest = hashlib.blake2b(data, digest_size=20).digest()
+    key = (kind, digest)
     df = _cache.get(key)
     if df is None:
         if kind == "typed":
             df = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
         else:
-            df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-            if kind == "restored":
-                df = restore_frame(df)
+            text = _cache.get(("text", digest)) if kind == "restored" else None  # parsed once for both
+            if text is None:
+                text = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            df = restore_frame(text) if kind == "restored" else text
         _cache[key] = df
         if len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)

@@ -129,7 +129,7 @@ def _map_text(df: pd.DataFrame, f, starts: tuple[str, ...]) -> pd.DataFrame:
         col = df.iloc[:, i]
         if isinstance(col.dtype, pd.StringDtype) and not col.hasnans:
             vals = col.to_numpy(dtype=object)
-            hit = [j for j, v in enumerate(vals) if isinstance(v, str) and v.startswith(starts)]
+            hit = [j for j, v in enumerate(vals) if v.startswith(starts)]  # all str: no missing cells
             if hit:
                 vals = vals.copy()
                 vals[hit] = [f(vals[j]) for j in hit]

@@ -23,6 +23,8 @@ from ..config import default_out, default_store, load_params, project_root
 from ..tablespec import TableSpec, column_role
 from .disclosure import Published, disclose, key_columns, mark
 from .ledger import HINTS_FILE, KEEP_FILE
+from .png import save_png
+from .render import FIGURE_ALT
 from .safe import neutralise_frame, restore_frame, show_markdown
 from .typed import TYPED_DIR, as_published, read_typed, write_typed
 
@@ -137,12 +139,12 @@ class Context:
         """Save a figure (drawn from public tables) to public/figures/<name>.png and show it."""
         path = self.public / "figures" / f"{name}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+        save_png(fig, path, dpi=110)
         self._record("figures", name)
         try:
             from IPython.display import Image, display
 
-            display(Image(filename=str(path)))
+            display(Image(filename=str(path), alt=caption or FIGURE_ALT))  # the report's alt text
             if caption:
                 _display_markdown(f"*{caption}*")
         except ImportError:  # pragma: no cover

@@ -21,6 +21,8 @@ TEMPLATE_SCRIPTS: tuple[str, ...] = ()
 CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'; object-src 'none'; "
        "base-uri 'none'; form-action 'none'")
 SKIP_TAGS = {"parameters", "injected-parameters", "remove-cell"}
+#: the alternative text of a figure that has none (a figure of ``ctx.figure`` has its caption)
+FIGURE_ALT = "Figur"
 
 CSS = """
 :root { --ink:#1d2433; --muted:#5b6474; --accent:#2a5db0; --line:#d9dee7; --bg:#ffffff; }
@@ -96,6 +98,8 @@ def _clean_cells(nb) -> tuple[list, list]:
         if cell.cell_type == "code":
             outs = []
             for o in cell.get("outputs", []):
+                if "image/png" in o.get("data", {}):  # every figure has an alternative text (its caption)
+                    o.setdefault("metadata", {}).setdefault("image/png", {}).setdefault("alt", FIGURE_ALT)
                 # only what a cell displays on purpose: display() output and printed text;
                 # a cell's last-expression value (execute_result) and errors never reach the report
                 if o.get("output_type") in ("error", "execute_result"):
@@ -142,19 +146,45 @@ def _toc(body_html: str) -> str:
     return '<nav class="mf-toc"><h2>Innhold</h2><ul>' + "".join(items) + "</ul></nav>"
 
 
+def _exporter():
+    """nbconvert's HTML exporter (basic template, no inputs or prompts) without its last step: a
+    BeautifulSoup pass over the whole page, about half of the rendering time, that gives images without
+    one an English stock alternative text (every figure of the report has its caption as one, set by
+    ``ctx.figure``, or :data:`FIGURE_ALT`) and makes the JupyterLab template's cells focusable (the
+    basic template has none). tests/publish/test_render.py checks that the page is what HTMLExporter
+    writes, serialisation aside."""
+    from nbconvert import HTMLExporter  # only publishing renders: keeps the notebooks' imports light
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter.from_notebook_node up to its BeautifulSoup pass
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
+                                                     resources=resources)
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    exporter = ReportExporter(template_name="basic")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    return exporter
+
+
 def render_report(paths: list[Path], target: Path, *, title: str, subtitle: str, footer: str = "",
                   note: str = "", links: list[tuple[str, str]] | tuple = ()) -> Path:
     """Render executed notebooks (in report order) to one self-contained HTML file; ``note`` is a
     sentence shown under the subtitle (e.g. which chapters are left out and why); ``links``: (text,
     relative href) of the reports of other years and the index (:func:`mangfold.publish.index.report_links`)."""
-    from nbconvert import HTMLExporter
-
     merged = merge_notebooks(paths)
-    exporter = HTMLExporter(template_name="basic")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(merged)
+    body, _ = _exporter().from_notebook_node(merged)
     body = _EXTERNAL.sub("", body)
     body = body.replace('<h2 id="Metode">', '<section class="mf-method"></section><h2 id="Metode">')
     note_html = f'<p class="mf-note">{html.escape(note)}</p>' if note else ""

@@ -91,7 +91,8 @@ def screenshot(report: Path, target: Path, exe: str, work: Path, *, anchor: str 
     if anchor:  # cut at the notebook cell (<div class="cell ...">) that holds the heading, so the markup stays whole
         i = page.find(f'<h2 id="{anchor}"')
         start = page.find('<main class="mf-main">')
-        cell = page.rfind('<div class="cell ', 0, i)
+        cells = [m.start() for m in re.finditer(r'<div\b[^>]*\bclass="cell ', page[:max(i, 0)])]
+        cell = cells[-1] if cells else -1
         assert 0 < start < cell < i, anchor
         page = page[:start + len('<main class="mf-main">')] + "\n" + page[cell:]
     copy = work / f"shot-{target.stem}.html"

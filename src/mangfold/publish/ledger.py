@@ -319,13 +319,18 @@ def write_ledger(folder: Path) -> None:
     out = {}
     for name, t in load_report(folder).items():
         dims = [d for d in t.spec.get("dims", []) if d in t.public.columns]
+        text = {}  # columns as lists of their cells, read once (not a pandas lookup per cell)
         cells = []
         for c in t.public.columns:
             if column_role(t.spec, c) not in _COMPARED:
                 continue
-            for r in np.flatnonzero(t.col(c)[1]):
-                cells.append({"column": c, "dims": {d: t.public[d].iloc[int(r)] for d in dims},
-                              "mark": t.public[c].iloc[int(r)]})
+            rows = np.flatnonzero(t.col(c)[1]).tolist()
+            if not rows:
+                continue
+            for x in (*dims, c):
+                if x not in text:
+                    text[x] = t.public[x].tolist()
+            cells += [{"column": c, "dims": {d: text[d][r] for d in dims}, "mark": text[c][r]} for r in rows]
         if cells:
             out[name] = cells
     (Path(folder) / "restricted").mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,7 @@ cells that tables of different notebooks must hide for them to be safe together.
 from __future__ import annotations
 
 import base64
+import functools
 import html as html_lib
 import hashlib
 import json
@@ -357,11 +358,18 @@ def _within(shown: Counter, public: Counter) -> bool:
     return all(public.get(v, 0) >= k for v, k in shown.items())
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _shown_cell(cell: str) -> str:
+    """A public CSV cell as ``show_table`` shows it, spaces normalised (a pure function of the text:
+    the cells every report repeats, such as marks, codes and small numbers, are formatted once)."""
+    return _norm(_display(cell))
+
+
 def _shown(column: pd.Series) -> Counter:
     """The cells of a public column as ``show_table`` shows them, with how often each appears."""
     out: Counter = Counter()
     for cell, k in Counter(column).items():
-        out[_norm(_display(cell))] += k
+        out[_shown_cell(cell)] += k
     return out
 
 
@@ -465,11 +473,12 @@ def key_value_hits(tokens: dict[str, str], store: Path) -> list[str]:
         cols = con.execute("SELECT table_name, column_name FROM information_schema.columns").df()
         con.register("_tokens", pd.DataFrame({"token": list(tokens)}))
         hits: set[str] = set()
-        for t, c in cols.itertuples(index=False):
-            if c in PERSON_KEYS:
-                found = con.execute(f'SELECT DISTINCT token FROM _tokens JOIN "{t}" '
-                                    f'ON token = trim(CAST("{c}" AS VARCHAR))').df()
-                hits |= set(found["token"])
+        keys = [f'SELECT trim(CAST("{c}" AS VARCHAR)) AS k FROM "{t}"'
+                for t, c in cols.itertuples(index=False) if c in PERSON_KEYS]
+        if keys:  # every person-key column of the store in one query
+            found = con.execute(f"SELECT DISTINCT token FROM _tokens JOIN ({' UNION ALL '.join(keys)}) v "
+                                "ON token = v.k").df()
+            hits |= set(found["token"])
         if {"_quarantine"} <= set(cols["table_name"]) and "record" in set(cols.loc[cols["table_name"] == "_quarantine",
                                                                                 "column_name"]):
             pattern = "(?:" + "|".join(PERSON_KEYS) + r")=([^;]*)"

@@ -317,3 +317,20 @@ def test_plan_report_clears_and_names_only_the_notebooks_whose_tables_change(tmp
     assert rp.plan_report(st, min_cell=5) is True and not (st / "public" / "tables" / "t1.csv").exists()
     monkeypatch.setattr(rp, "plan_folder", lambda staging, min_cell: set())
     assert rp.plan_report(st, min_cell=5) is False
+
+
+def test_each_report_of_a_group_is_prefetched_before_the_ledger_reads_the_group():
+    """The ledger's reading of a group is prefetched report by report as each is planned (while the
+    others still run), except the last, whose planning starts the ledger at once."""
+    calls: list[tuple[str, object]] = []
+
+    def ledger(keys, last):
+        calls.append(("ledger", tuple(sorted(keys))))
+        return {}, []
+
+    reports = [Report(f"r{i}", [], group="g") for i in range(3)] + [Report("alone", [], group="h")]
+    execute_reports(reports, executor="local", jobs=1, ledger=ledger,
+                    prefetch=lambda key: calls.append(("prefetch", key)))
+    assert [c for c in calls if c[0] == "prefetch"] == [("prefetch", "r0"), ("prefetch", "r1")]
+    assert ("ledger", ("r0", "r1", "r2")) in calls and ("ledger", ("alone",)) in calls
+    assert calls.index(("prefetch", "r1")) < calls.index(("ledger", ("r0", "r1", "r2")))

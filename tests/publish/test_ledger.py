@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from mangfold.publish.context import write_csv
-from mangfold.publish.ledger import KEEP_FILE, conflicts, group_hints, keep_cells, reconcile
+from mangfold.publish.ledger import KEEP_FILE, conflicts, group_hints, keep_cells, load_report, reconcile
 from mangfold.tablespec import TableSpec
 
 SPEC = TableSpec(name="trend", counts=("n", "passed"), derived={"n": ("rate",), "passed": ("rate",)},
@@ -43,6 +43,21 @@ def test_a_cell_hidden_in_one_report_is_named_in_the_other(tmp_path):
     cells = {(h["column"], h["dims"]["year"], h["dims"]["group"]) for h in hints["2025"]["trend"]}
     assert cells == {("passed", "2024", "lbg2"), ("rate", "2024", "lbg2")}
     assert len(conflicts({"2024": a, "2025": b})) == 2
+
+
+def test_a_report_read_again_is_read_afresh_when_a_file_changed(tmp_path):
+    """load_report hands out what it read while the files are byte for byte the same (a run reads each
+    report as it is planned), and reads again when one changed (a report that ran again)."""
+    a = _report(tmp_path / "2024", TRUTH, _public(False))
+    first = load_report(a)
+    assert load_report(a)["trend"] is first["trend"]  # the same files: read once
+    assert first["trend"].public["passed"].tolist() == ["3", "20", "7", "22"]
+    _report(a, TRUTH, _public(True))  # the notebooks ran again and hid a cell
+    again = load_report(a)
+    assert again["trend"] is not first["trend"]
+    assert again["trend"].public["passed"].tolist() == ["<5", "20", "7", "22"]
+    b = _report(tmp_path / "2025", TRUTH, _public(False))
+    assert list(group_hints({"2024": a, "2025": b})) == ["2025"]  # and the ledger sees the change
 
 
 def test_different_values_are_different_quantities(tmp_path):

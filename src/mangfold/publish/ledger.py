@@ -26,7 +26,9 @@ each report (``restricted/ledger.json``) for review.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,10 +76,46 @@ def _read(path: Path) -> pd.DataFrame:
     return read_text(path)
 
 
+#: the tables :func:`load_report` read in this process, by report folder: (a hash of the bytes of every
+#: file it read, the tables), handed out again while those files are byte for byte the same. A run
+#: reads each report as soon as it is planned, while the others still run, so that reconciling the
+#: group (which waits for all of them, with the workers idle) finds them read.
+_loaded: OrderedDict[str, tuple[bytes, dict[str, _Table]]] = OrderedDict()
+#: report folders kept (a national run has about 150 per year)
+LOADED_MAX = 1024
+
+
+def _files_digest(folder: Path) -> bytes:
+    h = hashlib.blake2b(digest_size=20)
+    for sub in ("public", "restricted"):
+        for path in sorted((folder / sub / "tables").glob("*")):
+            if path.suffix in (".csv", ".json") and path.is_file():
+                data = path.read_bytes()
+                for part in (f"{sub}/{path.name}".encode(), data):
+                    h.update(len(part).to_bytes(8, "little"))
+                    h.update(part)
+    return h.digest()
+
+
 def load_report(folder: str | Path) -> dict[str, _Table]:
     """The public tables of a report folder (``public/`` and ``restricted/`` inside) with their
-    unsuppressed copies, row for row (tables without one are left out)."""
+    unsuppressed copies, row for row (tables without one are left out). The tables are shared with
+    earlier calls for the same files (:data:`_loaded`): read them, never change them."""
     folder = Path(folder)
+    key, digest = str(folder.resolve()), _files_digest(folder)
+    hit = _loaded.get(key)
+    if hit is not None and hit[0] == digest:
+        _loaded.move_to_end(key)
+        return dict(hit[1])
+    out = _load_report(folder)
+    _loaded[key] = (digest, out)
+    _loaded.move_to_end(key)
+    if len(_loaded) > LOADED_MAX:
+        _loaded.popitem(last=False)
+    return dict(out)
+
+
+def _load_report(folder: Path) -> dict[str, _Table]:
     out: dict[str, _Table] = {}
     for path in sorted((folder / "public" / "tables").glob("*.csv")):
         spec_path = path.with_name(path.stem + ".spec.json")

@@ -408,6 +408,7 @@ MAX_LEDGER_ROUNDS = 4
 def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs: int = 1,
                     scheduler: str | None = None,
                     ledger: Callable[[list[str], bool], tuple[list[str], list[str]]] | None = None,
+                    prefetch: Callable[[str], Any] | None = None,
                     ) -> dict[str, ReportOutcome]:
     """Run every report's notebooks, then its summary, its plan (which may send the notebooks round
     again) and its publishing; returns the outcome per report key. A report whose notebook fails is
@@ -417,10 +418,11 @@ def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs
     is planned, with the keys of those that are ready; returns (keys whose notebooks must run again,
     or a dict of them to the names of the notebooks to run again, None for all; keys that must not
     be published: with ``last`` no more rounds are allowed). Reports of a group are
-    published only after it."""
+    published only after it. ``prefetch(key)``: called (in this process) when a report is planned
+    and the rest of its group is not, so that the ledger can read it while the workers are busy."""
     total = sum(len(r.jobs) + (r.summary is not None) for r in reports)
     with pool(executor, jobs, scheduler) as p, _progress(total) as bar:
-        s = _Schedule(reports, p, bar, ledger)
+        s = _Schedule(reports, p, bar, ledger, prefetch)
         for r in reports:
             s.start(r)
         while s.pending:
@@ -433,8 +435,8 @@ class _Schedule:
     """The state of :func:`execute_reports`: what is running, and the step each report takes next
     when a task of it finishes (notebooks -> summary -> plan -> ledger of its group -> publish)."""
 
-    def __init__(self, reports: list[Report], p, bar, ledger):
-        self.pool, self.bar, self.ledger = p, bar, ledger
+    def __init__(self, reports: list[Report], p, bar, ledger, prefetch=None):
+        self.pool, self.bar, self.ledger, self.prefetch = p, bar, ledger, prefetch
         self.token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.outcomes = {r.key: ReportOutcome(r.key) for r in reports}
         self.by_key = {r.key: r for r in reports}
@@ -504,6 +506,8 @@ class _Schedule:
         self.ready.add(r.key)
         members = self.groups[r.group]
         if not all(k in self.ready or k in self.done for k in members):
+            if self.prefetch is not None:
+                self.prefetch(r.key)
             return
         keys = [k for k in members if k in self.ready and k not in self.done]
         rounds = max(self.outcomes[k].ledger_rounds for k in keys)

@@ -30,7 +30,7 @@ import yaml
 from ..config import ENV_HOME, project_root
 from ..partition import Municipality, list_municipalities, partition_store, resolve
 from ..publish.index import write_index
-from ..publish.ledger import reconcile
+from ..publish.ledger import load_report, reconcile
 from ..publish.provenance import git_commit, package_versions
 from ..store import StoreError, years_by_municipality
 from .execute import execute_reports
@@ -196,7 +196,14 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
         return subsets, refused
 
     t0 = time.perf_counter()
-    outcomes = execute_reports(reports, executor=executor, jobs=jobs, scheduler=scheduler, ledger=reconcile_group)
+    def prefetch(key: str) -> None:  # the ledger reads a planned report while the rest of its group runs
+        try:
+            load_report(staging[key][0])
+        except Exception:  # noqa: BLE001 - reconciling reads it again and reports any problem
+            pass
+
+    outcomes = execute_reports(reports, executor=executor, jobs=jobs, scheduler=scheduler, ledger=reconcile_group,
+                               prefetch=prefetch)
     seconds = time.perf_counter() - t0
 
     status, published = EXIT_OK, []

@@ -23,20 +23,17 @@ def _notebook(tmp_path):
     code = nbformat.v4.new_code_cell("x = 1")
     code.outputs = [
         nbformat.v4.new_output("display_data", data={"text/markdown": "Andel: **24 %**"}),
-        nbformat.v4.new_output("display_data", data={"text/html": "<table><tr><th>a</th></tr><tr><td>1</td></tr></table>"}),
+        nbformat.v4.new_output("display_data",
+                               data={"text/html": "<table><tr><th>a</th></tr><tr><td>1</td></tr></table>"}),
         nbformat.v4.new_output("display_data", data={"image/png": PNG, "text/plain": "<Image>"},
                                metadata={"image/png": {"alt": "Ledere i målgruppen <per> sektor"}}),
         nbformat.v4.new_output("display_data", data={"image/png": PNG, "text/plain": "<Image>"}),
         nbformat.v4.new_output("stream", name="stdout", text="skrevet ut\n"),
     ]
+    nb.cells = [md, code]
     path = tmp_path / "a.ipynb"
-    nbformat.write(_with(nb, [md, code]), path)
+    nbformat.write(nb, path)
     return merge_notebooks([path])
-
-
-def _with(nb, cells):
-    nb.cells = cells
-    return nb
 
 
 def _nbconvert(merged) -> str:

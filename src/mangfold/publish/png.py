@@ -6,11 +6,11 @@ of that box. On the report's figures that is a third of the time a figure costs,
 saves about a thousand figures. :func:`save_png` draws once, into a canvas with a margin of
 :data:`MARGIN` inches around the figure (legends placed below or beside it fall there), measures the
 tight box on that drawing and cuts it out. The result is the same picture as ``savefig``'s, within
-half a pixel of placement (tests/test_png.py compares them); a figure whose contents reach beyond the
+half a pixel of placement (tests/publish/test_png.py compares them); a figure whose contents reach beyond the
 margin is saved by ``savefig`` itself.
 
 The margin is placed with matplotlib's own ``_tight_bbox.adjust_bbox`` (what ``savefig`` uses for
-``bbox_inches``); tests/test_png.py checks its signature, so that a release that changes it fails there.
+``bbox_inches``); tests/publish/test_png.py checks its signature, so that a release that changes it fails there.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ MARGIN = 2.0
 PAD = 0.1
 #: zlib compression level of the PNG (PIL's default is 6)
 COMPRESS_LEVEL = 3
-#: metadata savefig writes into the PNG (the fallback): none (no matplotlib version, so a new release changes no bytes by it)
+#: metadata savefig writes into the PNG (the fallback): none (no matplotlib version, so a new release
+#: changes no bytes by it)
 METADATA = {"Software": None}
 
 
@@ -59,7 +60,7 @@ def save_png(fig, path: Path | str, *, dpi: float = 110) -> None:
         if fig.canvas is not old_canvas:
             fig.set_canvas(old_canvas)
     if inside:
-        from PIL import Image  # matplotlib's own PNG writer
+        from PIL import Image  # what matplotlib writes PNGs with
 
         if (pixels[..., 3] == 255).all():  # opaque (the report's figures are): no alpha channel, a tenth smaller
             pixels = pixels[..., :3]

@@ -135,6 +135,11 @@ def _key_in_report(out):
     _edit_report(out, lambda h: h.replace("tiltak 1.1", "tiltak 1.1 (se søker P00004)"))
 
 
+def _key_in_report_as_character_references(out):
+    # a browser shows "P00004": the audit reads the page as it is shown, not only as it is written
+    _edit_report(out, lambda h: h.replace("tiltak 1.1", "tiltak 1.1 (se søker P0&#48;0&#x30;4)"))
+
+
 def _quarantined_key(out):
     _edit_report(out, lambda h: h.replace("tiltak 1.1", f"tiltak 1.1 ({QUARANTINED_APPLICANT})"))
 
@@ -192,6 +197,8 @@ LEAKS = {
     "recoverable_from_total": (_recoverable_from_total, "can be computed from the visible cells"),
     "derived_visible": (_derived_visible, "derived from k, which is hidden"),
     "key_in_report": (_key_in_report, "report.html: contains the person key value 'P00004'"),
+    "key_in_report_as_character_references": (_key_in_report_as_character_references,
+                                              "report.html: contains the person key value 'P00004'"),
     "quarantined_key": (_quarantined_key, f"person key value '{QUARANTINED_APPLICANT}'"),
     "small_count_in_report_table": (_small_count_in_report_table, "count 3 is below 5, and this column"),
     "table_without_spec": (_table_without_spec, "not written by ctx.table"),

@@ -9,7 +9,7 @@ import nbformat
 from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 
-from mangfold.publish.render import FIGURE_ALT, _exporter, merge_notebooks
+from mangfold.publish.render import FIGURE_ALT, _exporter, merge_notebooks, render_report
 
 PNG = base64.b64encode(bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -54,3 +54,17 @@ def test_every_figure_has_an_alternative_text(tmp_path):
     alts = [img.get("alt") for img in ours.find_all("img")]
     assert alts == ["Ledere i målgruppen <per> sektor", FIGURE_ALT]  # escaped in the page, read back here
     assert "No description" not in str(ours)
+
+
+def test_contents_list_the_headings_without_their_anchor_links(tmp_path):
+    """The table of contents names each chapter by its heading's text: not the ``¶`` link that
+    nbconvert adds to every heading (written ``&#182;``), and special characters escaped once."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("## Rekruttering: hvor faller representasjonen?\n\n### Kjønn & bakgrunn")]
+    path = tmp_path / "a.ipynb"
+    nbformat.write(nb, path)
+    page = render_report([path], tmp_path / "report.html", title="T", subtitle="S").read_text(encoding="utf-8")
+    toc = BeautifulSoup(page, features="html.parser").find("nav", class_="mf-toc")
+    assert [a.get_text() for a in toc.find_all("a")] == ["Rekruttering: hvor faller representasjonen?",
+                                                         "Kjønn & bakgrunn"]
+    assert "&amp;amp;" not in str(toc) and "¶" not in toc.get_text()

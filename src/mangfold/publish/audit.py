@@ -571,11 +571,13 @@ def audit(folder: str | Path, *, min_cell: int = 5, store: str | Path | None = N
             names = _names_of(frames)
             names |= {str(v) for v in params.values() if isinstance(v, str)}
             res.problems.extend(audit_numbers(no_img, numbers, names=names))
-        text = _TAG.sub(" ", no_img)
+        # as a reader sees the page (character references such as &#48; decoded), and as it is written
+        shown = html_lib.unescape(no_img)
+        text = _TAG.sub(" ", shown)
         for key in PERSON_KEYS:
             if re.search(rf"\b{key}\b", text):
                 res.problems.append(f"report.html: mentions the person-key column {key!r}")
-        for t in _tokens(no_img):
+        for t in _tokens(shown) | _tokens(no_img):
             tokens.setdefault(t, "report.html")
 
     if report.is_file():  # the tables' formula cells were checked as they were read

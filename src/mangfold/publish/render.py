@@ -136,12 +136,16 @@ _HEADING = re.compile(r'<h([23])\s+id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 _EXTERNAL = re.compile(r'<(script|link)\b[^>]*(src|href)="https?://[^"]*"[^>]*>(\s*</script>)?', re.I)
 
 
+#: the ``¶`` link nbconvert puts in every heading (its text written as ``&#182;``)
+_ANCHOR_LINK = re.compile(r"<a\b[^>]*\banchor-link\b[^>]*>.*?</a>", re.S)
+
+
 def _toc(body_html: str) -> str:
     items = []
     for lvl, anchor, inner in _HEADING.findall(body_html):
-        text = re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip()
+        text = re.sub(r"<[^>]+>", "", _ANCHOR_LINK.sub("", inner))  # without its ¶ link and markup
         # the heading's text and id as HTML already escaped them: unescape once, escape once
-        anchor, text = html.escape(html.unescape(anchor)), html.escape(html.unescape(text))
+        anchor, text = html.escape(html.unescape(anchor)), html.escape(html.unescape(text).strip())
         items.append(f'<li class="lvl{lvl}"><a href="#{anchor}">{text}</a></li>')
     return '<nav class="mf-toc"><h2>Innhold</h2><ul>' + "".join(items) + "</ul></nav>"
 

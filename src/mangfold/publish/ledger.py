@@ -26,7 +26,6 @@ each report (``restricted/ledger.json``) for review.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ import pandas as pd
 
 from ..tablespec import column_role
 from .identities import COMPLEMENT_MARK, key_columns
-from .readcsv import read_text
+from .readcsv import parts_digest, read_text
 
 HINTS_FILE = "disclosure_hints.json"
 KEEP_FILE = "disclosure_keep.json"
@@ -86,15 +85,10 @@ LOADED_MAX = 1024
 
 
 def _files_digest(folder: Path) -> bytes:
-    h = hashlib.blake2b(digest_size=20)
-    for sub in ("public", "restricted"):
-        for path in sorted((folder / sub / "tables").glob("*")):
-            if path.suffix in (".csv", ".json") and path.is_file():
-                data = path.read_bytes()
-                for part in (f"{sub}/{path.name}".encode(), data):
-                    h.update(len(part).to_bytes(8, "little"))
-                    h.update(part)
-    return h.digest()
+    """A hash of the names and bytes of the report's table files (public and unsuppressed)."""
+    files = [(sub, p) for sub in ("public", "restricted") for p in sorted((folder / sub / "tables").glob("*"))
+             if p.suffix in (".csv", ".json") and p.is_file()]
+    return parts_digest(part for sub, p in files for part in (f"{sub}/{p.name}".encode(), p.read_bytes()))
 
 
 def load_report(folder: str | Path) -> dict[str, _Table]:
@@ -355,7 +349,7 @@ def write_ledger(folder: Path) -> None:
     """``restricted/ledger.json``: the hidden cells of each public table of a report, by dimension
     values and column (what later runs of other years must respect)."""
     out = {}
-    for name, t in load_report(folder).items():
+    for name, t in _load_report(Path(folder)).items():  # once, on a worker: nothing kept for later calls
         dims = [d for d in t.spec.get("dims", []) if d in t.public.columns]
         text = {}  # columns as lists of their cells, read once (not a pandas lookup per cell)
         cells = []

@@ -2,8 +2,8 @@
 
 ``fig.savefig(path, bbox_inches="tight")`` lays the figure out twice before it draws it: a draw
 without rendering (to place every artist), the tight bounding box, then the real draw into a canvas
-of that box. On the report's figures that is a third of the time a figure costs, and a national run
-saves about a thousand figures. :func:`save_png` draws once, into a canvas with a margin of
+of that box. On the report's figures drawing once takes a fifth less time (0.72 to 0.57 s for the
+seven figures of a municipality report), and a national run saves about a thousand figures. :func:`save_png` draws once, into a canvas with a margin of
 :data:`MARGIN` inches around the figure (legends placed below or beside it fall there), measures the
 tight box on that drawing and cuts it out. The result is the same picture as ``savefig``'s, within
 half a pixel of placement (tests/publish/test_png.py compares them); a figure whose contents reach beyond the

@@ -13,6 +13,7 @@ import hashlib
 import io
 from collections import OrderedDict
 from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
 
@@ -21,6 +22,16 @@ from .safe import restore_frame
 #: parsed files kept per process (tables are small; a national report has a few hundred)
 CACHE_SIZE = 1024
 _cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+
+
+def parts_digest(parts: Iterable[bytes]) -> bytes:
+    """A hash of a sequence of byte strings (each with its length, so that no two sequences share one):
+    the key of what was computed from a set of files' names and contents."""
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.digest()
 
 
 def _parsed(path: str | Path, kind: str) -> pd.DataFrame:

@@ -17,7 +17,6 @@ be worked out; blank: not computed, or hidden). No formulas: text is always stor
 from __future__ import annotations
 
 import datetime
-import hashlib
 import io
 import json
 import math
@@ -32,7 +31,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .. import text
-from .readcsv import read_text
+from .readcsv import parts_digest, read_text
 
 WORKBOOK = "tabeller.xlsx"
 INDEX_SHEET = "Om tabellene"
@@ -121,16 +120,12 @@ _built: dict[bytes, bytes] = {}
 
 
 def _tables_key(tables: Path) -> bytes | None:
-    h = hashlib.blake2b(digest_size=20)
     csvs = sorted(tables.glob("*.csv"))
     if not csvs:
         return None
-    for path in csvs:
-        spec = path.with_suffix(".spec.json")
-        for part in (path.name.encode(), path.read_bytes(), spec.read_bytes() if spec.is_file() else b"-"):
-            h.update(len(part).to_bytes(8, "little"))
-            h.update(part)
-    return h.digest()
+    spec = [p.with_suffix(".spec.json") for p in csvs]
+    return parts_digest(part for p, sp in zip(csvs, spec)
+                        for part in (p.name.encode(), p.read_bytes(), sp.read_bytes() if sp.is_file() else b"-"))
 
 
 def _workbook_bytes(tables: Path) -> bytes | None:

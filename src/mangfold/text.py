@@ -311,6 +311,7 @@ REASONS: dict[str, str] = {
     "interviewed but not qualified": "intervjuet, men ikke formelt kvalifisert",
     "duplicate survey answer (pair, respondent, wave, item); first one kept":
         "dobbelt svar i spørreundersøkelsen (par, hvem, runde, spørsmål); det første er beholdt",
+    "empty row (every cell blank)": "tom rad (alle cellene tomme)",
 }
 _REASON_PATTERNS = ((re.compile(r"^(\w+) before (\w+)$"), "{0} før {1}"),
                     (re.compile(r"^belongs to a (\w+) row that is quarantined$"), "hører til en rad i {0} som er satt til side"))

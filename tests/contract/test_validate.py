@@ -170,6 +170,44 @@ def test_quarantine_arithmetic_and_reasons(tmp_path):
     assert query(store, "SELECT count(*) AS n FROM _quarantine")["n"][0] == 4
 
 
+def test_blank_rows_are_quarantined_not_faults(tmp_path):
+    """Spreadsheets export formatted but empty rows (``;;;;``, here in the middle and at the end): they
+    are read and quarantined, the data rows are as without them, and a fault after a blank row is named
+    by its own row."""
+    apps = applications_csv().splitlines()
+    header, rows = apps[0], apps[1:]
+    blank = "," * header.count(",")
+    d = write_tiny(tmp_path / "d", extra={"applications.csv": "\n".join([header, rows[0], blank, *rows[1:], blank, "  ,  " + blank[2:]]) + "\n"})
+    data = validate_folder(d)
+    ref = validate_folder(write_tiny(tmp_path / "ref")).tables["applications"]
+    pd.testing.assert_frame_equal(data.tables["applications"].reset_index(drop=True), ref)
+    q = data.quarantine.set_index("row")
+    assert list(q.index) == [3, len(rows) + 3, len(rows) + 4]
+    assert set(q["reason"]) == {v.REASON_BLANK}
+    f = data.files.set_index("table").loc["applications"]
+    assert (f["rows_read"], f["rows_used"], f["rows_quarantined"]) == (len(rows) + 3, len(rows), 3)
+    # a fault after a blank row keeps its spreadsheet row number; the blank rows themselves are no fault
+    broken = [header, rows[0], blank, rows[1].replace(",true,", ",maybe,", 1), *rows[2:], blank]
+    d2 = write_tiny(tmp_path / "d2", extra={"applications.csv": "\n".join(broken) + "\n"})
+    with pytest.raises(ContractError) as exc:
+        validate_folder(d2)
+    assert [(f.row, f.value) for f in exc.value.faults] == [(4, "maybe")]
+
+
+def test_blank_rows_of_an_xlsx_sheet_are_quarantined(tmp_path):
+    d = write_tiny(tmp_path / "d", drop=("vacancies.csv",))
+    vac = pd.DataFrame({"vacancy_id": ["V1", None, "V2", "V3", "V4", None],
+                        "unit_id": ["U1", None, "U1", "U2", "U2", None],
+                        "posted_date": pd.to_datetime(["2025-02-01", None, "2025-03-15", "2025-06-30", "2024-05-05", None]),
+                        "position_level": ["leader", None, "employee", "employee", "leader", None]})
+    with pd.ExcelWriter(d / "vacancies.xlsx") as xw:
+        vac.to_excel(xw, index=False)
+    data = validate_folder(d)
+    assert list(data.tables["vacancies"]["vacancy_id"]) == ["V1", "V2", "V3", "V4"]
+    # the empty row between two rows is read and quarantined (empty rows after the last one are not in the sheet)
+    assert list(data.quarantine["row"]) == [3] and set(data.quarantine["reason"]) == {v.REASON_BLANK}
+
+
 def test_store_records_hashes_and_year(tmp_path):
     d = write_tiny(tmp_path / "d")
     store = tmp_path / "s.duckdb"

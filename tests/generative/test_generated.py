@@ -218,8 +218,10 @@ def test_batch_publishes_one_report_per_municipality_and_year(batch_run):
         folders = [p for p in batch_run.out.iterdir() if p.name[:4] == e["municipality"][:4]]
         assert folders, f"no report folder for seed {seed} ({e['municipality']})\n{batch_run.tail()}"
         years = BATCH_YEARS.split("-")
+        # the years of the run that the municipality has data for (a year before its first is left out)
+        first = max(int(years[0]), e["years"][0])
         assert all((folders[0] / str(y) / "public" / "report.html").is_file()
-                   for y in range(int(years[0]), int(years[-1]) + 1)), \
+                   for y in range(first, int(years[-1]) + 1)), \
             f"seed {seed}: {describe(e)}"
     assert (batch_run.out / "national").is_dir()
 

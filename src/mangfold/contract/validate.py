@@ -69,6 +69,9 @@ REASON_INTERVIEWED = "interviewed but not qualified"
 REASON_DATE_ORDER = "{end} before {start}"
 REASON_PARENT = "belongs to a {parent} row that is quarantined"
 REASON_DUPLICATE_ANSWER = "duplicate survey answer (pair, respondent, wave, item); first one kept"
+#: a row whose every cell is empty (spreadsheets export formatted but empty rows as ``;;;;``): no fault,
+#: no data; set aside so that rows read = rows used + rows quarantined still holds
+REASON_BLANK = "empty row (every cell blank)"
 
 
 @dataclass(frozen=True)
@@ -212,8 +215,18 @@ def _chunks(path: Path, chunk_rows: int | None) -> Iterator[pd.DataFrame]:
         yield chunk
 
 
+def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is empty (the readers strip the cells)."""
+    if raw.shape[1] == 0:
+        return np.zeros(len(raw), dtype=bool)
+    return (raw.astype(str) == "").all(axis=1).to_numpy()
+
+
 def _parse_chunk(table: Table, raw: pd.DataFrame, file: str, faults: _Collector, offset: int,
-                 first: bool) -> pd.DataFrame:
+                 first: bool, blank: np.ndarray | None = None) -> pd.DataFrame:
+    """The typed columns of one chunk; faults of its rows (none for ``blank`` rows, which are
+    quarantined) go to ``faults``."""
+    keep = np.ones(len(raw), dtype=bool) if blank is None else ~blank
     typed = pd.DataFrame(index=raw.index)
     for name in raw.columns:
         lengths = raw[name].str.len().to_numpy()
@@ -238,7 +251,7 @@ def _parse_chunk(table: Table, raw: pd.DataFrame, file: str, faults: _Collector,
         for mask, rule in problems:
             hint = (lambda v, c=col: code_hint(c, v)) if col.type == "code" and rule.startswith("unknown code") \
                 else None
-            faults.add_mask(file, col.name, rule, mask, s, offset, hint)
+            faults.add_mask(file, col.name, rule, np.asarray(mask, dtype=bool) & keep, s, offset, hint)
         typed[col.name] = values
     for extra in raw.columns:
         if extra not in typed.columns and extra not in table.column_names:
@@ -349,16 +362,20 @@ class _Validation:
             for i, raw in enumerate(_chunks(path, chunk_rows)):
                 if i == 0 and table.required and len(raw) == 0:
                     faults.add(Fault(file, None, None, RULE_EMPTY_FILE))
-                typed = _parse_chunk(table, raw, file, faults, n_read, first=i == 0)
+                blank = _blank_rows(raw)
+                typed = _parse_chunk(table, raw, file, faults, n_read, first=i == 0, blank=blank)
                 self._check_references(table, raw, file, refs, n_read)
                 has_key = bool(table.key) and all(k in raw.columns for k in table.key)
                 if has_key:
-                    hashes.append(pd.util.hash_pandas_object(_folded_key(raw, list(table.key)), index=False).to_numpy())
+                    h = pd.util.hash_pandas_object(_folded_key(raw, list(table.key)), index=False).to_numpy().copy()
+                    # a blank row repeats no key: a hash of its own (one equal to a key's is compared as text)
+                    h[blank] = np.arange(n_read, n_read + len(raw), dtype=h.dtype)[blank]
+                    hashes.append(h)
                 for ref in REFERENCED:
                     if ref[0] == table.name and ref[1] in typed.columns:
                         known.setdefault(ref, []).append(typed[ref[1]].dropna().astype(str).unique())
                 if self.clean and not (faults or refs):
-                    n_bad += self._quarantine(table, path, typed, raw, n_read, bad_keys)
+                    n_bad += self._quarantine(table, path, typed, raw, n_read, bad_keys, blank)
                 n_read += len(raw)
         except _Unreadable as exc:
             self.faults.add(Fault(file, exc.row, None, exc.rule))
@@ -399,7 +416,7 @@ class _Validation:
                           bad, vals, offset, hint)
 
     def _quarantine(self, table: Table, path: Path, typed: pd.DataFrame, raw: pd.DataFrame, offset: int,
-                    bad_keys: set) -> int:
+                    bad_keys: set, blank: np.ndarray) -> int:
         """Send one clean chunk's rows to quarantine or to the sink; returns the number quarantined."""
         reasons = pd.Series("", index=typed.index, dtype=object)
         rules = _quarantine_masks(table.name, typed)
@@ -410,10 +427,11 @@ class _Validation:
                 rules.append((mask, REASON_PARENT.format(parent=fk.table)))
         for mask, reason in rules:
             reasons[mask] = np.where(reasons[mask] == "", reason, reasons[mask] + "; " + reason)
+        reasons[blank] = REASON_BLANK
         bad = (reasons != "").to_numpy()
         if bad.any():
             if table.key and len(table.key) == 1:
-                bad_keys.update(typed.loc[bad, table.key[0]].astype(str))
+                bad_keys.update(typed.loc[bad & ~blank, table.key[0]].astype(str))
             self.quarantine.append(pd.DataFrame({
                 "table": table.name,
                 "file": path.name,
@@ -472,5 +490,5 @@ __all__ = [
     "RULE_CODE", "RULE_MIN", "RULE_MAX", "RULE_DUPLICATE", "RULE_REFERENCE", "RULE_EMPTY_FILE", "RULE_OPEN_ENDED",
     "RULE_ZERO_BYTES", "RULE_TWO_FILES", "RULE_HEADER", "RULE_TOO_LONG", "RULE_NEAR_DUPLICATE", "NOTICE_EMPTY_OPTIONAL",
     "REASON_HIRED", "REASON_RECOMMENDED", "REASON_INTERVIEWED", "REASON_DATE_ORDER", "REASON_PARENT",
-    "REASON_DUPLICATE_ANSWER",
+    "REASON_DUPLICATE_ANSWER", "REASON_BLANK",
 ]

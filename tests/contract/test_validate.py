@@ -62,6 +62,20 @@ def test_boolean_spellings(tmp_path, true_word, false_word):
     pd.testing.assert_series_equal(data.tables["applications"]["hired"], ref["hired"])
 
 
+def test_numbers_with_digit_group_spaces_and_decimal_commas(tmp_path):
+    """Population counts as a spreadsheet in Norwegian formats them: "12 345" (space, no-break space or
+    narrow no-break space between groups of three), "1234,0"; "1 2" stays a fault."""
+    pop = ("year;area;background;persons\n2025;0301 Oslo;lbg2;12 345\n2025;0301 Oslo;lbg1;1\u00a0234\n"
+           "2025;0301 Oslo;none;1\u202f234\u202f567\n2024;0301 Oslo;lbg2;1234,0\n")
+    d = write_tiny(tmp_path / "d", extra={"population.csv": pop})
+    persons = validate_folder(d).tables["population"]["persons"].tolist()
+    assert persons == [12345, 1234, 1234567, 1234]
+    d2 = write_tiny(tmp_path / "d2", extra={"population.csv": pop.replace("1234,0", "1 2")})
+    with pytest.raises(ContractError) as exc:
+        validate_folder(d2)
+    assert [(f.row, f.column, f.value) for f in exc.value.faults] == [(5, "persons", "1 2")]
+
+
 def test_xlsx_first_sheet_and_extra_columns_kept(tmp_path):
     d = write_tiny(tmp_path / "d", drop=("vacancies.csv",))
     vac = pd.DataFrame({

@@ -95,7 +95,16 @@ def code_hint(col: Column, value: str) -> str | None:
     return HINT_CODE.format(suggestion=" or ".join(names))
 
 
+#: a number written with spaces between groups of three digits, as a spreadsheet in Norwegian formats it
+#: ("12 345", with a space, a no-break space or a narrow no-break space)
+_GROUPED = re.compile(r"^-?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?$")
+_GROUP_SPACES = re.compile(r"[ \u00a0\u202f]")
+
+
 def parse_number(s: pd.Series, integer: bool) -> tuple[pd.Series, np.ndarray]:
+    grouped = s.str.match(_GROUPED)
+    if grouped.any():
+        s = s.where(~grouped, s.str.replace(_GROUP_SPACES, "", regex=True))
     num = pd.to_numeric(s.str.replace(",", ".", regex=False).where(s != ""), errors="coerce")
     bad = (s != "") & num.isna()
     if integer:

@@ -76,6 +76,20 @@ def test_numbers_with_digit_group_spaces_and_decimal_commas(tmp_path):
     assert [(f.row, f.column, f.value) for f in exc.value.faults] == [(5, "persons", "1 2")]
 
 
+@pytest.mark.parametrize("cell,ok", [("2025-03-15 08:15:00", True), ("2025-03-15T23:59", True),
+                                     ("15.03.2025 8:15", True), ("15.03.2025 08.15.30", True),
+                                     ("2025-03-15 24:00", False), ("2025-03-15T08:15:00Z", False)])
+def test_dates_with_a_time_of_day_keep_the_date(tmp_path, cell, ok):
+    d = write_tiny(tmp_path / "d", extra={"vacancies.csv": VACANCIES.replace("15.03.2025", cell)})
+    if ok:
+        t = validate_folder(d).tables["vacancies"].set_index("vacancy_id")
+        assert t.loc["V2", "posted_date"] == pd.Timestamp("2025-03-15")
+    else:
+        with pytest.raises(ContractError) as exc:
+            validate_folder(d)
+        assert [(f.row, f.column, f.value) for f in exc.value.faults] == [(3, "posted_date", cell)]
+
+
 def test_xlsx_first_sheet_and_extra_columns_kept(tmp_path):
     d = write_tiny(tmp_path / "d", drop=("vacancies.csv",))
     vac = pd.DataFrame({

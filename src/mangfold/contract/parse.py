@@ -18,8 +18,11 @@ from .schemas import OPEN_ENDED_DATES, Column
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "ja", "sant"})
 FALSE_WORDS = frozenset({"false", "0", "no", "nei", "usant"})
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
-_NOR = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?: 00:00(?::00)?)?$")
+#: a time of day after a date, as HR systems and spreadsheets export date-time cells (the date is kept, as
+#: it is from an ``.xlsx`` date-time cell); no time zone
+_TIME = r"(?:[ T](?:[01]?\d|2[0-3])[:.][0-5]\d(?:[:.][0-5]\d(?:\.\d{1,6})?)?)?"
+_ISO = re.compile(rf"^(\d{{4}})-(\d{{2}})-(\d{{2}}){_TIME}$")
+_NOR = re.compile(rf"^(\d{{1,2}})\.(\d{{1,2}})\.(\d{{4}}){_TIME}$")
 _OPEN_ENDED = frozenset(dt.date.fromisoformat(d) for d in OPEN_ENDED_DATES)
 #: The unit dates are held in: seconds cover every date of the contract (years 1-9999), where
 #: nanosecond timestamps end in 2262.

@@ -332,6 +332,39 @@ def _reason(s: str) -> str | None:
     return None
 
 
+#: why a model could not be estimated, in bokmål, by a phrase of the (English) error of mangfold.stats or numpy;
+#: the first phrase found in the message wins
+NOT_ESTIMABLE: tuple[tuple[str, str], ...] = (
+    ("rank deficient", "dataene skiller ikke alle leddene i modellen fra hverandre (for lite variasjon)"),
+    ("singular matrix", "dataene skiller ikke alle leddene i modellen fra hverandre (for lite variasjon)"),
+    ("no variation", "ingen variasjon å måle endringen med"),
+    ("at least 2 clusters", "færre enn to enheter"),
+    ("at least two clusters", "færre enn to enheter"),
+    ("no rows with trials > 0", "ingen observasjoner"),
+    ("collinear with the fixed effects", "ingen observasjoner uten piloten å sammenligne med i de samme årene"),
+    ("no identified group-time cell", "ingen enhet i piloten har data året før oppstart og enheter å sammenligne med"),
+    ("no post-treatment group-time cell", "ingen data fra enhetene i piloten etter oppstart"),
+    ("no post-adoption observations", "ingen data fra enhetene i piloten etter oppstart"),
+    ("no control units", "ingen enheter uten piloten å sammenligne med"),
+    ("no treated cohort", "ingen enhet har startet piloten i perioden"),
+    ("no treated observations", "ingen data fra enhetene i piloten i perioden"),
+    ("observed statistic is not identified", "forskjellen kan ikke regnes ut med disse dataene"),
+    ("treated x post cells", "mangler data før eller etter oppstart, i eller utenfor piloten"),
+    ("no usable observations", "ingen brukbare observasjoner"),
+    ("no leads to test", "ingen år før oppstart å teste"),
+)
+#: when no phrase of :data:`NOT_ESTIMABLE` is found
+NOT_ESTIMABLE_OTHER = "modellen kan ikke tilpasses disse dataene"
+
+
+def not_estimable(error: Any, *, prefix: str = "ikke beregnet") -> str:
+    """``"<prefix>: <why, in bokmål>"`` for a model that could not be estimated (an exception or its
+    message): a table's ``note``, which the report and the Excel copy show, is never an English error."""
+    msg = str(error).lower()
+    why = next((words for phrase, words in NOT_ESTIMABLE if phrase in msg), NOT_ESTIMABLE_OTHER)
+    return f"{prefix}: {why}"
+
+
 #: the word for a total over a dimension (the contract's ``all``), by column
 TOTALS: dict[str, str] = {"sector": "Alle sektorer", "owner_department": "Alle eiermiljøer",
                           "position_level": "Alle nivåer", "group": "Alle grupper", "unit_id": "Alle enheter",

@@ -19,6 +19,7 @@ import pandas as pd
 from ...contract.schemas import GENDER
 from ...stats.binomial import binomial_glm
 from ...tablespec import TableSpec
+from ...text import not_estimable
 from .core import (STAGE_COLS, TRANSITION_NAMES, TRANSITIONS, add_total, compare,
                           groups_present, params_get, sort_rows, transition_counts, versus_reference)
 from .fit import fit_or_note
@@ -118,7 +119,7 @@ def _trend_fit(d: pd.DataFrame, *, successes: str, trials: str, covariates: list
                        alpha=alpha).set_index("term")
     se = float(fit.at["year_x_group", "std_error"])
     if not (np.isfinite(se) and se > 1e-8):
-        return {"note": "not estimable: no variation"}
+        return {"note": not_estimable("no variation")}
     return {c: float(fit.at["year_x_group", c]) for c in ("estimate", "std_error", "ci_low", "ci_high", "p_value")}
 
 
@@ -154,8 +155,8 @@ def trend_test(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.
         if d["position_level"].nunique() > 1:
             covs.append("position_level")
         row.update(fit_or_note(_trend_fit, d, successes=to, trials=frm, covariates=covs, alpha=alpha,
-                               skip=((len(yrs) < 2, "fewer than two years"),
-                                     (row["n_units"] < 2, "fewer than two units"))))
+                               skip=((len(yrs) < 2, "ikke beregnet: færre enn to år"),
+                                     (row["n_units"] < 2, "ikke beregnet: færre enn to virksomheter"))))
         rows.append(row)
     out = pd.DataFrame(rows)
     out["or_change_per_year"] = np.exp(out["estimate"])

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from ...text import not_estimable
+
 #: the longest ``note`` a failed fit leaves
 NOTE_LENGTH = 120
 
@@ -20,8 +22,8 @@ def fit_or_note(fit: Callable[..., dict[str, Any]], /, *args: Any, skip: Sequenc
     ``skip``: ``(condition, note)`` pairs checked in order; the first true condition gives
     ``{"note": note}`` without fitting. Otherwise ``fit`` runs with warnings silenced (convergence
     and separation warnings of the GLM; the standard errors carry what matters), and a
-    ``ValueError`` or ``LinAlgError`` gives ``{"note": "not estimable: <message>"}`` cut to
-    :data:`NOTE_LENGTH` characters.
+    ``ValueError`` or ``LinAlgError`` gives ``{"note": "ikke beregnet: <why>"}`` in bokmål
+    (:func:`mangfold.text.not_estimable`), cut to :data:`NOTE_LENGTH` characters.
     """
     for condition, note in skip:
         if condition:
@@ -31,4 +33,4 @@ def fit_or_note(fit: Callable[..., dict[str, Any]], /, *args: Any, skip: Sequenc
             warnings.simplefilter("ignore")
             return fit(*args, **kwargs)
     except (ValueError, np.linalg.LinAlgError) as exc:
-        return {"note": f"not estimable: {exc}"[:NOTE_LENGTH]}
+        return {"note": not_estimable(exc)[:NOTE_LENGTH]}

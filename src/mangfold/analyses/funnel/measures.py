@@ -26,6 +26,10 @@ from ...tablespec import TableSpec
 from .core import LEVELS_ALL, params_get, sort_rows
 from .fit import fit_or_note
 
+#: the notes of a row that is not estimated (the table's ``note``, in bokmål)
+NOTE_NOT_VARYING = "ikke beregnet: tiltaket er brukt i alle eller ingen av stillingene"
+NOTE_ONE_UNIT = "ikke beregnet: færre enn to virksomheter"
+
 MEASURE23_SPEC = TableSpec(
     percent=("share_required", "compliance_rate", "ci_low", "ci_high"),
     name="funnel_measure23",
@@ -213,8 +217,8 @@ def measure_associations(cells: pd.DataFrame, *, params: dict[str, Any], year: i
             covs = ["flag"] + (["position_level"] if d["position_level"].nunique() > 1 else [])
             row["adjusted_for"] = "position_level" if len(covs) > 1 else ""
             row.update(fit_or_note(_measure_fit, d, successes=s_col, trials=t_col, covariates=covs, alpha=alpha,
-                                   skip=((len(w) == 0 or len(wo) == 0, "measure not varying"),
-                                         (row["n_units"] < 2, "fewer than two units"))))
+                                   skip=((len(w) == 0 or len(wo) == 0, NOTE_NOT_VARYING),
+                                         (row["n_units"] < 2, NOTE_ONE_UNIT))))
             rows.append(row)
     out = pd.DataFrame(rows, columns=_ASSOC_COLUMNS)
     for c in (*_COUNTS, "n_vacancies_with",

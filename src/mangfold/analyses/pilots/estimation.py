@@ -15,6 +15,7 @@ from scipy import stats as sps
 
 from ...stats import did
 from ...tablespec import TableSpec
+from ...text import not_estimable
 from .panel import MIN_TWO_OUTCOMES, OUTCOMES
 
 #: below this many treated units, cluster-robust (CR1) standard errors with t(G-1) are too small
@@ -213,7 +214,7 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
                 "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_treated_units", "n_control_units")},
                 mde=tw_mde, note=wild_note))
         except ValueError as exc:
-            rows.append(_row(pilot, outcome, "twfe", **base, note=f"ikke identifisert: {exc}"))
+            rows.append(_row(pilot, outcome, "twfe", **base, note=not_estimable(exc, prefix="ikke identifisert")))
         if panel_all is not None:
             da = panel_all[panel_all[den] > 0]
             try:
@@ -229,11 +230,11 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
                                       "kontrollene omfatter enheter i andre piloter"))
             except ValueError as exc:
                 rows.append(_row(pilot, outcome, "twfe_all_controls", n_obs=len(da),
-                                 note=f"ikke identifisert: {exc}"))
+                                 note=not_estimable(exc, prefix="ikke identifisert")))
         # Callaway-Sant'Anna as published (unweighted unit rates, did::aggte type "group")
         try:
             cs = _cs_fit(cs_fits, d, outcome, alpha=alpha, n_boot=n_boot, seed=seed, **kw)
-            o = cs[cs["aggregation"] == "overall_group"].iloc[0]
+            o = _overall(cs, "overall_group")
             treated_all = int(d.loc[d["treated"], "unit_id"].nunique())
             left_out = treated_all - int(o["n_treated_units"])
             cs_note = (f"{left_out} av {treated_all} enheter i piloten er utelatt (ingen data året før oppstart)"
@@ -242,17 +243,17 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
                 "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_treated_units", "n_control_units")},
                 mde=_mde(float(o["std_error"]), np.inf, alpha=alpha), note=cs_note))
         except ValueError as exc:
-            rows.append(_row(pilot, outcome, "callaway_santanna", **base, note=f"ikke identifisert: {exc}"))
+            rows.append(_row(pilot, outcome, "callaway_santanna", **base, note=not_estimable(exc, prefix="ikke identifisert")))
         # Sun-Abraham
         try:
             sa = did.sun_abraham(d, control="never", alpha=alpha, **kw)
-            o = sa[sa["aggregation"] == "overall"].iloc[0]
+            o = _overall(sa, "overall")
             g = int(d["unit_id"].nunique())
             rows.append(_row(pilot, outcome, "sun_abraham", **base, **{c: o[c] for c in (
                 "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_treated_units", "n_control_units")},
                 mde=_mde(float(o["std_error"]), g - 1, alpha=alpha)))
         except ValueError as exc:
-            rows.append(_row(pilot, outcome, "sun_abraham", **base, note=f"ikke identifisert: {exc}"))
+            rows.append(_row(pilot, outcome, "sun_abraham", **base, note=not_estimable(exc, prefix="ikke identifisert")))
         # randomisation inference over start dates
         try:
             ri = did.randomization_interval(d, n_draws=n_draws, alpha=alpha, seed=seed, **kw).iloc[0]
@@ -270,7 +271,7 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
                                  "; følsomhetsanalyse: enhetene meldte seg selv, så testen forutsetter en "
                                  "tilfeldig fordeling som ikke fant sted" if assignment != "random" else "")))
         except ValueError as exc:
-            rows.append(_row(pilot, outcome, "randomization_inference", **base, note=f"ikke identifisert: {exc}"))
+            rows.append(_row(pilot, outcome, "randomization_inference", **base, note=not_estimable(exc, prefix="ikke identifisert")))
     out = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
     for c in ("estimate", "std_error", "ci_low", "ci_high", "p_value", "mde"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
@@ -280,6 +281,15 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
            & (out["n_treated_units"].fillna(0) < FEW_TREATED_UNITS))
     out.loc[few, "note"] = [f"{n}; {FEW_UNITS_NOTE}" if n else FEW_UNITS_NOTE for n in out.loc[few, "note"]]
     return out
+
+
+def _overall(fit: pd.DataFrame, aggregation: str) -> pd.Series:
+    """The ``aggregation`` row of an estimator's table; ValueError when it has none (no unit of the
+    pilot observed after its start: the pre-periods alone estimate no effect)."""
+    rows = fit[fit["aggregation"] == aggregation]
+    if rows.empty:
+        raise ValueError("no post-adoption observations")
+    return rows.iloc[0]
 
 
 def event_window(panel: pd.DataFrame, *, max_leads: int = 4, max_lags: int = 3) -> tuple[int, int]:

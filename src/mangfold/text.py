@@ -338,6 +338,8 @@ NOT_ESTIMABLE: tuple[tuple[str, str], ...] = (
     ("rank deficient", "dataene skiller ikke alle leddene i modellen fra hverandre (for lite variasjon)"),
     ("singular matrix", "dataene skiller ikke alle leddene i modellen fra hverandre (for lite variasjon)"),
     ("no variation", "ingen variasjon å måle endringen med"),
+    ("separation", "utfallet er det samme for alle i en av gruppene (alle eller ingen), så forskjellen har ingen "
+                   "standardfeil"),
     ("at least 2 clusters", "færre enn to enheter"),
     ("at least two clusters", "færre enn to enheter"),
     ("no rows with trials > 0", "ingen observasjoner"),

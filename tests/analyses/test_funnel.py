@@ -748,3 +748,18 @@ def test_trend_text_gives_no_number_when_the_model_separates():
     t_wild, t_sane = ft.trend_text(wild), ft.trend_text(sane)
     assert "kan ikke avgjøres" in t_wild and "faktor" not in t_wild
     assert "faktor 1,10 per år" in t_sane and "ikke det samme som ingen endring" in t_sane
+
+
+def test_measure23_text_with_hidden_counts_gives_no_bound():
+    """A hidden number of vacancies where measure 2.3 applied is said to be hidden, once, without a
+    word ("noen", "I ... av") that would bound it, and without "skjult" standing in for a number."""
+    from mangfold.analyses.funnel.text import measure23_text
+    row = dict(position_level="all", n_vacancies=6, n_required=np.nan, share_required=np.nan, n_justified=np.nan,
+               n_not_recorded=np.nan, compliance_rate=np.nan, ci_low=np.nan, ci_high=np.nan)
+    t = measure23_text(pd.DataFrame([row]))
+    assert t.startswith("Av de 6 stillingene med innstilling er antallet der") and "noen" not in t
+    assert "I skjult" not in t and "av dem (95 % KI skjult" not in t
+    shown = measure23_text(pd.DataFrame([{**row, "n_vacancies": 20, "n_required": 7, "share_required": 0.35,
+                                          "n_not_recorded": 1, "compliance_rate": 5 / 7, "ci_low": 0.35,
+                                          "ci_high": 0.92}]))
+    assert shown.startswith("I 7 av 20 stillinger med innstilling (35\u00a0%) var andelen") and "71\u00a0%" in shown

@@ -147,3 +147,17 @@ def test_input_handling():
         predicted_rates(df.assign(x=2.0), successes="successes", trials="trials", covariates=["x"], focal="x")
     with pytest.raises(ValueError):
         binomial_glm(df.assign(dup=df.female), successes="successes", trials="trials", covariates=["female", "dup"])
+
+
+def test_predicted_rates_under_separation_raise_a_value_error():
+    """Nobody with the covariate succeeded (complete separation): the MLE puts that rate at 0, where the
+    delta method has no standard error. Before, this was a ZeroDivisionError that stopped a report (a
+    generated municipality, seed 4000 of tests/generative, 2024); now it is a ValueError, which
+    ``fit_or_note`` turns into a note."""
+    d = pd.DataFrame({"s": [0, 0, 0, 3, 2, 4], "n": [5, 4, 6, 8, 7, 9], "flag": [1, 1, 1, 0, 0, 0],
+                      "c": ["a", "b", "c", "a", "b", "c"]})
+    with pytest.raises(ValueError, match="separation"):
+        predicted_rates(d, successes="s", trials="n", covariates=["flag"], focal="flag", cluster="c")
+    from mangfold.analyses.funnel.fit import fit_or_note
+    note = fit_or_note(predicted_rates, d, successes="s", trials="n", covariates=["flag"], focal="flag")["note"]
+    assert note.startswith("ikke beregnet: utfallet er det samme for alle")

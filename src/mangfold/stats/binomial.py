@@ -38,6 +38,10 @@ from ._common import z_two_sided
 __all__ = ["binomial_glm", "predicted_rates"]
 
 
+#: a predicted average rate this close to 0 or 1 is taken as separation (see :func:`predicted_rates`)
+SEPARATION = 1e-6
+
+
 @dataclass
 class _Fit:
     terms: list[str]
@@ -243,6 +247,10 @@ def predicted_rates(
     intervals ``estimate -/+ crit * se``; the ratio uses a log-scale interval
     ``exp(log r1/r0 -/+ crit * se_log)`` and ``std_error = ratio * se_log``.
     ``p_value`` tests difference = 0 (and log ratio = 0); it is NaN for rates.
+
+    Raises ``ValueError`` (``"separation: ..."``) when a predicted rate is within :data:`SEPARATION`
+    of 0 or 1 (every application with, or without, the covariate went the same way): the estimate is at
+    the edge and the delta-method interval would have no width.
     """
     covariates = list(covariates)
     if focal not in covariates:
@@ -269,6 +277,11 @@ def predicted_rates(
         return float(np.sqrt(g @ V @ g))
 
     se1, se0, se_d = se_of(g1), se_of(g0), se_of(g1 - g0)
+    if not (SEPARATION < min(r0, r1) and max(r0, r1) < 1.0 - SEPARATION and np.isfinite(se_d) and se_d > 0.0):
+        # (quasi-)complete separation (every application with, or without, the covariate went the same way):
+        # the maximum-likelihood rate runs off to 0 or 1, where the delta method's standard error is ~0 (or
+        # a division by zero): a Wald interval there would claim certainty the data do not give
+        raise ValueError("separation: a predicted rate is 0 or 1, so the difference has no standard error")
     ratio = r1 / r0
     se_log = se_of(g1 / r1 - g0 / r0)
     diff = r1 - r0

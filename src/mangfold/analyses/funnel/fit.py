@@ -22,7 +22,7 @@ def fit_or_note(fit: Callable[..., dict[str, Any]], /, *args: Any, skip: Sequenc
     ``skip``: ``(condition, note)`` pairs checked in order; the first true condition gives
     ``{"note": note}`` without fitting. Otherwise ``fit`` runs with warnings silenced (convergence
     and separation warnings of the GLM; the standard errors carry what matters), and a
-    ``ValueError`` or ``LinAlgError`` gives ``{"note": "ikke beregnet: <why>"}`` in bokmål
+    ``ValueError``, ``ArithmeticError`` or ``LinAlgError`` gives ``{"note": "ikke beregnet: <why>"}`` in bokmål
     (:func:`mangfold.text.not_estimable`), cut to :data:`NOTE_LENGTH` characters.
     """
     for condition, note in skip:
@@ -32,5 +32,5 @@ def fit_or_note(fit: Callable[..., dict[str, Any]], /, *args: Any, skip: Sequenc
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return fit(*args, **kwargs)
-    except (ValueError, np.linalg.LinAlgError) as exc:
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:  # ArithmeticError: a safety net
         return {"note": not_estimable(exc)[:NOTE_LENGTH]}

@@ -281,11 +281,18 @@ def measure23_text(m23: pd.DataFrame) -> str:
     if nreq == 0:
         return ("Ingen stillinger hadde lavere andel med oppgitt innvandrerbakgrunn blant de innstilte enn blant "
                 "søkerne til stillingen.")
-    text = (f"I {count(nreq)} av {count(r['n_vacancies'])} stillinger med innstilling ({pct(r['share_required'], 0)}) var "
-            f"andelen med oppgitt innvandrerbakgrunn lavere blant de innstilte enn blant søkerne til stillingen, slik at "
-            f"tiltak 2.3 krevde en aktiv begrunnelse.")
-    if _num(r["n_not_recorded"]) == nreq:
+    rule = ("andelen med oppgitt innvandrerbakgrunn var lavere blant de innstilte enn blant søkerne til stillingen, "
+            "slik at tiltak 2.3 krevde en aktiv begrunnelse")
+    if math.isnan(nreq):  # hidden: say so once, without a number or a word ("noen") that would bound it
+        text = (f"Av de {count(r['n_vacancies'])} stillingene med innstilling er antallet der {rule}, {HIDDEN}."
+                if not math.isnan(_num(r["n_vacancies"])) else f"Antallet stillinger der {rule}, er {HIDDEN}.")
+    else:
+        text = (f"I {count(nreq)} av {count(r['n_vacancies'])} stillinger med innstilling ({pct(r['share_required'], 0)}) "
+                f"var {rule.replace('var lavere', 'lavere', 1)}.")
+    if not math.isnan(nreq) and _num(r["n_not_recorded"]) == nreq:
         return text + " Om begrunnelse ble gitt, er ikke registrert i dataene."
+    if math.isnan(_num(r["compliance_rate"])):
+        return text + f" Hvor ofte en begrunnelse ble registrert, er {HIDDEN}."
     return text + (f" Begrunnelse ble registrert i **{pct(r['compliance_rate'], 0)}** av dem "
                    f"(95 % KI {pct(r['ci_low'], 0)}–{pct(r['ci_high'], 0)}).")
 

@@ -314,3 +314,24 @@ def test_summary_counts_withheld_statuses_and_hidden_verdicts():
     assert kf.loc["Andel fra landbakgrunnsgruppe 2 blant nye styremedlemmer (tiltak 1.2)", "status"] == \
         "skjult: færre enn 5"
     assert kf.loc["Andel fra landbakgrunnsgruppe 2 blant alle kommunalt oppnevnte styremedlemmer", "status"] == "nådd"
+
+
+def test_sector_texts_when_no_status_is_shown():
+    """Every sector's status hidden (withheld, or blanked by disclosure control): the texts say so and
+    do not claim "0 av 4 sektorer nådde målet" or "alle nådd"; a sector without leaders is said to have
+    none, not to be hidden for privacy."""
+    from mangfold.analyses.summary import _sector_finding, _sector_rows
+    params = validate_params({})
+    st = pd.DataFrame({"year": 2025, "sector": ["A", "B", "C", "all"], "target_share": 0.12,
+                       "target_status": ["withheld", "", "no_leaders", "withheld"]})
+    t = rp.sector_targets_text(st, year=2025)
+    assert t.startswith("Status mot sektormålet i 2025 er ikke publisert for noen av de 2 sektorene")
+    assert "C har ingen ledere." in t and "0 av" not in t and "nådde målet i" not in t
+    row = _sector_rows(st)[0]
+    assert row["value"] == "0 av 2" and row["status"].startswith("ikke publisert for noen sektor") \
+        and "alle" not in row["status"]
+    f = _sector_finding(st, params)
+    assert f.startswith("For alle 2 sektorene er status mot sektormålet på 12\u00a0%") and "kan ikke avgjøres" in f
+    shown = st.assign(target_status=["met", "", "no_leaders", "met"])
+    assert rp.sector_targets_text(shown, year=2025).startswith("**1 av 2 sektorer** nådde målet i 2025.")
+    assert _sector_rows(shown)[0]["status"].startswith("alle med publisert status nådd")

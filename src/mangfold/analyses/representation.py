@@ -368,6 +368,31 @@ def public_projection(proj: pd.DataFrame, targets: pd.DataFrame, *, min_cell: in
     return out.drop(columns=["target_status", "n_leaders", "n_leaders_lbg2", "share_now"])
 
 
+def sector_targets_text(pub_st: pd.DataFrame, *, year: int) -> str:
+    """The sector-target paragraph (Markdown) from the *public* sector-target table: how many sectors
+    reached the target, which missed it (they must account for it in the annual report), and which
+    have no published status. When no sector's status is published, it says only that."""
+    status = pub_st[pub_st["sector"] != "all"].set_index("sector")["target_status"].astype(str)
+    missed = [s for s, v in status.items() if v == "not_met"]
+    reached = [s for s, v in status.items() if v == "met"]
+    hidden = [s for s, v in status.items() if v not in ("met", "not_met", "no_leaders", "no_target")]
+    empty = {"no_leaders": [s for s, v in status.items() if v == "no_leaders"],
+             "no_target": [s for s, v in status.items() if v == "no_target"]}
+    why = ("fordi den sammen med antallet ledere ville avsløre hvor mange enkeltpersoner i målgruppen sektoren har; "
+           "den står i den skjermede tabellen.")
+    rest = "".join(f" {', '.join(names)} {'har ingen ledere' if k == 'no_leaders' else 'har ikke noe sektormål'}."
+                   for k, names in empty.items() if names)
+    if not len(status):
+        return ""
+    if not reached and not missed:  # no status to count: "0 av 4 sektorer nådde målet" would mislead
+        return ((f"Status mot sektormålet i {year} er ikke publisert for {'sektoren' if len(hidden) == 1 else 'noen av de ' + str(len(hidden)) + ' sektorene'}, {why}"
+                 if hidden else "") + rest).strip()
+    return (f"**{len(reached)} av {len(reached) + len(missed) + len(hidden)} sektorer** nådde målet i {year}. "
+            + (f"Disse sektorene nådde ikke målet og må redegjøre for det i byrådets årsberetning: "
+               f"**{', '.join(missed)}**. " if missed else "Ingen sektor med publisert status bommet på målet. ")
+            + (f"For {', '.join(hidden)} er status ikke publisert, {why}" if hidden else "") + rest).strip()
+
+
 def headline(rep: pd.DataFrame, year: int) -> dict[str, float]:
     """Key numbers for the notebook's prose (from the public table: blanks stay NaN)."""
     r = rep[(rep["year"] == year) & (rep["sector"] == ALL)].set_index("position_level")

@@ -87,6 +87,11 @@ def _representation_rows(rep: pd.DataFrame | None, *, focal: str, year: int) -> 
              else "usikkert om under befolkningsandelen", "source": "representation.csv"}]
 
 
+#: sector-target statuses with no target to reach (no leaders, no target); every other status but met and
+#: not_met (withheld, or blanked by disclosure control) is a status not shown
+NOTHING_TO_REACH = ("no_leaders", "no_target")
+
+
 def _sector_rows(st: pd.DataFrame | None) -> list[dict[str, Any]]:
     """How many sectors reach their sector target (tiltak 1.1), naming those that must explain why not."""
     if st is None or not len(st):
@@ -94,17 +99,24 @@ def _sector_rows(st: pd.DataFrame | None) -> list[dict[str, Any]]:
     s = st[st["sector"] != "all"] if "sector" in st else st
     if "target_status" in s:  # public status: shown unless it would reveal a count of 1-4 leaders
         status = s["target_status"].astype(str)
+        s = s[~status.isin(NOTHING_TO_REACH)]  # sectors without leaders or target: nothing to reach
+        status = status[s.index]
         met, explain = status == "met", s.loc[status == "not_met", "sector"].tolist()
-        withheld = int((~status.isin(["met", "not_met"])).sum())
+        withheld = int((~status.isin(["met", "not_met"])).sum())  # "withheld", or hidden by disclosure control
     else:
         met = s["met"].map(_flag).eq(True)
         explain = s.loc[s["must_explain"].map(_flag).eq(True), "sector"].tolist()
         withheld = 0
-    status_text = ("alle nådd" if not explain else
-            "må redegjøres for i årsberetningen: " + ", ".join(explain) if len(explain) <= MAX_LISTED else
-            f"{len(explain)} sektorer må redegjøre for dette i årsberetningen (se «Sektormål»)")
-    if withheld:
-        status_text += f"; for {withheld} sektor(er) er status ikke publisert ({HIDDEN} ledere)"
+    if not len(s):
+        return []
+    if withheld == len(s):
+        status_text = f"ikke publisert for noen sektor ({HIDDEN} ledere)"
+    else:
+        status_text = (("alle med publisert status nådd" if withheld else "alle nådd") if not explain else
+                       "må redegjøres for i årsberetningen: " + ", ".join(explain) if len(explain) <= MAX_LISTED else
+                       f"{len(explain)} sektorer må redegjøre for dette i årsberetningen (se «Sektormål»)")
+        if withheld:
+            status_text += f"; for {withheld} sektor(er) er status ikke publisert ({HIDDEN} ledere)"
     return [{"indicator": "Sektorer som når sektormålet (tiltak 1.1)",
              "value": f"{int(met.sum())} av {len(s)}", "target": "alle", "status": status_text,
              "source": "sector_targets.csv"}]
@@ -251,7 +263,12 @@ def _sector_finding(st: pd.DataFrame | None, params: dict[str, Any]) -> str:
     out = f"{rows[0]['value'].capitalize()} sektorer når sektormålet{goal} (tiltak 1.1)"
     if "target_status" in s:
         status = s["target_status"].astype(str)
+        status = status[~status.isin(NOTHING_TO_REACH)]
         miss, withheld = int((status == "not_met").sum()), int((~status.isin(["met", "not_met"])).sum())
+        if withheld and withheld == len(status):  # no status shown: "0 av 4 sektorer når målet" would mislead
+            return (f"For {'den ene sektoren' if withheld == 1 else f'alle {withheld} sektorene'} er status mot "
+                    f"sektormålet{goal} (tiltak 1.1) ikke vist ({_hidden(params)} ledere med bakgrunn fra "
+                    "målgruppen), så om målet er nådd kan ikke avgjøres.")
         if miss:
             out += f"; {miss} må redegjøre for avstanden i årsberetningen"
         if withheld:
@@ -311,7 +328,9 @@ def _funnel_findings(fd: pd.DataFrame | None, *, focal: str, params: dict[str, A
     verdicts = fd["verdict"].astype(str) if "verdict" in fd else pd.Series(dtype=str)
     n = {k: int((verdicts == k).sum()) for k in _CERTAINTY}
     if sum(n.values()):
-        out.append(f"Av {sum(n.values())} sammenligninger i rekrutteringen viser {n['disparity']} en tydelig "
+        total = sum(n.values())
+        out.append(f"Av {total} {'sammenligning' if total == 1 else 'sammenligninger'} i rekrutteringen viser "
+                   f"{n['disparity']} en tydelig "
                    f"forskjell, {n['no_evidence']} tydelig ingen vesentlig forskjell, og {n['inconclusive']} kan "
                    "ikke avgjøres (for få eller for usikre tall).")
     return out

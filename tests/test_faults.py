@@ -243,6 +243,17 @@ def test_reference_in_another_case_names_the_key(tmp_path, capsys):
                   "'U2'; keys are compared exactly, case included")
 
 
+def test_reference_without_leading_zeros_names_the_key(tmp_path, capsys):
+    """units.csv keeps "0101", a vacancies sheet stored the ids as numbers ("101"): the message says why."""
+    units = UNITS.replace("U1,", "0101,").replace("U2,", "0102,")
+    vac = VACANCIES.replace(",U1,", ",0101,").replace(",U2,", ",0102,").replace("V3,0102,", "V3,102,")
+    d = write_tiny(tmp_path / "d", extra={"units.csv": units, "vacancies.csv": vac})
+    _ingest_fails(tmp_path, capsys, d, "vacancies.csv",
+                  ", row 4, column unit_id: refers to a units.unit_id that does not exist (value: '102'); units has "
+                  "'0102'; keys are compared exactly, leading zeros included (a spreadsheet column of numbers drops "
+                  "them: format the id column as text)")
+
+
 # ------------------------------------------------------------------ codes
 def test_norwegian_aliases_are_read_as_codes(tmp_path):
     apps = applications_csv()

@@ -59,6 +59,8 @@ RULE_NEAR_DUPLICATE = ("key differs from an earlier row's only in upper/lower ca
                        "exactly, so both would count")
 HINT_NEAR_DUPLICATE = "row {row} has {other!r}"
 HINT_REFERENCE_CASE = "{ref_table} has {other!r}; keys are compared exactly, case included"
+HINT_REFERENCE_ZEROS = ("{ref_table} has {other!r}; keys are compared exactly, leading zeros included (a spreadsheet "
+                        "column of numbers drops them: format the id column as text)")
 NOTICE_EMPTY_OPTIONAL = "{file} is empty (0 bytes): table {table} treated as absent"
 #: At most this many characters of a value are shown in a fault message.
 MAX_SHOWN_CHARS = 60
@@ -342,6 +344,7 @@ class _Validation:
         self.faults, self.refs = _Collector(), _Collector()  # reference faults are listed last
         self.known: dict[tuple[str, str], pd.Index] = {}  # referenced values of validated tables
         self._folded: dict[tuple[str, str], dict[str, str]] = {}  # the same, case-folded -> as written
+        self._zeros: dict[tuple[str, str], dict[str, str]] = {}  # the same, leading zeros dropped -> as written
         self.quarantined_keys: dict[str, set] = {}
         self.quarantine: list[pd.DataFrame] = []
         self.files: list[dict] = []
@@ -405,13 +408,18 @@ class _Validation:
             vals = raw[fk.columns[0]]
             bad = (known.get_indexer(vals) < 0) & (vals != "").to_numpy()
             hint = None
-            if bad.any():  # a key written in another case: say so (keys are compared exactly)
+            if bad.any():  # a key written in another case, or without its leading zeros: say so
                 folded = self._folded.get((fk.table, fk.ref_columns[0]))
                 if folded is None:
                     folded = self._folded[(fk.table, fk.ref_columns[0])] = dict(zip(known.str.casefold(), known))
-                hint = (lambda value, f=folded, t=fk.table:
+                zeros = self._zeros.get((fk.table, fk.ref_columns[0]))
+                if zeros is None:
+                    zeros = self._zeros[(fk.table, fk.ref_columns[0])] = dict(zip(known.str.lstrip("0"), known))
+                hint = (lambda value, f=folded, z=zeros, t=fk.table:
                         HINT_REFERENCE_CASE.format(ref_table=t, other=f[value.casefold()])
-                        if value.casefold() in f else None)
+                        if value.casefold() in f else
+                        HINT_REFERENCE_ZEROS.format(ref_table=t, other=z[value.lstrip("0")])
+                        if value.lstrip("0") in z and value.lstrip("0") else None)
             refs.add_mask(file, fk.columns[0], RULE_REFERENCE.format(ref_table=fk.table, ref_col=fk.ref_columns[0]),
                           bad, vals, offset, hint)
 

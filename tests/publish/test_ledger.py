@@ -90,7 +90,7 @@ def test_one_count_has_one_mark_across_reports(tmp_path):
     hints = group_hints({"2024": a, "2025": b})
     assert list(hints) == ["2024"]
     assert hints["2024"]["trend"] == [{"column": "passed", "row": 0, "hide": "count", "mark": ":",
-                                       "dims": {"year": "2024", "group": "lbg2"}}]
+                                       "dims": {"year": "2024", "group": "lbg2"}, "series": True}]
     assert "one mark for one count" in conflicts({"2024": a, "2025": b})[0]
     # the hint, applied when 2024's notebooks run again, marks the count ":"
     from mangfold.publish.disclosure import apply_disclosure_control
@@ -143,3 +143,61 @@ def test_readme_municipality_all_publishes_every_report_and_nothing_leaks(demo_r
     published = sorted(p.parent.parent.relative_to(out).as_posix() for p in out.glob("*/*/public/report.html"))
     assert any(p.startswith("national/") for p in published) and len(published) >= 2, published
     assert attack(out).findings == []
+
+
+# ------------------------------------------------------------------ the series as one system
+COMPLETION = TableSpec(name="completion", counts=("participants", "completed"),
+                       derived={"participants": ("share",), "completed": ("share",)},
+                       dims=("start_year",), margins=(("start_year", "all"),))
+
+
+def _completion(folder: Path, rows: dict[str, tuple[int, int]], hints=()) -> Path:
+    """A report with the completion table of the cohorts in ``rows`` (start year -> participants,
+    completed) and their total, as ``ctx.table`` would publish it with ``hints`` applied."""
+    from mangfold.publish.disclosure import apply_disclosure_control
+    years = list(rows) + ["all"]
+    p = [rows[y][0] for y in rows] + [sum(v[0] for v in rows.values())]
+    c = [rows[y][1] for y in rows] + [sum(v[1] for v in rows.values())]
+    truth = pd.DataFrame({"start_year": years, "participants": p, "completed": c,
+                          "share": [b / a for a, b in zip(p, c)]})
+    public = apply_disclosure_control(truth, COMPLETION, min_cell=5, hidden=list(hints))
+    write_csv(truth, folder / "restricted" / "tables" / "completion.csv")
+    write_csv(public, folder / "public" / "tables" / "completion.csv")
+    (folder / "public" / "tables" / "completion.spec.json").write_text(json.dumps(COMPLETION.to_json()),
+                                                                      encoding="utf-8")
+    return folder
+
+
+def test_totals_of_two_years_do_not_give_away_the_new_cohort(tmp_path):
+    """Generated seed 4041: the 2024 report showed the total over the 2023-2024 cohorts (11), the 2025
+    report the total over 2023-2025 (13) and hid the cohorts: the difference is the 2025 cohort (2),
+    a count each report hides. The ledger plans the series as one system (``min_cell``) and hides what
+    makes that difference; the cells it names are kept unknown when the notebooks run again, and the
+    rounds end with nothing left to fix."""
+    cohorts = {"2023": (5, 3), "2024": (6, 4), "2025": (2, 2)}
+    hints: dict[str, list[dict]] = {"2024": [], "2025": []}
+
+    def publish(round_: int) -> dict[str, Path]:
+        return {y: _completion(tmp_path / str(round_) / y, {k: v for k, v in cohorts.items() if k <= y}, hints[y])
+                for y in hints}
+
+    for round_ in range(6):
+        reports = publish(round_)
+        again, refused = reconcile(dict(reports), min_cell=5)
+        assert refused == []
+        if not again:
+            break
+        for y in again:
+            written = json.loads((reports[y] / "restricted" / "disclosure_hints.json").read_text(encoding="utf-8"))
+            hints[y] += written["completion"]  # a report's hints accumulate (its folder stays)
+    else:
+        pytest.fail("the ledger did not settle in six rounds")
+    assert round_ >= 1 and any(h.get("series") for hs in hints.values() for h in hs)
+    shown = {y: pd.read_csv(f / "public" / "tables" / "completion.csv", dtype=str, encoding="utf-8-sig",
+                            keep_default_na=False).set_index("start_year")["participants"]
+             for y, f in reports.items()}
+    # the attacker's difference: both totals shown while the cohorts before 2025 are the same hidden cells
+    both_totals = shown["2024"]["all"].isdigit() and shown["2025"]["all"].isdigit()
+    old_known = all(shown[y][c].isdigit() for y in shown for c in ("2023", "2024"))
+    assert not both_totals or old_known
+    assert not shown["2025"]["2025"].isdigit()  # the small cohort itself stays hidden

@@ -59,6 +59,10 @@ class View:
         # the values before disclosure control hid anything (NaN where already hidden): a known
         # solution of the identities, which spares half the range computations
         self.original = {c: v.copy() for c, v in self.values.items()}
+        #: hidden cells that must stay unknown like a small count although they are not one: a count
+        #: that another report of the series hides (the publication ledger's hints, ``"series"``): a
+        #: complementary ":" that this report's totals determine would give it away there
+        self.protected: set[Var] = set()
 
     def is_hidden(self, var: tuple[str, int]) -> bool:
         st = self.state.get(var[0])
@@ -315,8 +319,11 @@ def _check_component(members, A, b, bounds, view: View, u: UnitIndex, first_only
 
 
 def _sensitive(view: View, cells) -> bool:
-    """True if the hidden ``cells`` (one unit) hold a small count (``<min_cell``) or a hidden numerator."""
-    return any(view.state[c[0]][c[1]] == PRIMARY or c[0] not in view.model.counts for c in cells)
+    """True if the hidden ``cells`` (one unit) hold a small count (``<min_cell``), a hidden numerator, or a
+    count another report hides (:attr:`View.protected`)."""
+    protected = getattr(view, "protected", ())
+    return any(view.state[c[0]][c[1]] == PRIMARY or c[0] not in view.model.counts or c in protected
+               for c in cells)
 
 
 def _pinned(ranges: _Ranges, i: int, value: float) -> bool:
@@ -478,6 +485,7 @@ def merge_views(views: list[tuple[str, View]], cross: list[Equation]) -> View:
     counts, closure, linked, rates, shares, eqs = [], {}, {}, [], [], []
     merged = View.__new__(View)
     merged.values, merged.state, merged.visible, merged.original, merged.rates = {}, {}, {}, {}, []
+    merged.protected = set()
     for name, v in views:
         m = v.model
         pre = lambda c: f"{name}{SEP}{c}"  # noqa: E731
@@ -494,6 +502,7 @@ def merge_views(views: list[tuple[str, View]], cross: list[Equation]) -> View:
             merged.original[ren.get(c) or pre(c)] = v.original[c]
         for c in v.visible:
             merged.visible[pre(c)] = v.visible[c]
+        merged.protected |= {(pre(c), r) for c, r in getattr(v, "protected", ())}
         merged.rates += [_prefix_rate(name, r) for r in v.rates]
     merged.model = Model(counts, closure, linked, rates, shares, list(dict.fromkeys(eqs + list(cross))))
     return merged

@@ -37,7 +37,7 @@ import pandas as pd
 
 from ..tablespec import TableSpec
 from ..text import Hidden
-from .model import (BLANK, COMPLEMENT, COMPLEMENT_MARK, PRIMARY, SEP, VISIBLE, Finding, FindingGroup, Model,
+from .model import (BLANK, COMPLEMENT, COMPLEMENT_MARK, PRIMARY, SEP, VISIBLE, Equation, Finding, FindingGroup, Model,
                     UnitIndex, Var, View, build_model, determined_unknowns, dim_columns, global_findings, key_columns,
                     local_findings, merge_views, parse_column, parse_frame, spec_dict, table_findings, unit_hidden,
                     unit_index, unit_value)
@@ -253,6 +253,7 @@ def _copy_view(v: View) -> View:
     out.state = {c: a.copy() for c, a in v.state.items()}
     out.visible = {c: a.copy() for c, a in v.visible.items()}
     out.original = {c: a.copy() for c, a in v.original.items()}
+    out.protected = set(getattr(v, "protected", ()))
     return out
 
 
@@ -293,7 +294,8 @@ def _with_published(sp: dict, base: pd.DataFrame, model: Model, view: View, publ
     return merged, (lambda var: var[0].startswith(me) and var not in fixed)
 
 
-def plan_across_tables(tables: list[Published], *, min_cell: int) -> dict[str, list[dict[str, Any]]]:
+def plan_across_tables(tables: list[Published], *, min_cell: int,
+                       cross: list[Equation] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Cells to hide so that the published tables (of one report) are safe *together*: counts they
     share (:func:`link_tables`) are hidden where any of them hides them, and complementary cells
     are added until no hidden count can be recovered from all tables at once.
@@ -301,7 +303,9 @@ def plan_across_tables(tables: list[Published], *, min_cell: int) -> dict[str, l
     Returns ``{table name: [{"column", "row", "dims", "hide"}, ...]}`` for cells visible now:
     ``hide`` is ``"count"`` (a count to mark) or ``"blank"`` (a figure to blank); ``dims`` the
     row's dimension values, which identify it when the notebook runs again (``hidden=`` of
-    :func:`apply_disclosure_control`)."""
+    :func:`apply_disclosure_control`). ``cross``: the equations between the tables' cells (default: the
+    counts they share, :func:`link_tables`); the publication ledger gives those between the same
+    table of several reports."""
     items, views, frames = [], [], {}
     for p in tables:
         if p.parts is None or not p.name:
@@ -310,7 +314,8 @@ def plan_across_tables(tables: list[Published], *, min_cell: int) -> dict[str, l
         items.append((p.name, p.spec, truth, model))
         views.append((p.name, _copy_view(view)))
         frames[p.name] = (public, p.spec)
-    cross, _ = link_tables(items)
+    if cross is None:
+        cross, _ = link_tables(items)
     if not cross:
         return {}
     merged = merge_views(views, cross)
@@ -407,6 +412,8 @@ def _apply_hints(view: View, base: pd.DataFrame, spec: Mapping[str, Any], hints,
         if col not in view.visible:
             continue
         if col in view.state and col in view.model.counts:
+            if h.get("series"):  # hidden in another report of the series: must stay unknown here too
+                view.protected.add((col, r))
             if view.state[col][r] == VISIBLE:
                 x = view.values[col][r]
                 view.hide_count(col, r, COMPLEMENT if h.get("mark") == COMPLEMENT_MARK or not 1 <= x < min_cell

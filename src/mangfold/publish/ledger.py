@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..tablespec import column_role
-from .identities import COMPLEMENT_MARK, key_columns
+from .identities import COMPLEMENT_MARK, SEP, equalities, key_columns
 from .readcsv import parts_digest, read_text
 
 HINTS_FILE = "disclosure_hints.json"
@@ -197,6 +197,8 @@ def _compare(here: _Table, there: _Table, *, hidden_there: bool) -> list[dict]:
             _, colon_there = there.marks(c)
             out += [_hint(here, int(rh[i]), c, mark=True)
                     for i in np.flatnonzero(same & small_here[rh] & colon_there[rt])]
+    if hidden_there:  # hidden in another report of the series: kept unknown here (View.protected)
+        out = [{**h, "series": True} for h in out]
     return out
 
 
@@ -371,14 +373,16 @@ def write_ledger(folder: Path) -> None:
 
 
 def reconcile(members: dict[str, Path], fixed=(), *, last: bool = False, series: dict[str, str] | None = None,
-              labels: dict[str, str] | None = None, changed: dict[str, set[str]] | None = None
-              ) -> tuple[list[str], list[str]]:
+              labels: dict[str, str] | None = None, changed: dict[str, set[str]] | None = None,
+              min_cell: int | None = None) -> tuple[list[str], list[str]]:
     """One round of the ledger over a group: the reports (key -> staging folder) that must run
     again, with their hints written (cells another report hides; and, against reports published
     before, the cells those show, kept out of complementary suppression); and, with ``last``, the
     reports that still show what another hides (not to be published). ``series``, ``fixed`` and
     ``labels`` as in :func:`group_hints`. Every report is read once. ``changed`` (optional) receives,
-    for each report that must run again, the names of its tables whose cells change."""
+    for each report that must run again, the names of its tables whose cells change. ``min_cell``:
+    with it, the reports of a series are also planned as one system (:func:`_union_hints`), once
+    their marks agree."""
     changed = {} if changed is None else changed
     series = series or {k: "" for k in members}
     fixed_by = fixed if isinstance(fixed, dict) else {s: list(fixed) for s in set(series.values())}
@@ -387,14 +391,22 @@ def reconcile(members: dict[str, Path], fixed=(), *, last: bool = False, series:
     loaded = {k: load_report(f) for k, f in members.items()}
     loaded_fixed = _load_fixed(fixed_by, series)
     hints = _group_hints(loaded, loaded_fixed, series, labels or {})
+    if min_cell is not None:  # series whose marks agree: are they safe together?
+        agreed = {k: v for k, v in loaded.items() if not any(series[h] == series[k] for h in hints)}
+        for k, cells in _union_hints(agreed, members, series, min_cell).items():
+            for name, hs in cells.items():
+                hints.setdefault(k, {}).setdefault(name, []).extend(hs)
     hides = {k for k in members if _hides_any(loaded[k], loaded_fixed.get(series[k], []))}
     if last:
-        return [], sorted(set(hints) | hides)
+        moving = {k for k, cells in hints.items() if any(not h.get("kept") for hs in cells.values() for h in hs)}
+        return [], sorted(moving | hides)
     again: set[str] = set()
     for k, cells in hints.items():
         add_cells(members[k], cells)
-        again.add(k)
-        changed.setdefault(k, set()).update(cells)
+        moved = {n for n, hs in cells.items() if any(not h.get("kept") for h in hs)}
+        if moved:  # a table with only "kept" hints (its state as it is) needs no new run
+            again.add(k)
+            changed.setdefault(k, set()).update(moved)
     for k in sorted(hides):
         # a published report shows what this one hides: keep those cells visible here
         keep = _keep_cells(loaded[k], loaded_fixed[series[k]])
@@ -408,6 +420,71 @@ def reconcile(members: dict[str, Path], fixed=(), *, last: bool = False, series:
             again.add(k)
             changed.setdefault(k, set()).update(new)
     return sorted(again), []
+
+
+#: joins a report's key and a table's name into one table name for :func:`_union_hints` (never in either)
+_JOIN = "\x1e"
+
+
+def _union_hints(loaded: dict[str, dict[str, _Table]], members: dict[str, Path], series: dict[str, str],
+                 min_cell: int) -> dict[str, dict[str, list[dict]]]:
+    """Cells to hide so that the reports of one series are safe *together*: the same table of several
+    years' reports repeats cells (same dimensions, column and unsuppressed value), and the totals of
+    one report with those of another can determine a cell that each hides (the 2024 report's total
+    over 2023-2024 and the 2025 report's over 2023-2025 give the 2025 row). The tables of a series go
+    through :func:`~mangfold.publish.disclosure.plan_across_tables` as one system, linked by those
+    repeated cells; the changes it plans come back as hints (``"series": True``: the reports' own
+    disclosure control keeps them unknown). Reports published before this run are not part of it
+    (what they show is kept visible by :func:`_keep_cells`)."""
+    from .disclosure import Published, plan_across_tables  # the ledger alone (audit, tools) needs no planner
+    from .readcsv import read_typed_csv
+
+    by_series: dict[str, list[str]] = {}
+    for k in loaded:
+        by_series.setdefault(series[k], []).append(k)
+    out: dict[str, dict[str, list[dict]]] = {}
+    for keys in by_series.values():
+        if len(keys) < 2:
+            continue
+        names = sorted({n for k in keys for n in loaded[k]})
+        tables, cross = [], []
+        for name in names:
+            have = [k for k in keys if name in loaded[k] and loaded[k][name].spec.get("counts")]
+            eqs = []
+            for i, a in enumerate(have):
+                for b in have[i + 1:]:
+                    ta, tb = loaded[a][name], loaded[b][name]
+                    _, ra, rb = _pairs(ta, tb)
+                    if not len(ra):
+                        continue
+                    for c in ta.spec.get("counts", []):
+                        if c not in ta.public.columns or c not in tb.public.columns:
+                            continue
+                        _, _, xa, sa = ta.col(c)
+                        _, _, xb, sb = tb.col(c)
+                        same = _same(xa[ra], sa[ra], xb[rb], sb[rb]) & (sa[ra] != "")
+                        eqs += equalities(f"{a}{_JOIN}{name}{SEP}{c}", ra[same], f"{b}{_JOIN}{name}{SEP}{c}", rb[same])
+            if not eqs:
+                continue
+            cross += eqs
+            for k in have:
+                t = loaded[k][name]
+                try:
+                    truth = read_typed_csv(Path(members[k]) / "restricted" / "tables" / f"{name}.csv")
+                except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+                    continue
+                truth = truth.drop(columns=key_columns(truth.columns, t.spec))[list(t.public.columns)]
+                tables.append(Published({**t.spec, "name": f"{k}{_JOIN}{name}"}, truth.reset_index(drop=True),
+                                        t.public))
+        if not cross:
+            continue
+        plan = plan_across_tables(tables, min_cell=min_cell, cross=cross)
+        for joined, hs in plan.items():
+            k, name = joined.split(_JOIN, 1)
+            # the cells the plan hides are kept unknown in their report; the rest restate its state
+            out.setdefault(k, {}).setdefault(name, []).extend(h if h.get("kept") else {**h, "series": True}
+                                                              for h in hs)
+    return out
 
 
 def _hides_any(mine: dict[str, _Table], fixed: list[dict[str, _Table]]) -> bool:

@@ -401,8 +401,9 @@ def _progress(total: int):
     return tqdm(total=total, desc="notebooks", unit="nb", file=sys.stderr, disable=None, dynamic_ncols=True)
 
 
-#: rounds of the publication ledger per group at most (each sends some reports round again)
-MAX_LEDGER_ROUNDS = 4
+#: rounds of the publication ledger per group at most (each sends some reports round again): marks made
+#: to agree first, then the series planned as one system (see mangfold.publish.ledger.reconcile)
+MAX_LEDGER_ROUNDS = 6
 
 
 def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs: int = 1,

@@ -184,11 +184,13 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
     fixed = {t.key: [p for p in sorted(t.out.glob("[0-9]*")) if p.is_dir() and p.name.isdigit()
                      and int(p.name) not in years and (p / "public" / "tables").is_dir()] for t in targets}
 
+    min_cell = min(int(t.params["min_cell"]) for t in targets) if targets else 5
+
     def reconcile_group(keys: list[str], last: bool) -> tuple[dict[str, frozenset[str] | None], list[str]]:
         changed: dict[str, set[str]] = {}
         again, refused = reconcile({k: staging[k][0] for k in keys}, fixed, last=last,
                                    series={k: series[k] for k in keys}, labels={k: labels[k] for k in keys},
-                                   changed=changed)
+                                   changed=changed, min_cell=min_cell)
         subsets: dict[str, frozenset[str] | None] = {}
         for k in again:  # only the notebooks whose tables change run again (and the summary)
             got = rerun_notebooks(staging[k][0], changed.get(k, set()))

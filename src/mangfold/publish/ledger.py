@@ -27,6 +27,7 @@ each report (``restricted/ledger.json``) for review.
 from __future__ import annotations
 
 import json
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -393,7 +394,13 @@ def reconcile(members: dict[str, Path], fixed=(), *, last: bool = False, series:
     hints = _group_hints(loaded, loaded_fixed, series, labels or {})
     if min_cell is not None:  # series whose marks agree: are they safe together?
         agreed = {k: v for k, v in loaded.items() if not any(series[h] == series[k] for h in hints)}
-        for k, cells in _union_hints(agreed, members, series, min_cell).items():
+        try:
+            union = _union_hints(agreed, members, series, min_cell)
+        except Exception as exc:  # noqa: BLE001 - one unforeseen table must not stop every report of the run
+            warnings.warn(f"the reports of a series were not planned as one system ({type(exc).__name__}: {exc})",
+                          stacklevel=2)
+            union = {}
+        for k, cells in union.items():
             for name, hs in cells.items():
                 hints.setdefault(k, {}).setdefault(name, []).extend(hs)
     hides = {k for k in members if _hides_any(loaded[k], loaded_fixed.get(series[k], []))}
@@ -466,16 +473,18 @@ def _union_hints(loaded: dict[str, dict[str, _Table]], members: dict[str, Path],
                         eqs += equalities(f"{a}{_JOIN}{name}{SEP}{c}", ra[same], f"{b}{_JOIN}{name}{SEP}{c}", rb[same])
             if not eqs:
                 continue
-            cross += eqs
+            read = set()
             for k in have:
                 t = loaded[k][name]
                 try:
                     truth = read_typed_csv(Path(members[k]) / "restricted" / "tables" / f"{name}.csv")
-                except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
-                    continue
-                truth = truth.drop(columns=key_columns(truth.columns, t.spec))[list(t.public.columns)]
+                    truth = truth.drop(columns=key_columns(truth.columns, t.spec))[list(t.public.columns)]
+                except (OSError, KeyError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+                    continue  # its cells stay out of the system (the marks still agree)
                 tables.append(Published({**t.spec, "name": f"{k}{_JOIN}{name}"}, truth.reset_index(drop=True),
                                         t.public))
+                read.add(f"{k}{_JOIN}{name}")
+            cross += [eq for eq in eqs if all(v[0].split(SEP, 1)[0] in read for v, _ in eq)]
         if not cross:
             continue
         plan = plan_across_tables(tables, min_cell=min_cell, cross=cross)

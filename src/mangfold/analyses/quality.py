@@ -47,26 +47,26 @@ def rows_table(store: str | Path) -> pd.DataFrame:
     """Per contract table: rows read, used and quarantined (rows_read = rows_used + rows_quarantined),
     empty rows (:data:`~mangfold.contract.validate.REASON_BLANK`: no record, so no person) left out of
     both read and quarantined; :func:`blank_tables` names the tables that had them."""
-    df = query(store, f"""
+    df = query(store, """
         SELECT f."table", f.rows_read - coalesce(b.n, 0) AS rows_read, f.rows_used,
                f.rows_quarantined - coalesce(b.n, 0) AS rows_quarantined
-        FROM _files f LEFT JOIN (SELECT "table", count(*) AS n FROM _quarantine WHERE reason = '{REASON_BLANK}'
-                                 GROUP BY 1) b USING ("table")""")
+        FROM _files f LEFT JOIN (SELECT "table", count(*) AS n FROM _quarantine WHERE reason = ?
+                                 GROUP BY 1) b USING ("table")""", [REASON_BLANK])
     order = {t: i for i, t in enumerate(TABLES)}
     return df.sort_values("table", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
 def quarantine_reasons(store: str | Path) -> pd.DataFrame:
     """Quarantined rows per table and reason (empty rows left out, see :func:`rows_table`)."""
-    return query(store, f"""
-        SELECT "table", reason, count(*) AS rows FROM _quarantine WHERE reason <> '{REASON_BLANK}'
-        GROUP BY 1, 2 ORDER BY 1, rows DESC, 2""")
+    return query(store, """
+        SELECT "table", reason, count(*) AS rows FROM _quarantine WHERE reason <> ?
+        GROUP BY 1, 2 ORDER BY 1, rows DESC, 2""", [REASON_BLANK])
 
 
 def blank_tables(store: str | Path) -> list[str]:
     """The tables whose files had empty rows (read and quarantined, but no records)."""
-    return list(query(store, f"""SELECT DISTINCT "table" FROM _quarantine WHERE reason = '{REASON_BLANK}'
-                                 ORDER BY 1""")["table"])
+    return list(query(store, 'SELECT DISTINCT "table" FROM _quarantine WHERE reason = ? ORDER BY 1',
+                      [REASON_BLANK])["table"])
 
 
 def missing_tables(store: str | Path) -> list[str]:

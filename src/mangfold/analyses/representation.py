@@ -368,25 +368,35 @@ def public_projection(proj: pd.DataFrame, targets: pd.DataFrame, *, min_cell: in
     return out.drop(columns=["target_status", "n_leaders", "n_leaders_lbg2", "share_now"])
 
 
+#: public sector-target statuses with no target to reach (a sector without leaders or without a target)
+NOTHING_TO_REACH = ("no_leaders", "no_target")
+
+
+def status_kinds(status: pd.Series) -> pd.Series:
+    """Each public ``target_status`` as ``met``, ``not_met``, ``no_leaders``, ``no_target`` or
+    ``hidden`` (``withheld``, or blanked by disclosure control): the one reading of the column that the
+    sector section and the summary share."""
+    s = status.astype(str)
+    return s.where(s.isin(("met", "not_met", *NOTHING_TO_REACH)), "hidden")
+
+
 def sector_targets_text(pub_st: pd.DataFrame, *, year: int) -> str:
     """The sector-target paragraph (Markdown) from the *public* sector-target table: how many sectors
     reached the target, which missed it (they must account for it in the annual report), and which
     have no published status. When no sector's status is published, it says only that."""
-    status = pub_st[pub_st["sector"] != "all"].set_index("sector")["target_status"].astype(str)
-    missed = [s for s, v in status.items() if v == "not_met"]
-    reached = [s for s, v in status.items() if v == "met"]
-    hidden = [s for s, v in status.items() if v not in ("met", "not_met", "no_leaders", "no_target")]
-    empty = {"no_leaders": [s for s, v in status.items() if v == "no_leaders"],
-             "no_target": [s for s, v in status.items() if v == "no_target"]}
+    kind = status_kinds(pub_st[pub_st["sector"] != "all"].set_index("sector")["target_status"])
+    if not len(kind):
+        return ""
+    of = {k: [str(s) for s in kind.index[kind == k]] for k in ("met", "not_met", "hidden", *NOTHING_TO_REACH)}
+    reached, missed, hidden = of["met"], of["not_met"], of["hidden"]
     why = ("fordi den sammen med antallet ledere ville avsløre hvor mange enkeltpersoner i målgruppen sektoren har; "
            "den står i den skjermede tabellen.")
-    rest = "".join(f" {', '.join(names)} {'har ingen ledere' if k == 'no_leaders' else 'har ikke noe sektormål'}."
-                   for k, names in empty.items() if names)
-    if not len(status):
-        return ""
+    rest = "".join(f" {', '.join(of[k])} {'har ingen ledere' if k == 'no_leaders' else 'har ikke noe sektormål'}."
+                   for k in NOTHING_TO_REACH if of[k])
     if not reached and not missed:  # no status to count: "0 av 4 sektorer nådde målet" would mislead
-        return ((f"Status mot sektormålet i {year} er ikke publisert for {'sektoren' if len(hidden) == 1 else 'noen av de ' + str(len(hidden)) + ' sektorene'}, {why}"
-                 if hidden else "") + rest).strip()
+        which = "sektoren" if len(hidden) == 1 else f"noen av de {len(hidden)} sektorene"
+        return ((f"Status mot sektormålet i {year} er ikke publisert for {which}, {why}" if hidden else "")
+                + rest).strip()
     return (f"**{len(reached)} av {len(reached) + len(missed) + len(hidden)} sektorer** nådde målet i {year}. "
             + (f"Disse sektorene nådde ikke målet og må redegjøre for det i byrådets årsberetning: "
                f"**{', '.join(missed)}**. " if missed else "Ingen sektor med publisert status bommet på målet. ")

@@ -13,6 +13,7 @@ import pandas as pd
 from .. import text
 from ..tablespec import TableSpec
 from .funnel.text import level as _ci_level
+from .representation import NOTHING_TO_REACH, status_kinds
 
 SPEC = TableSpec(
     name="summary",
@@ -87,22 +88,16 @@ def _representation_rows(rep: pd.DataFrame | None, *, focal: str, year: int) -> 
              else "usikkert om under befolkningsandelen", "source": "representation.csv"}]
 
 
-#: sector-target statuses with no target to reach (no leaders, no target); every other status but met and
-#: not_met (withheld, or blanked by disclosure control) is a status not shown
-NOTHING_TO_REACH = ("no_leaders", "no_target")
-
-
 def _sector_rows(st: pd.DataFrame | None) -> list[dict[str, Any]]:
     """How many sectors reach their sector target (tiltak 1.1), naming those that must explain why not."""
     if st is None or not len(st):
         return []
     s = st[st["sector"] != "all"] if "sector" in st else st
     if "target_status" in s:  # public status: shown unless it would reveal a count of 1-4 leaders
-        status = s["target_status"].astype(str)
-        s = s[~status.isin(NOTHING_TO_REACH)]  # sectors without leaders or target: nothing to reach
-        status = status[s.index]
-        met, explain = status == "met", s.loc[status == "not_met", "sector"].tolist()
-        withheld = int((~status.isin(["met", "not_met"])).sum())  # "withheld", or hidden by disclosure control
+        kind = status_kinds(s["target_status"])
+        s, kind = s[~kind.isin(NOTHING_TO_REACH)], kind[~kind.isin(NOTHING_TO_REACH)]  # nothing to reach there
+        met, explain = kind == "met", s.loc[kind == "not_met", "sector"].tolist()
+        withheld = int((kind == "hidden").sum())
     else:
         met = s["met"].map(_flag).eq(True)
         explain = s.loc[s["must_explain"].map(_flag).eq(True), "sector"].tolist()
@@ -262,9 +257,9 @@ def _sector_finding(st: pd.DataFrame | None, params: dict[str, Any]) -> str:
     goal = f" på {text.percent(target, 0)}" if not math.isnan(target) else ""
     out = f"{rows[0]['value'].capitalize()} sektorer når sektormålet{goal} (tiltak 1.1)"
     if "target_status" in s:
-        status = s["target_status"].astype(str)
+        status = status_kinds(s["target_status"])
         status = status[~status.isin(NOTHING_TO_REACH)]
-        miss, withheld = int((status == "not_met").sum()), int((~status.isin(["met", "not_met"])).sum())
+        miss, withheld = int((status == "not_met").sum()), int((status == "hidden").sum())
         if withheld and withheld == len(status):  # no status shown: "0 av 4 sektorer når målet" would mislead
             return (f"For {'den ene sektoren' if withheld == 1 else f'alle {withheld} sektorene'} er status mot "
                     f"sektormålet{goal} (tiltak 1.1) ikke vist ({_hidden(params)} ledere med bakgrunn fra "

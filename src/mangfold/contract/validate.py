@@ -221,7 +221,7 @@ def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
     """Rows whose every cell is empty (the readers strip the cells)."""
     if raw.shape[1] == 0:
         return np.zeros(len(raw), dtype=bool)
-    return (raw.astype(str) == "").all(axis=1).to_numpy()
+    return raw.eq("").all(axis=1).to_numpy()
 
 
 def _parse_chunk(table: Table, raw: pd.DataFrame, file: str, faults: _Collector, offset: int,

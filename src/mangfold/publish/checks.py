@@ -321,8 +321,7 @@ def _check_component(members, A, b, bounds, view: View, u: UnitIndex, first_only
 def _sensitive(view: View, cells) -> bool:
     """True if the hidden ``cells`` (one unit) hold a small count (``<min_cell``), a hidden numerator, or a
     count another report hides (:attr:`View.protected`)."""
-    protected = getattr(view, "protected", ())
-    return any(view.state[c[0]][c[1]] == PRIMARY or c[0] not in view.model.counts or c in protected
+    return any(view.state[c[0]][c[1]] == PRIMARY or c[0] not in view.model.counts or c in view.protected
                for c in cells)
 
 
@@ -502,7 +501,7 @@ def merge_views(views: list[tuple[str, View]], cross: list[Equation]) -> View:
             merged.original[ren.get(c) or pre(c)] = v.original[c]
         for c in v.visible:
             merged.visible[pre(c)] = v.visible[c]
-        merged.protected |= {(pre(c), r) for c, r in getattr(v, "protected", ())}
+        merged.protected |= {(pre(c), r) for c, r in v.protected}
         merged.rates += [_prefix_rate(name, r) for r in v.rates]
     merged.model = Model(counts, closure, linked, rates, shares, list(dict.fromkeys(eqs + list(cross))))
     return merged

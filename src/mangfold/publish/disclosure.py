@@ -253,7 +253,7 @@ def _copy_view(v: View) -> View:
     out.state = {c: a.copy() for c, a in v.state.items()}
     out.visible = {c: a.copy() for c, a in v.visible.items()}
     out.original = {c: a.copy() for c, a in v.original.items()}
-    out.protected = set(getattr(v, "protected", ()))
+    out.protected = set(v.protected)
     return out
 
 

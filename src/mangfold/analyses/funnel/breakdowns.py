@@ -22,7 +22,7 @@ from ...tablespec import TableSpec
 from ...text import not_estimable
 from .core import (STAGE_COLS, TRANSITION_NAMES, TRANSITIONS, add_total, compare,
                           groups_present, params_get, sort_rows, transition_counts, versus_reference)
-from .fit import fit_or_note
+from .fit import NOTE_ONE_UNIT, fit_or_note
 
 #: columns of the breakdown tables after their dimension columns
 BREAKDOWN_COLUMNS: tuple[str, ...] = (
@@ -156,7 +156,7 @@ def trend_test(cells: pd.DataFrame, *, params: dict[str, Any], year: int) -> pd.
             covs.append("position_level")
         row.update(fit_or_note(_trend_fit, d, successes=to, trials=frm, covariates=covs, alpha=alpha,
                                skip=((len(yrs) < 2, "ikke beregnet: færre enn to år"),
-                                     (row["n_units"] < 2, "ikke beregnet: færre enn to virksomheter"))))
+                                     (row["n_units"] < 2, NOTE_ONE_UNIT))))
         rows.append(row)
     out = pd.DataFrame(rows)
     out["or_change_per_year"] = np.exp(out["estimate"])

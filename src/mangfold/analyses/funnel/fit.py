@@ -13,6 +13,8 @@ from ...text import not_estimable
 
 #: the longest ``note`` a failed fit leaves
 NOTE_LENGTH = 120
+#: the note of a row fitted across units when there are fewer than two (bokmål, as every note)
+NOTE_ONE_UNIT = "ikke beregnet: færre enn to virksomheter"
 
 
 def fit_or_note(fit: Callable[..., dict[str, Any]], /, *args: Any, skip: Sequence[tuple[bool, str]] = (),

@@ -24,11 +24,10 @@ from ...stats.binomial import predicted_rates
 from ...stats.proportions import wilson_interval
 from ...tablespec import TableSpec
 from .core import LEVELS_ALL, params_get, sort_rows
-from .fit import fit_or_note
+from .fit import NOTE_ONE_UNIT, fit_or_note
 
-#: the notes of a row that is not estimated (the table's ``note``, in bokmål)
+#: the note of a measure that every vacancy, or none, used (the table's ``note``, in bokmål)
 NOTE_NOT_VARYING = "ikke beregnet: tiltaket er brukt i alle eller ingen av stillingene"
-NOTE_ONE_UNIT = "ikke beregnet: færre enn to virksomheter"
 
 MEASURE23_SPEC = TableSpec(
     percent=("share_required", "compliance_rate", "ci_low", "ci_high"),

@@ -129,7 +129,8 @@ def test_no_import_cycle():
 def test_orchestration_imports_only_downward():
     run_graph = {m: {t for t in ts if _in(t, "run")} for m, ts in GRAPH.items() if _in(m, "run")}
     assert run_graph["mangfold.run.jobs"] == set()
-    assert run_graph["mangfold.run.execute"] == {"mangfold.run.jobs"}
+    assert run_graph["mangfold.run.inprocess"] == set()
+    assert run_graph["mangfold.run.execute"] == {"mangfold.run.jobs", "mangfold.run.inprocess"}
     assert run_graph["mangfold.run.report"] == {"mangfold.run.jobs"}
     assert run_graph["mangfold.run.plan"] == {"mangfold.run.jobs", "mangfold.run.report", "mangfold.run.execute"}
     below = ("config", "contract", "store", "partition", "publish", "tablespec")

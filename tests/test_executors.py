@@ -179,12 +179,13 @@ def test_default_run_adds_the_national_notebook_only_to_a_store_with_several_mun
     # one municipality: tests/test_pipeline.py checks that 70-ks is left out of the demo run
 
 
-# ------------------------------------------------------------------ warm kernels
+# ------------------------------------------------------------------ engines
 def _published(results, *, key):
     return Published(key, True, (f"{key}: {len(results)} notebooks",))
 
 
-def test_warm_kernels_keep_notebooks_apart_and_a_failure_stops_only_its_report(tmp_path):
+@pytest.mark.parametrize("engine", ["inprocess", "kernel"])
+def test_notebooks_are_kept_apart_and_a_failure_stops_only_its_report(tmp_path, engine):
     import functools
 
     d = tmp_path / "nbs"
@@ -193,14 +194,14 @@ def test_warm_kernels_keep_notebooks_apart_and_a_failure_stops_only_its_report(t
     write_notebook(str(d / "20-b.ipynb"), [params_cell(), code("assert 'secret' not in globals(), 'leaked'\n"
                                                                "import os\nassert os.getcwd() == %r" % str(d))])
     write_notebook(str(d / "30-broken.ipynb"), [params_cell(), md("## x"), code("raise RuntimeError('planted')")])
-    job = lambda name, key: Job(2025, d / name, tmp_path / key / name, {"year": 2025})  # noqa: E731
+    job = lambda name, key: Job(2025, d / name, tmp_path / key / name, {"year": 2025}, engine=engine)  # noqa: E731
     reports = [
         Report("ok", [job("10-a.ipynb", "ok"), job("20-b.ipynb", "ok")], None,
                functools.partial(_published, key="ok")),
         Report("broken", [job("30-broken.ipynb", "broken")], job("10-a.ipynb", "broken"),
                functools.partial(_published, key="broken")),
     ]
-    got = execute_reports(reports, executor="local", jobs=1)  # one worker: one kernel for all
+    got = execute_reports(reports, executor="local", jobs=1)  # one worker (and one kernel) for all
     assert got["ok"].ok and got["ok"].published.messages == ("ok: 2 notebooks",)
     assert not got["broken"].ok and got["broken"].published is None
     assert len(got["broken"].results) == 1  # the summary did not run after the failure

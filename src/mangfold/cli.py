@@ -91,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--executor", choices=("local", "dask"), default="local",
                    help="local: --jobs processes on this machine (default); dask: a dask.distributed cluster "
                         "(pip install -e .[dask])")
+    r.add_argument("--engine", choices=("inprocess", "kernel"), default=None,
+                   help="what runs the notebooks: inprocess (papermill in each worker process, the default; "
+                        "or set MANGFOLD_ENGINE) or kernel (a warm Jupyter kernel per worker, which keeps a "
+                        "notebook that crashes its process from ending the worker)")
     r.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask; default: a "
                         "local cluster of --jobs workers)")
@@ -148,7 +152,7 @@ def _cmd_run(args) -> int:
     try:
         return run(years=yr.years, data=args.data, store=args.store, params_file=args.params, out=args.out,
                    jobs=args.jobs, pdf=args.pdf, notebooks=args.notebooks, municipality=args.municipality,
-                   executor=args.executor, scheduler=args.scheduler)
+                   executor=args.executor, scheduler=args.scheduler, engine=args.engine)
     except ExecutorError as exc:
         print(f"mangfold run: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

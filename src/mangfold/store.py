@@ -219,6 +219,12 @@ def _kept_connection(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def release_kept() -> None:
+    """Close every kept connection (a new run in a long-lived process)."""
+    while _kept:
+        _kept.popitem()[1].close()
+
+
 @contextmanager
 def connect(store: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the store (in a run's notebook kernels a cursor on a kept

@@ -30,8 +30,9 @@ from ..publish import render
 from ..store import check_store, ingest
 from . import plan
 from .execute import EXECUTORS, ExecutorError
-from .jobs import (EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Job, JobResult, Published, Report, ReportOutcome,
-                   has_any, list_notebooks, notebook_requires, notebook_scope, notebook_topic)
+from .jobs import (DEFAULT_ENGINE, ENGINE_ENV, ENGINES, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Job, JobResult,
+                   Published, Report, ReportOutcome, has_any, list_notebooks, notebook_requires, notebook_scope,
+                   notebook_topic)
 
 __all__ = ["EXECUTORS", "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "ExecutorError", "Job", "JobResult",
            "Published", "Report", "ReportOutcome", "has_any", "list_notebooks", "notebook_requires",
@@ -40,7 +41,8 @@ __all__ = ["EXECUTORS", "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "ExecutorErr
 
 def run(*, years: list[int], data: Path | None = None, store: Path | None = None, params_file: Path | None = None,
         out: Path | None = None, jobs: int | None = None, pdf: bool = False, notebooks: Path | None = None,
-        municipality: str | None = None, executor: str = "local", scheduler: str | None = None) -> int:
+        municipality: str | None = None, executor: str = "local", scheduler: str | None = None,
+        engine: str | None = None) -> int:
     """``mangfold run``: returns the exit status.
 
     Ingests ``data`` when given, then :func:`mangfold.run.plan.run`: without ``municipality`` one
@@ -48,6 +50,10 @@ def run(*, years: list[int], data: Path | None = None, store: Path | None = None
     the store holds more than one municipality); with ``municipality`` (a name or ``all``) one report
     per municipality and year, and with ``all`` the national report.
     """
+    engine = engine or os.environ.get(ENGINE_ENV) or DEFAULT_ENGINE
+    if engine not in ENGINES:
+        raise ExecutorError(f"unknown notebook engine {engine!r} (--engine or {ENGINE_ENV}); choose one of "
+                            f"{', '.join(ENGINES)}")
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     root = project_root()
     params_path = Path(params_file) if params_file else default_params_file(root)
@@ -67,4 +73,4 @@ def run(*, years: list[int], data: Path | None = None, store: Path | None = None
     check_store(store)  # the store exists, opens and reads back whole (else StoreError: exit 2)
     return plan.run(years=years, store=store, params=params, out=out, nb_dir=nb_dir,
                     jobs=jobs or os.cpu_count() or 1, pdf=pdf, data=data, municipality=municipality,
-                    executor=executor, scheduler=scheduler, started=started)
+                    executor=executor, scheduler=scheduler, started=started, engine=engine)

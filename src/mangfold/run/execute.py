@@ -52,7 +52,7 @@ from jupyter_core.utils import ensure_async, run_sync
 from tqdm import tqdm
 
 from ..publish.context import NOTEBOOK_ENV
-from ..store import KEEP_OPEN_ENV
+from ..store import KEEP_OPEN_ENV, release_kept
 from .jobs import THREAD_VARS, Job, JobResult, Published, Report, ReportOutcome, has_any
 
 Executor = Literal["local", "dask"]
@@ -282,12 +282,48 @@ def execute_job_warm(job: Job, token: str = "") -> JobResult:
                          f"{job.notebook.name} ({job.year}) could not run: {type(exc).__name__}: {exc}")
 
 
+_run_token: str | None = None
+
+
+def execute_job_inprocess(job: Job, token: str = "") -> JobResult:
+    """Run one notebook with papermill in this worker process (:mod:`mangfold.run.inprocess`)."""
+    import papermill as pm  # on the workers only (see _register_engine)
+
+    from . import inprocess
+
+    global _run_token
+    t0 = time.perf_counter()
+    job.output.parent.mkdir(parents=True, exist_ok=True)
+    if token != _run_token:  # a new run on a long-lived (Dask) worker: stores may have been cut again
+        release_kept()
+        _run_token = token
+    # Notebooks only read the store: keep its connection open between queries and notebooks.
+    os.environ.setdefault(KEEP_OPEN_ENV, "1")
+    try:
+        inprocess.register_engine()
+        pm.execute_notebook(
+            str(job.notebook), str(job.output), parameters=job.parameters, kernel_name="python3",
+            engine_name=inprocess.ENGINE, progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            notebook_dir=str(job.notebook.parent), notebook_name=job.notebook.name, notebook_env=NOTEBOOK_ENV,
+        )
+        return JobResult(job, True, time.perf_counter() - t0)
+    except pm.PapermillExecutionError as exc:
+        msg = (f"{job.notebook.name} ({job.year}) failed in cell {exc.exec_count or exc.cell_index}: "
+               f"{exc.ename}: {exc.evalue}")
+        return JobResult(job, False, time.perf_counter() - t0, msg)
+    except Exception as exc:  # bad notebook JSON, an unwritable output, ...
+        return JobResult(job, False, time.perf_counter() - t0,
+                         f"{job.notebook.name} ({job.year}) could not run: {type(exc).__name__}: {exc}")
+
+
 def run_task(task: Job | Callable[[], Published], token: str = "") -> JobResult | Published:
     """The one function every worker runs: a notebook job, or a publishing task."""
     if isinstance(task, Job):
         if task.requires and not _has_data(task):
             return JobResult(task, True, 0.0, skipped=True)
-        return execute_job_warm(task, token)
+        if task.engine == "kernel":
+            return execute_job_warm(task, token)
+        return execute_job_inprocess(task, token)
     return task()
 
 
@@ -390,6 +426,10 @@ class _DaskPool:
 def pool(executor: Executor, jobs: int, scheduler: str | None = None) -> Iterator[_LocalPool | _DaskPool]:
     if executor not in EXECUTORS:
         raise ExecutorError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
+    # One notebook per core already runs in parallel: a multi-threaded maths library in every worker
+    # (which runs the notebooks in process) only oversubscribes the cores. Workers inherit this.
+    for var in THREAD_VARS:
+        os.environ.setdefault(var, "1")
     p = _DaskPool(jobs, scheduler) if executor == "dask" else _LocalPool(jobs)
     try:
         yield p

@@ -24,6 +24,12 @@ THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 #: share counts that must be hidden in all of them (publish.audit.plan_folder)
 MAX_DISCLOSURE_PASSES = 3
 SCOPES = ("municipality", "national", "both")
+#: what runs the notebooks: ``inprocess`` (the worker process itself, :mod:`mangfold.run.inprocess`) or
+#: ``kernel`` (a warm Jupyter kernel per worker: a notebook that crashes its process takes only the kernel)
+ENGINES = ("inprocess", "kernel")
+DEFAULT_ENGINE = "inprocess"
+#: the engine when ``mangfold run --engine`` is not given
+ENGINE_ENV = "MANGFOLD_ENGINE"
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class Job:
     output: Path
     parameters: dict
     requires: tuple[str, ...] = ()
+    engine: str = DEFAULT_ENGINE
 
 
 @dataclass

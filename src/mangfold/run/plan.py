@@ -34,8 +34,8 @@ from ..publish.ledger import load_report, reconcile
 from ..publish.provenance import git_commit, package_versions
 from ..store import StoreError, years_by_municipality
 from .execute import execute_reports
-from .jobs import (EXIT_FAILED, EXIT_OK, MAX_DISCLOSURE_PASSES, SUMMARY_PREFIX, Job, JobResult, Published, Report,
-                   ReportSpec, list_notebooks, notebook_requires)
+from .jobs import (DEFAULT_ENGINE, EXIT_FAILED, EXIT_OK, MAX_DISCLOSURE_PASSES, SUMMARY_PREFIX, Job, JobResult,
+                   Published, Report, ReportSpec, list_notebooks, notebook_requires)
 from .report import (make_staging, plan_report, publish_report, remove_stale_staging,
                      rerun_notebooks)
 
@@ -118,7 +118,8 @@ def _targets(*, store: Path, params: dict, out: Path, nb_dir: Path, municipality
 
 
 def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path, jobs: int, pdf: bool,
-        data: Path | None, municipality: str | None, executor: str, scheduler: str | None, started: str) -> int:
+        data: Path | None, municipality: str | None, executor: str, scheduler: str | None, started: str,
+        engine: str = DEFAULT_ENGINE) -> int:
     """Build, execute and publish every (target, year) report; returns the exit status."""
     munis = list_municipalities(store)
     available = years_by_municipality(store)
@@ -158,7 +159,7 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
             for nb in t.notebooks:
                 j = Job(y, nb, st / "restricted" / "notebooks" / nb.name,
                         {"year": y, "store": str(t.store), "params": str(params_copy), "out": str(st)},
-                        requires=requires[nb] if t.skip_empty else ())
+                        requires=requires[nb] if t.skip_empty else (), engine=engine)
                 if nb.name.startswith(SUMMARY_PREFIX):
                     summary = j
                 else:

@@ -126,6 +126,7 @@ def publish_report(spec: ReportSpec, results: list[JobResult], *, hashes: dict |
             lock=lock_status(root),
             started=spec.started, finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             notebook_seconds={r.job.notebook.name: round(r.seconds, 2) for r in results if not r.skipped},
+            notebook_engine=", ".join(sorted({r.job.engine for r in results if not r.skipped})),
             **extra_provenance,
         )
         write_ledger(st)

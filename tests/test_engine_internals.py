@@ -1,6 +1,7 @@
 """The warm-kernel engine (mangfold.run.execute: _start_kernel, _shutdown, _alive, _reset,
 _register_engine) uses private or undocumented parts of papermill, nbclient, jupyter_client and
-jupyter_core. These tests check each of them (``run.execute.ENGINE_INTERNALS``) against the installed
+jupyter_core; the in-process engine (mangfold.run.inprocess) parts of papermill, IPython and pandas.
+These tests check each of them (``ENGINE_INTERNALS`` of both modules) against the installed
 versions without starting a kernel, so that an upgrade that renames or changes one fails here, by
 name, rather than as a hung or wrong ``mangfold run``. The versions that pass are pinned in
 requirements.lock: when one of these fails after ``make lock``, adapt run/execute.py to the new release
@@ -15,11 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from mangfold.run.execute import ENGINE_INTERNALS
+from mangfold.run import execute, inprocess
+
+ENGINE_INTERNALS = execute.ENGINE_INTERNALS + inprocess.ENGINE_INTERNALS
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "requirements.lock"
-PACKAGES = ("papermill", "nbclient", "jupyter_client", "jupyter_core")
+PACKAGES = ("papermill", "nbclient", "jupyter_client", "jupyter_core", "ipython", "pandas")
 
 _missing = object()
 ATTRIBUTE = "attribute"  # exists; not called (a trait, a registry, a logger, an instance attribute)
@@ -68,6 +71,25 @@ EXPECTED: dict[str, str] = {
         "stop_on_error=True, timeout=None, output_hook=None, stdin_hook=None)"),
     "jupyter_core.utils.ensure_async": "(obj)",
     "jupyter_core.utils.run_sync": "(coro)",
+    # the in-process engine (run/inprocess.py)
+    "papermill.engines.Engine.execute_managed_notebook": "(nb_man, kernel_name, **kwargs)",
+    "IPython.core.interactiveshell.InteractiveShell.run_cell": (
+        "(self, raw_cell, store_history=False, silent=False, shell_futures=True, cell_id=None, cell_meta=None)"),
+    "IPython.core.interactiveshell.InteractiveShell.reset": "(self, new_session=True, aggressive=False)",
+    "IPython.core.interactiveshell.InteractiveShell._showtraceback": "(self, etype, evalue, stb)",
+    "IPython.core.interactiveshell.InteractiveShell.enable_gui": "(self, gui=None)",
+    "IPython.core.interactiveshell.InteractiveShell.display_pub_class": ATTRIBUTE,
+    "IPython.core.interactiveshell.InteractiveShell.displayhook_class": ATTRIBUTE,
+    "IPython.core.interactiveshell.InteractiveShell.cache_size": ATTRIBUTE,
+    "IPython.core.displayhook.DisplayHook.start_displayhook": "(self)",
+    "IPython.core.displayhook.DisplayHook.write_output_prompt": "(self)",
+    "IPython.core.displayhook.DisplayHook.write_format_data": "(self, format_dict, md_dict=None)",
+    "IPython.core.displayhook.DisplayHook.finish_displayhook": "(self)",
+    "IPython.core.displayhook.DisplayHook.prompt_count": ATTRIBUTE,
+    # its `source` default is a fresh sentinel object: checked by name in the test below
+    "IPython.core.displaypub.DisplayPublisher.publish": ATTRIBUTE,
+    "IPython.core.displaypub.DisplayPublisher.clear_output": "(self, wait=False)",
+    "pandas.io.formats.console.in_ipython_frontend": "()",
 }
 
 #: coroutine functions that run/execute.py runs with run_sync/ensure_async
@@ -94,10 +116,11 @@ def _versions() -> str:
 
 
 def _why(path: str, problem: str) -> str:
-    return (f"mangfold's warm-kernel engine (src/mangfold/run/execute.py) uses {path}, which {problem} in the "
+    module = "inprocess.py" if path in inprocess.ENGINE_INTERNALS else "execute.py"
+    return (f"mangfold's notebook engine (src/mangfold/run/{module}) uses {path}, which {problem} in the "
             f"installed versions: {_versions()}. Install the versions pinned in {LOCK.name} "
-            f"(pip install -c {LOCK.name} -e '.[test]'), or adapt src/mangfold/run/execute.py and tests/test_engine_internals.py "
-            f"to the new release before you commit a lock that has it.")
+            f"(pip install -c {LOCK.name} -e '.[test]'), or adapt src/mangfold/run/{module} and "
+            f"tests/test_engine_internals.py to the new release before you commit a lock that has it.")
 
 
 def _instance(cls):
@@ -137,7 +160,7 @@ def _plain_signature(obj) -> str:
 
 def test_every_internal_has_an_expectation():
     assert sorted(EXPECTED) == sorted(ENGINE_INTERNALS), \
-        "run.execute.ENGINE_INTERNALS and EXPECTED in tests/test_engine_internals.py must list the same names"
+        "ENGINE_INTERNALS of run.execute and run.inprocess and EXPECTED here must list the same names"
 
 
 @pytest.mark.parametrize("path", ENGINE_INTERNALS)
@@ -187,3 +210,29 @@ def test_internals_behave_as_the_engine_assumes():
     assert "ipc" in transport.values, _why("jupyter_client.manager.AsyncKernelManager.transport", "has no 'ipc'")
     assert "ip" in AsyncKernelManager.class_traits(), _why("jupyter_client.manager.AsyncKernelManager.ip",
                                                            "is not a trait")
+
+
+def test_internals_behave_as_the_in_process_engine_assumes():
+    """What a signature does not show, for run/inprocess.py."""
+    import pandas as pd
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+    from pandas.io.formats import console
+
+    p = "IPython.core.displaypub.DisplayPublisher.publish"
+    params = list(inspect.signature(DisplayPublisher.publish).parameters)
+    assert params[:4] == ["self", "data", "metadata", "source"] and {"transient", "update"} <= set(params), \
+        _why(p, f"takes {params}")
+    # the shell makes its publisher and display hook from these traits (what the engine replaces)
+    for name in ("display_pub_class", "displayhook_class", "cache_size"):
+        assert name in InteractiveShell.class_traits(), _why(f"IPython...InteractiveShell.{name}", "is not a trait")
+    src = inspect.getsource(DisplayHook.__call__)
+    for step in ("start_displayhook", "write_output_prompt", "compute_format_data", "write_format_data",
+                 "finish_displayhook"):
+        assert step in src, _why("IPython.core.displayhook.DisplayHook.__call__", f"no longer calls {step}")
+    # pandas formats frames for a notebook front end when the shell's type name says zmq
+    assert '"zmq" in str(type(ip)).lower()' in inspect.getsource(console.in_ipython_frontend), \
+        _why("pandas.io.formats.console.in_ipython_frontend", "no longer looks for 'zmq' in the shell's type")
+    assert pd.get_option("display.max_columns") in (0, 20), \
+        _why("pandas option display.max_columns", "has a default the engine does not set (0 or 20)")

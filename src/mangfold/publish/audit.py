@@ -466,10 +466,11 @@ def key_value_hits(tokens: dict[str, str], store: Path) -> list[str]:
     tokens = {t: w for t, w in tokens.items() if _reportable(t)}
     if not tokens:
         return []
-    import duckdb
+    # duckdb only when person keys are looked up (`mangfold audit` starts quickly); in a run's worker a
+    # cursor on the connection it keeps open
+    from ..store import connect
 
-    con = duckdb.connect(str(store), read_only=True)
-    try:
+    with connect(store) as con:
         cols = con.execute("SELECT table_name, column_name FROM information_schema.columns").df()
         con.register("_tokens", pd.DataFrame({"token": list(tokens)}))
         hits: set[str] = set()
@@ -486,8 +487,6 @@ def key_value_hits(tokens: dict[str, str], store: Path) -> list[str]:
                 "SELECT DISTINCT token FROM _tokens JOIN (SELECT trim(unnest(regexp_extract_all(record, ?, 1))) AS k "
                 "FROM _quarantine) q ON token = q.k", [pattern]).df()
             hits |= set(found["token"])
-    finally:
-        con.close()
     return [f"{tokens[h]}: contains the person key value {h!r}" for h in sorted(hits)]
 
 

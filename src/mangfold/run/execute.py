@@ -11,7 +11,11 @@ publishing when the summary is. :func:`execute_reports` schedules any number of 
   see the store, its partitions and the output folder at the same paths (a shared file system);
   install with ``pip install -e .[dask]``.
 
-Warm kernels. Starting a Jupyter kernel and importing the scientific stack costs about 4 s per
+Engines. A job names what runs its notebook (``Job.engine``, ``mangfold run --engine``). The default,
+``inprocess`` (:mod:`mangfold.run.inprocess`), runs it with papermill in the worker process itself: the
+stack is imported once per worker, and no cell's code or output crosses a Jupyter channel.
+
+Warm kernels (``--engine kernel``). Starting a Jupyter kernel and importing the scientific stack costs about 4 s per
 notebook, which dominates when a national run executes a thousand small notebooks. Each worker
 therefore keeps one kernel and executes notebook after notebook in it with papermill (the same
 parameter injection, outputs and errors as ``papermill.execute_notebook``); before each

@@ -41,6 +41,28 @@ from typing import Any
 
 ENGINE = "mangfold-inprocess"
 
+#: The papermill, IPython and pandas names (some private) this engine relies on, as dotted paths.
+#: tests/test_engine_internals.py checks each against the installed versions (pinned in
+#: requirements.lock), so that an upgrade that changes one fails there, by name.
+ENGINE_INTERNALS: tuple[str, ...] = (
+    "papermill.engines.Engine.execute_managed_notebook",
+    "IPython.core.interactiveshell.InteractiveShell.run_cell",
+    "IPython.core.interactiveshell.InteractiveShell.reset",
+    "IPython.core.interactiveshell.InteractiveShell._showtraceback",
+    "IPython.core.interactiveshell.InteractiveShell.enable_gui",
+    "IPython.core.interactiveshell.InteractiveShell.display_pub_class",
+    "IPython.core.interactiveshell.InteractiveShell.displayhook_class",
+    "IPython.core.interactiveshell.InteractiveShell.cache_size",
+    "IPython.core.displayhook.DisplayHook.start_displayhook",
+    "IPython.core.displayhook.DisplayHook.write_output_prompt",
+    "IPython.core.displayhook.DisplayHook.write_format_data",
+    "IPython.core.displayhook.DisplayHook.finish_displayhook",
+    "IPython.core.displayhook.DisplayHook.prompt_count",
+    "IPython.core.displaypub.DisplayPublisher.publish",
+    "IPython.core.displaypub.DisplayPublisher.clear_output",
+    "pandas.io.formats.console.in_ipython_frontend",
+)
+
 _lock = threading.Lock()
 _shell = None
 
@@ -153,6 +175,9 @@ def _make_shell():
     cfg.HistoryManager.enabled = False  # no sqlite history file per worker
     cfg.HistoryAccessor.enabled = False
     cfg.InteractiveShell.colors = "nocolor"
+    # no output cache (Out, _, __): nothing reads it in a batch run, and a shell with one collects garbage
+    # in every reset before the namespace is cleared (in vain); _reset collects once, after
+    cfg.InteractiveShell.cache_size = 0
     # pandas chose its console defaults when this process imported it, outside any shell, as for a
     # terminal (max_columns 0: fit the terminal); a kernel's are a notebook front end's (20 columns)
     import pandas as pd

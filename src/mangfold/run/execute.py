@@ -57,6 +57,7 @@ from tqdm import tqdm
 
 from ..publish.context import NOTEBOOK_ENV
 from ..store import KEEP_OPEN_ENV, release_kept
+from . import inprocess
 from .jobs import THREAD_VARS, Job, JobResult, Published, Report, ReportOutcome, has_any
 
 Executor = Literal["local", "dask"]
@@ -292,8 +293,6 @@ _run_token: str | None = None
 def execute_job_inprocess(job: Job, token: str = "") -> JobResult:
     """Run one notebook with papermill in this worker process (:mod:`mangfold.run.inprocess`)."""
     import papermill as pm  # on the workers only (see _register_engine)
-
-    from . import inprocess
 
     global _run_token
     t0 = time.perf_counter()

@@ -127,6 +127,7 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _make_shell():
+    # IPython (and pandas) only in a process that runs notebooks: importing this module costs nothing
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
     from IPython.core.interactiveshell import InteractiveShell
@@ -223,7 +224,7 @@ def _reset(sh, notebook: str, env: str) -> None:
 
 def run_cells(nb_man, notebook_dir: str, notebook: str, env: str) -> None:
     """Execute ``nb_man.nb`` cell by cell in this process (see the module docstring)."""
-    from nbformat import from_dict
+    from nbformat import from_dict  # only where notebooks run
 
     with _lock:
         sh = shell()
@@ -287,7 +288,8 @@ LANGUAGE_INFO = {
 
 
 def register_engine() -> None:
-    from papermill.engines import Engine, papermill_engines
+    """Register the engine with papermill (once per process)."""
+    from papermill.engines import Engine, papermill_engines  # papermill only where notebooks run
 
     if ENGINE in papermill_engines._engines:
         return

@@ -479,16 +479,21 @@ def test_run_killed_at_any_point_leaves_nothing_readable_and_no_process(tmp_path
     assert main(["ingest", str(data), "--store", str(store)]) == 0
     cmd = [sys.executable, "-m", "mangfold", "run", "--year", "2025", "--store", str(store), "--out", str(out),
            "--jobs", "2"]
-    # kill after 2 s (starting), 5 s (workers starting) and 3 s after the first kernel started (notebooks running)
-    for delay in (2, 5, "kernel"):
-        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # kill after 2 s (starting), 5 s (workers starting), 1 s after the first table was written (notebooks
+    # running in the workers) and, with warm kernels (--engine kernel), 3 s after the first kernel started
+    for delay in (2, 5, "notebooks", "kernel"):
+        env = {**os.environ, "MANGFOLD_ENGINE": "kernel" if delay == "kernel" else "inprocess"}
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         seen: dict[int, str] = {}  # pid -> command line
         t0 = time.monotonic()
-        until = delay if delay != "kernel" else 120
+        until = delay if isinstance(delay, int) else 120
         while time.monotonic() - t0 < until:
             seen.update({pid: _cmdline(pid) for pid in _descendants(p.pid) if pid not in seen})
             if delay == "kernel" and until == 120 and any("ipykernel" in c for c in seen.values()):
                 until = time.monotonic() - t0 + 3
+            written = list(out.glob(f".2025.building-{p.pid}/public/tables/*.csv"))  # this run's, not a stale one
+            if delay == "notebooks" and until == 120 and written:
+                until = time.monotonic() - t0 + 1
             time.sleep(0.1)
         assert p.poll() is None, f"the run ended before it was killed ({delay})"
         seen.update({pid: _cmdline(pid) for pid in _descendants(p.pid) if pid not in seen})

@@ -119,3 +119,15 @@ def test_a_syntax_error_is_a_failed_cell(tmp_path):
                       execute_job_inprocess)
     assert not result.ok and "SyntaxError" in result.error
     assert _cell(nb, "def (").outputs[0].output_type == "error"
+
+
+def test_an_unknown_engine_is_bad_input(tmp_path, monkeypatch, capsys):
+    from mangfold.cli import main
+
+    monkeypatch.setenv("MANGFOLD_ENGINE", "turbo")
+    rc = main(["run", "--year", "2025", "--store", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "out")])
+    assert rc == 2 and "unknown notebook engine 'turbo'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # nothing written
+    with pytest.raises(SystemExit) as exc:  # the option itself only takes the two names
+        main(["run", "--year", "2025", "--engine", "turbo"])
+    assert exc.value.code == 2

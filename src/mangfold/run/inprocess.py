@@ -2,8 +2,8 @@
 
 A warm kernel (:mod:`mangfold.run.execute`) still costs every notebook a round of Jupyter messages: each
 cell's code goes out over ZeroMQ, every display (a table, a figure's PNG) comes back serialised, and
-the worker decodes it into the notebook. With seven small notebooks per municipality report that was
-about a sixth of a ``--municipality all`` run. This engine runs the cells in the worker itself, on an
+the worker decodes it into the notebook. With seven small notebooks per municipality report that was,
+with kernel start-up, about a fifth of a ``--municipality all`` run (4.2 CPU-s per report then, 3.3 now). This engine runs the cells in the worker itself, on an
 IPython :class:`~IPython.core.interactiveshell.InteractiveShell` (the shell a kernel wraps), and writes
 the same notebook: papermill injects the parameters, records each cell's start, end and status and
 raises :class:`papermill.PapermillExecutionError` on a failed cell, as with any engine.
@@ -23,10 +23,12 @@ starts at 1 and the working directory is the notebook's folder (given back after
 ``sys.modules["__main__"]`` and the environment variable naming the notebook), so a notebook sees only
 its own variables; imported modules stay loaded, as in a warm kernel.
 
-The engine runs notebooks one at a time per process (a lock): the local pool and the Dask workers that
-``mangfold run`` starts have one thread each. A notebook that ends the process (a crash in a C
-extension) ends the worker with it, and the run reports the failure; a kernel would only have lost
-itself. tests/run/test_inprocess.py checks that the two engines write the same outputs.
+The engine runs notebooks one at a time per process (a lock), and while a cell runs the process's
+working directory and output streams are the notebook's: the local pool and the Dask cluster that
+``mangfold run`` starts have one thread per worker; give the workers of another cluster one thread each
+(``dask worker --nthreads 1``) or use warm kernels. A notebook that ends the process (a crash in a C
+extension) ends the worker with it, and the run reports the reports it took with it as failed; a kernel
+would only have lost itself. tests/test_inprocess.py checks that the two engines write the same outputs.
 """
 
 from __future__ import annotations

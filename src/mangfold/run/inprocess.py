@@ -3,9 +3,10 @@
 A warm kernel (:mod:`mangfold.run.execute`) still costs every notebook a round of Jupyter messages: each
 cell's code goes out over ZeroMQ, every display (a table, a figure's PNG) comes back serialised, and
 the worker decodes it into the notebook. With seven small notebooks per municipality report that was,
-with kernel start-up, about a fifth of a ``--municipality all`` run (4.2 CPU-s per report then, 3.3 now). This engine runs the cells in the worker itself, on an
-IPython :class:`~IPython.core.interactiveshell.InteractiveShell` (the shell a kernel wraps), and writes
-the same notebook: papermill injects the parameters, records each cell's start, end and status and
+with kernel start-up, about a fifth of a ``--municipality all`` run (4.2 CPU-s per report then, 3.3
+now). This engine runs the cells in the worker itself, on an IPython
+:class:`~IPython.core.interactiveshell.InteractiveShell` (the shell a kernel wraps), and writes the same
+notebook: papermill injects the parameters, records each cell's start, end and status and
 raises :class:`papermill.PapermillExecutionError` on a failed cell, as with any engine.
 
 What a cell leaves is what a kernel would send:

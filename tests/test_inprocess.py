@@ -26,7 +26,8 @@ CELLS = [
     code("pd.DataFrame({f'kolonne_nummer_{i}': [i * 1.5, i / 7] for i in range(12)})"),
     code("x + 1"),
     code("x = x + 1;"),
-    code("import base64\npng = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==')\n"
+    code("import base64\npng = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQ'\n"
+         "                         'DwAEhQGAhKmMIQAAAABJRU5ErkJggg==')\n"
          "display(Image(data=png, alt='en prikk'))"),
     code(""),
     code("import os\nprint(os.environ.get('MANGFOLD_NOTEBOOK'), os.path.basename(os.getcwd()))"),

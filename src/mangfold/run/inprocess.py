@@ -114,7 +114,9 @@ class _Stream:
     def isatty(self) -> bool:
         return False
 
-    def fileno(self) -> int:  # as ipykernel's OutStream: no file descriptor behind it
+    def fileno(self) -> int:
+        # no file descriptor of its own: what C code writes to the process's fd 1 or 2 goes to the
+        # worker's terminal, not into the notebook
         raise OSError("a notebook cell's output stream has no file descriptor")
 
 

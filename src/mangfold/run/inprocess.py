@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import gc
+import io
 import os
 import sys
 import threading
@@ -117,7 +118,7 @@ class _Stream:
     def fileno(self) -> int:
         # no file descriptor of its own: what C code writes to the process's fd 1 or 2 goes to the
         # worker's terminal, not into the notebook
-        raise OSError("a notebook cell's output stream has no file descriptor")
+        raise io.UnsupportedOperation("a notebook cell's output stream has no file descriptor")
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

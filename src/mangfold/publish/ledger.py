@@ -414,12 +414,12 @@ def reconcile(members: dict[str, Path], fixed=(), *, last: bool = False, series:
                 hints.setdefault(k, {}).setdefault(name, []).extend(hs)
     hides = {k for k in members if _hides_any(loaded[k], loaded_fixed.get(series[k], []))}
     if last:
-        moving = {k for k, cells in hints.items() if any(not h.get("kept") for hs in cells.values() for h in hs)}
+        moving = {k for k, cells in hints.items() if any(_moves(hs) for hs in cells.values())}
         return [], sorted(moving | hides)
     again: set[str] = set()
     for k, cells in hints.items():
         add_cells(members[k], cells)
-        moved = {n for n, hs in cells.items() if any(not h.get("kept") for h in hs)}
+        moved = {n for n, hs in cells.items() if _moves(hs)}
         if moved:  # a table with only "kept" hints (its state as it is) needs no new run
             again.add(k)
             changed.setdefault(k, set()).update(moved)
@@ -436,6 +436,11 @@ def reconcile(members: dict[str, Path], fixed=(), *, last: bool = False, series:
             again.add(k)
             changed.setdefault(k, set()).update(new)
     return sorted(again), []
+
+
+def _moves(hints: list[dict]) -> bool:
+    """True if ``hints`` change a table (a hint marked ``kept`` restates its state as it is)."""
+    return any(not h.get("kept") for h in hints)
 
 
 #: joins a report's key and a table's name into one table name for :func:`_union_hints` (never in either)

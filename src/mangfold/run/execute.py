@@ -277,14 +277,22 @@ def execute_job_warm(job: Job, token: str = "") -> JobResult:
         )
         return JobResult(job, True, time.perf_counter() - t0)
     except pm.PapermillExecutionError as exc:
-        msg = (f"{job.notebook.name} ({job.year}) failed in cell {exc.exec_count or exc.cell_index}: "
-               f"{exc.ename}: {exc.evalue}")
-        return JobResult(job, False, time.perf_counter() - t0, msg)
+        return _failed(job, t0, exc)
     except Exception as exc:  # kernel death, bad notebook JSON, ...: start afresh next time
         _shutdown(k)
         _local.kernel = None
-        return JobResult(job, False, time.perf_counter() - t0,
-                         f"{job.notebook.name} ({job.year}) could not run: {type(exc).__name__}: {exc}")
+        return _failed(job, t0, exc)
+
+
+def _failed(job: Job, t0: float, exc: Exception) -> JobResult:
+    """The result of a notebook that failed in a cell (papermill's error) or could not run at all."""
+    from papermill import PapermillExecutionError  # loaded already: only a worker runs notebooks
+
+    if isinstance(exc, PapermillExecutionError):
+        msg = f"failed in cell {exc.exec_count or exc.cell_index}: {exc.ename}: {exc.evalue}"
+    else:
+        msg = f"could not run: {type(exc).__name__}: {exc}"
+    return JobResult(job, False, time.perf_counter() - t0, f"{job.notebook.name} ({job.year}) {msg}")
 
 
 _run_token: str | None = None
@@ -310,13 +318,8 @@ def execute_job_inprocess(job: Job, token: str = "") -> JobResult:
             notebook_dir=str(job.notebook.parent), notebook_name=job.notebook.name, notebook_env=NOTEBOOK_ENV,
         )
         return JobResult(job, True, time.perf_counter() - t0)
-    except pm.PapermillExecutionError as exc:
-        msg = (f"{job.notebook.name} ({job.year}) failed in cell {exc.exec_count or exc.cell_index}: "
-               f"{exc.ename}: {exc.evalue}")
-        return JobResult(job, False, time.perf_counter() - t0, msg)
-    except Exception as exc:  # bad notebook JSON, an unwritable output, ...
-        return JobResult(job, False, time.perf_counter() - t0,
-                         f"{job.notebook.name} ({job.year}) could not run: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # a failed cell; bad notebook JSON, an unwritable output, ...
+        return _failed(job, t0, exc)
 
 
 def run_task(task: Job | Callable[[], Published], token: str = "") -> JobResult | Published:

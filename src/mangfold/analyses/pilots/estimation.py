@@ -214,7 +214,7 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
                 "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_treated_units", "n_control_units")},
                 mde=tw_mde, note=wild_note))
         except ValueError as exc:
-            rows.append(_row(pilot, outcome, "twfe", **base, note=not_estimable(exc, prefix="ikke identifisert")))
+            rows.append(_row(pilot, outcome, "twfe", **base, note=_unidentified(exc)))
         if panel_all is not None:
             da = panel_all[panel_all[den] > 0]
             try:
@@ -230,7 +230,7 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
                                       "kontrollene omfatter enheter i andre piloter"))
             except ValueError as exc:
                 rows.append(_row(pilot, outcome, "twfe_all_controls", n_obs=len(da),
-                                 note=not_estimable(exc, prefix="ikke identifisert")))
+                                 note=_unidentified(exc)))
         # Callaway-Sant'Anna as published (unweighted unit rates, did::aggte type "group")
         try:
             cs = _cs_fit(cs_fits, d, outcome, alpha=alpha, n_boot=n_boot, seed=seed, **kw)
@@ -243,7 +243,7 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
                 "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_treated_units", "n_control_units")},
                 mde=_mde(float(o["std_error"]), np.inf, alpha=alpha), note=cs_note))
         except ValueError as exc:
-            rows.append(_row(pilot, outcome, "callaway_santanna", **base, note=not_estimable(exc, prefix="ikke identifisert")))
+            rows.append(_row(pilot, outcome, "callaway_santanna", **base, note=_unidentified(exc)))
         # Sun-Abraham
         try:
             sa = did.sun_abraham(d, control="never", alpha=alpha, **kw)
@@ -253,7 +253,7 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
                 "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_treated_units", "n_control_units")},
                 mde=_mde(float(o["std_error"]), g - 1, alpha=alpha)))
         except ValueError as exc:
-            rows.append(_row(pilot, outcome, "sun_abraham", **base, note=not_estimable(exc, prefix="ikke identifisert")))
+            rows.append(_row(pilot, outcome, "sun_abraham", **base, note=_unidentified(exc)))
         # randomisation inference over start dates
         try:
             ri = did.randomization_interval(d, n_draws=n_draws, alpha=alpha, seed=seed, **kw).iloc[0]
@@ -271,7 +271,7 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
                                  "; følsomhetsanalyse: enhetene meldte seg selv, så testen forutsetter en "
                                  "tilfeldig fordeling som ikke fant sted" if assignment != "random" else "")))
         except ValueError as exc:
-            rows.append(_row(pilot, outcome, "randomization_inference", **base, note=not_estimable(exc, prefix="ikke identifisert")))
+            rows.append(_row(pilot, outcome, "randomization_inference", **base, note=_unidentified(exc)))
     out = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
     for c in ("estimate", "std_error", "ci_low", "ci_high", "p_value", "mde"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
@@ -281,6 +281,11 @@ def pilot_effects(panel: pd.DataFrame, *, pilot: str, outcomes: tuple[str, ...] 
            & (out["n_treated_units"].fillna(0) < FEW_TREATED_UNITS))
     out.loc[few, "note"] = [f"{n}; {FEW_UNITS_NOTE}" if n else FEW_UNITS_NOTE for n in out.loc[few, "note"]]
     return out
+
+
+def _unidentified(exc: Exception) -> str:
+    """The note of an estimator the data do not identify, in bokmål."""
+    return not_estimable(exc, prefix="ikke identifisert")
 
 
 def _overall(fit: pd.DataFrame, aggregation: str) -> pd.Series:

@@ -10,10 +10,10 @@ import pytest
 from mangfold import store
 
 
-def _write(path, value: int) -> None:
+def _write(path, value: int, table: str = "t") -> None:
     tmp = path.with_name(path.name + ".tmp")
     con = duckdb.connect(str(tmp))
-    con.execute("CREATE TABLE t AS SELECT ? AS x", [value])
+    con.execute(f"CREATE TABLE {table} AS SELECT ? AS x", [value])
     con.close()
     os.replace(tmp, path)  # as ingest does: a new file in place of the old
 
@@ -21,11 +21,9 @@ def _write(path, value: int) -> None:
 @pytest.fixture
 def kept(monkeypatch):
     monkeypatch.setenv(store.KEEP_OPEN_ENV, "1")
-    store._kept.clear()
+    store.release_kept()
     yield store._kept
-    for con in store._kept.values():
-        con.close()
-    store._kept.clear()
+    store.release_kept()
 
 
 def test_kernels_keep_one_connection_and_see_a_new_ingest(tmp_path, kept):
@@ -37,14 +35,46 @@ def test_kernels_keep_one_connection_and_see_a_new_ingest(tmp_path, kept):
     first = next(iter(kept.values()))
     _write(db, 7)  # a new ingest replaces the file
     assert store.query(db, "SELECT x FROM t")["x"].tolist() == [7]
-    assert len(kept) == 1 and next(iter(kept.values())) is not first
+    assert len(kept) == 1 and next(iter(kept.values())) != first
+
+
+def test_kept_stores_side_by_side_see_only_their_own_tables(tmp_path, kept):
+    """Stores kept in one process are attached to one database: each query, catalogue lookup and
+    person-key search sees only its own store."""
+    a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    _write(a, 1, table="applications")
+    _write(b, 2, table="boards")
+    assert store.query(a, "SELECT x FROM applications")["x"].tolist() == [1]
+    assert store.query(b, "SELECT x FROM boards")["x"].tolist() == [2]
+    assert len(kept) == 2
+    assert store.tables_present(a) == {"applications"} and store.tables_present(b) == {"boards"}
+    assert store.columns(a) == {("applications", "x")}
+    assert store.has_table(b, "boards") and not store.has_table(b, "applications")
+    assert store.has_data(a, ("applications",)) and not store.has_data(a, ("boards",))
+    with pytest.raises(duckdb.CatalogException):
+        store.query(a, "SELECT x FROM boards")
+    _write(a, 5, table="boards")  # a new ingest of a: its catalogue is read again
+    assert store.tables_present(a) == {"boards"}
+    assert store.query(a, "SELECT x FROM boards")["x"].tolist() == [5]
+
+
+def test_catalogue_is_the_same_kept_or_not(tmp_path, monkeypatch):
+    db = tmp_path / "s.duckdb"
+    _write(db, 1, table="units")
+    monkeypatch.delenv(store.KEEP_OPEN_ENV, raising=False)
+    plain = (store.columns(db), store.tables_present(db))
+    monkeypatch.setenv(store.KEEP_OPEN_ENV, "1")
+    try:
+        assert (store.columns(db), store.tables_present(db)) == plain == (frozenset({("units", "x")}), {"units"})
+    finally:
+        store.release_kept()
 
 
 def test_without_the_setting_nothing_is_kept(tmp_path, monkeypatch):
     monkeypatch.delenv(store.KEEP_OPEN_ENV, raising=False)
     db = tmp_path / "s.duckdb"
     _write(db, 3)
-    store._kept.clear()
+    store.release_kept()
     assert store.query(db, "SELECT x FROM t")["x"].tolist() == [3]
     assert not store._kept
     _write(db, 4)  # and the file can be replaced and attached freely

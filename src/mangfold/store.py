@@ -193,36 +193,58 @@ def ingest(directory: str | Path, store: str | Path | None = None, *, municipali
     return data
 
 
-#: set (to ``1``) in the notebook kernels of a run (:mod:`mangfold.run.execute`): keep one read-only
-#: connection per store file open instead of opening the file for every query (each open reads the
-#: catalogue again, about 20 ms, and a report's notebooks make dozens of queries). Only a process
-#: that never writes or attaches a store may keep one: DuckDB refuses to attach a file that the
-#: same process holds open with another configuration, which is why it is an opt-in.
+#: set (to ``1``) in the notebook kernels of a run (:mod:`mangfold.run.execute`): keep each store file
+#: attached (read-only) to one in-memory database of the process instead of opening the file for every
+#: query. Each open reads the catalogue again, and each new DuckDB database registers its built-in
+#: functions (about 25 ms); attaching a file to the one database takes about 3 ms, and a report's
+#: notebooks make dozens of queries. Only a process that never writes or attaches a store itself may
+#: keep them: DuckDB refuses to attach a file that the same process holds open with another
+#: configuration, which is why it is an opt-in.
 KEEP_OPEN_ENV = "MANGFOLD_KEEP_STORE_OPEN"
 _KEEP_MAX = 8
-_kept: dict[tuple, duckdb.DuckDBPyConnection] = {}
+#: the one in-memory database the kept stores are attached to (made on first use)
+_shared: list[duckdb.DuckDBPyConnection] = []
+#: file key (path, inode, size, modification time) -> the catalogue name it is attached as
+_kept: dict[tuple, str] = {}
+#: file key -> the store's (table, column) pairs, read once (a read-only file that has not changed)
+_columns: dict[tuple, frozenset[tuple[str, str]]] = {}
+_attached = iter(range(1, 1 << 62))
 
 
-def _kept_connection(path: Path) -> duckdb.DuckDBPyConnection:
-    """The kept read-only connection to ``path`` (a new one when the file changed: another inode,
-    size or modification time, as after a new ingest)."""
+def _file_key(path: Path) -> tuple:
     st = path.stat()
-    key = (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
-    con = _kept.get(key)
-    if con is None:
+    return (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _kept_cursor(path: Path) -> duckdb.DuckDBPyConnection:
+    """A cursor whose default catalogue is ``path``, attached read-only to the process's one kept
+    database (attached afresh when the file changed: another inode, size or modification time, as
+    after a new ingest)."""
+    key = _file_key(path)
+    if not _shared:
+        _shared.append(duckdb.connect())
+    con = _shared[0]
+    alias = _kept.get(key)
+    if alias is None:
         for k in [k for k in _kept if k[0] == key[0]] + list(_kept)[:max(0, len(_kept) + 1 - _KEEP_MAX)]:
             old = _kept.pop(k, None)
+            _columns.pop(k, None)
             if old is not None:
-                old.close()
-        con = duckdb.connect(str(path), read_only=True)
-        _kept[key] = con
-    return con
+                con.execute(f"DETACH {old}")
+        alias = f"mangfold_store_{next(_attached)}"
+        con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS {alias} (READ_ONLY)")
+        _kept[key] = alias
+    cur = con.cursor()
+    cur.execute(f"USE {alias}")
+    return cur
 
 
 def release_kept() -> None:
-    """Close every kept connection (a new run in a long-lived process)."""
-    while _kept:
-        _kept.popitem()[1].close()
+    """Detach every kept store and close the kept database (a new run in a long-lived process)."""
+    _kept.clear()
+    _columns.clear()
+    while _shared:
+        _shared.pop().close()
 
 
 @contextmanager
@@ -236,7 +258,7 @@ def connect(store: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnecti
         raise bad_store(path, REASON_EMPTY)
     try:
         if os.environ.get(KEEP_OPEN_ENV) == "1":
-            con = _kept_connection(path).cursor()
+            con = _kept_cursor(path)
         else:
             con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:  # not a DuckDB file, a damaged header, a truncated file
@@ -257,7 +279,7 @@ def check_store(store: str | Path | None = None) -> None:
     verified on the way, so a truncated or damaged file is found here, not halfway through a run)."""
     path = Path(store or default_store())
     with connect(path) as con:
-        names = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        names = sorted({t for t, _ in _read_columns(con)})
         lacking = [t for t in STORE_TABLES if t not in names]
         if lacking:
             raise bad_store(path, REASON_FOREIGN.format(tables=", ".join(lacking)))
@@ -271,15 +293,35 @@ def query(store: str | Path | None, sql: str, params: list | None = None) -> pd.
         return con.execute(sql, params or []).df()
 
 
+_COLUMNS_SQL = ("SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_catalog = current_database()")
+
+
+def _read_columns(con: duckdb.DuckDBPyConnection) -> frozenset[tuple[str, str]]:
+    """(table, column) of every table and view of the connection's store (not of other stores
+    attached beside it, nor temporary objects)."""
+    return frozenset(con.execute(_COLUMNS_SQL).fetchall())
+
+
+def columns(store: str | Path | None) -> frozenset[tuple[str, str]]:
+    """(table, column) of every table and view of the store; in a run's workers (:data:`KEEP_OPEN_ENV`)
+    read once per file, which does not change while it is kept."""
+    path = Path(store or default_store())
+    with connect(path) as con:
+        if os.environ.get(KEEP_OPEN_ENV) != "1":
+            return _read_columns(con)
+        key = _file_key(path)
+        if key not in _columns:
+            _columns[key] = _read_columns(con)
+        return _columns[key]
+
+
 def has_table(store: str | Path | None, table: str) -> bool:
-    with connect(store) as con:
-        return table in set(con.execute("SELECT table_name FROM information_schema.tables").df()["table_name"])
+    return any(t == table for t, _ in columns(store))
 
 
 def tables_present(store: str | Path | None) -> set[str]:
-    with connect(store) as con:
-        names = set(con.execute("SELECT table_name FROM information_schema.tables").df()["table_name"])
-    return {n for n in names if n in TABLES}
+    return {t for t, _ in columns(store) if t in TABLES}
 
 
 def years(store: str | Path | None) -> list[int]:
@@ -301,12 +343,12 @@ def input_hashes(store: str | Path | None) -> dict[str, str]:
 def has_data(store: str | Path | None, requires: tuple[str, ...]) -> bool:
     """True when ``store`` has rows in one of the ``table`` entries or a value in one of the
     ``table.column`` entries of ``requires`` (a notebook's ``metadata.mangfold.requires``)."""
+    present = columns(store)
+    tables = {t for t, _ in present}
     with connect(store) as con:
-        columns = set(con.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall())
-        tables = {t for t, _ in columns}
         for req in requires:
             table, _, column = req.partition(".")
-            if (table, column) not in columns if column else table not in tables:
+            if (table, column) not in present if column else table not in tables:
                 continue
             sql = (f'SELECT count("{column}") FROM "{table}"' if column
                    else f'SELECT count(*) FROM (SELECT 1 FROM "{table}" LIMIT 1)')

@@ -468,10 +468,10 @@ def key_value_hits(tokens: dict[str, str], store: Path) -> list[str]:
         return []
     # duckdb only when person keys are looked up (`mangfold audit` starts quickly); in a run's worker a
     # cursor on the connection it keeps open
-    from ..store import connect
+    from ..store import columns, connect
 
+    cols = pd.DataFrame(sorted(columns(store)), columns=["table_name", "column_name"])
     with connect(store) as con:
-        cols = con.execute("SELECT table_name, column_name FROM information_schema.columns").df()
         con.register("_tokens", pd.DataFrame({"token": list(tokens)}))
         hits: set[str] = set()
         keys = [f'SELECT trim(CAST("{c}" AS VARCHAR)) AS k FROM "{t}"'

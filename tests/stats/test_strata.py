@@ -193,3 +193,17 @@ def test_tarone_ucb_and_sparse_share():
     k_small = int(keep[:20].sum())
     row = mantel_haenszel(mixed, tarone=True).iloc[0]
     assert_allclose(row.heterogeneity_sparse_share, k_small / (6 + k_small), rtol=1e-12)
+
+
+def test_counts_form_matches_rucb_tables():
+    """mantel_haenszel_counts (the array form the funnel uses per stratified table) gives R's numbers."""
+    from mangfold.stats.strata import mantel_haenszel_counts
+
+    row = mantel_haenszel_counts(ucb_tables()[["a", "b", "c", "d"]].to_numpy())
+    assert row["estimate"] == pytest.approx(0.9046968, abs=1e-6)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((0.7719074, 1.0603298), abs=1e-6)
+    assert row["statistic"] == pytest.approx(1.4269, abs=1e-4)
+    assert row["p_value"] == pytest.approx(0.2323, abs=1e-4)
+    assert row["heterogeneity_statistic"] == pytest.approx(18.8255, abs=1e-3)
+    assert (row["n_strata_used"], row["n_strata_dropped"], row["heterogeneity_df"]) == (6, 0, 5)
+    assert mantel_haenszel(ucb_tables()).iloc[0].to_dict() == pytest.approx(row, nan_ok=True)

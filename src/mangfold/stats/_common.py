@@ -6,7 +6,32 @@ Nothing here is part of the public API.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special
+
+# The normal and chi-squared tails that scipy.stats computes, by the special functions it calls
+# (``norm.cdf`` is ``ndtr``, ``norm.isf`` is ``-ndtri``, ``chi2.sf`` is ``chdtrc``) without the argument
+# handling of its distribution objects, which costs fifty times the function in scalar calls (a
+# report makes thousands: every interval's critical value, every power curve's bisection step).
+# The same numbers bit for bit, edges included (tests/stats/test_common.py).
+
+
+def norm_cdf(x):
+    """``scipy.stats.norm.cdf(x)``."""
+    return special.ndtr(x)
+
+
+def norm_sf(x):
+    """``scipy.stats.norm.sf(x)``."""
+    return special.ndtr(-np.asarray(x, dtype=float))[()]
+
+
+def chi2_sf(x, df):
+    """``scipy.stats.chi2.sf(x, df)``: 1 below the support (``x < 0``), NaN for ``df <= 0``."""
+    x, df = np.asarray(x, dtype=float), np.asarray(df, dtype=float)
+    with np.errstate(invalid="ignore"):
+        out = np.where(x < 0, 1.0, special.chdtrc(df, x))
+        out = np.where(df > 0, out, np.nan)
+    return out[()]
 
 
 def z_two_sided(alpha: float) -> float:
@@ -14,7 +39,7 @@ def z_two_sided(alpha: float) -> float:
     alpha = float(alpha)
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
-    return float(stats.norm.isf(alpha / 2.0))
+    return float(-special.ndtri(alpha / 2.0))  # scipy.stats.norm.isf(alpha / 2)
 
 
 def as_float_1d(*arrays: object, names: tuple[str, ...] | None = None) -> list[np.ndarray]:

@@ -33,7 +33,7 @@ from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
 from scipy import stats
 
-from ._common import z_two_sided
+from ._common import norm_sf, z_two_sided
 
 __all__ = ["binomial_glm", "predicted_rates"]
 
@@ -127,7 +127,7 @@ def _crit(alpha: float, df_resid: float) -> float:
 def _pvalue(stat: np.ndarray, df_resid: float) -> np.ndarray:
     if np.isfinite(df_resid):
         return 2.0 * stats.t.sf(np.abs(stat), df_resid)
-    return 2.0 * stats.norm.sf(np.abs(stat))
+    return 2.0 * norm_sf(np.abs(stat))
 
 
 def binomial_glm(

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._common import as_float_1d, check_counts, z_two_sided
+from ._common import as_float_1d, check_counts, norm_cdf, z_two_sided
 
 __all__ = [
     "impact_ratio",
@@ -408,7 +408,7 @@ def _power_two_prop(p1, p0, n1, n0, z):
     pbar = (n1 * p1 + n0 * p0) / (n1 + n0)
     se0 = np.sqrt(pbar * (1.0 - pbar) * (1.0 / n1 + 1.0 / n0))
     se1 = np.sqrt(p1 * (1.0 - p1) / n1 + p0 * (1.0 - p0) / n0)
-    return stats.norm.cdf((np.abs(p1 - p0) - z * se0) / se1)
+    return norm_cdf((np.abs(p1 - p0) - z * se0) / se1)
 
 
 def mde_two_proportions(

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from ._common import z_two_sided
+from ._common import chi2_sf, z_two_sided
 
-__all__ = ["mantel_haenszel", "breslow_day", "stratified_by"]
+__all__ = ["mantel_haenszel", "mantel_haenszel_counts", "breslow_day", "stratified_by"]
 
 _MH_COLUMNS = [
     "estimate",
@@ -114,7 +113,7 @@ def breslow_day(a, b, c, d, odds_ratio: float, *, tarone: bool = False,
         stat = float(np.sum((a - A) ** 2 / var))
         if tarone:
             stat -= float(np.sum(a - A) ** 2 / np.sum(var))
-    p = float(stats.chi2.sf(stat, df)) if np.isfinite(stat) else np.nan
+    p = float(chi2_sf(stat, df)) if np.isfinite(stat) else np.nan
     stat = stat if np.isfinite(stat) else np.nan
     if full:
         smallest = np.minimum(np.minimum(A, B), np.minimum(C, D))
@@ -188,9 +187,18 @@ def mantel_haenszel(
     (DescTools ``BreslowDayTest``).  Also checked against statsmodels
     ``StratifiedTable`` on random tables.
     """
+    row = mantel_haenszel_counts(_get_counts(tables, (a, b, c, d)), alpha=alpha, correct=correct, tarone=tarone)
+    out = pd.DataFrame([row], columns=_MH_COLUMNS)
+    return out.astype({"n_strata_used": "int64", "n_strata_dropped": "int64", "heterogeneity_df": "int64"})
+
+
+def mantel_haenszel_counts(counts: np.ndarray, *, alpha: float = 0.05, correct: bool = True,
+                           tarone: bool = False) -> dict[str, float]:
+    """:func:`mantel_haenszel` of a ``(strata, 4)`` array of non-negative counts (columns a, b, c, d),
+    as a dict of its columns: the same numbers without a one-row DataFrame, for callers that test
+    many stratified tables (one per level, transition and group)."""
     z = z_two_sided(alpha)
-    arr = _get_counts(tables, (a, b, c, d))
-    A, B, C, D = arr.T
+    A, B, C, D = np.asarray(counts, dtype=float).T
     keep = _informative(A, B, C, D)
     n_used = int(keep.sum())
     n_dropped = int(len(keep) - n_used)
@@ -226,15 +234,13 @@ def mantel_haenszel(
             ci_low=float(ci_low) if np.isfinite(se) else np.nan,
             ci_high=float(ci_high) if np.isfinite(se) else np.nan,
             statistic=float(stat),
-            p_value=float(stats.chi2.sf(stat, 1)),
+            p_value=float(chi2_sf(stat, 1)),
             heterogeneity_statistic=het_stat,
             heterogeneity_df=het_df,
             heterogeneity_p=het_p,
             heterogeneity_sparse_share=sparse,
         )
-    out = pd.DataFrame([row], columns=_MH_COLUMNS)
-    out = out.astype({"n_strata_used": "int64", "n_strata_dropped": "int64", "heterogeneity_df": "int64"})
-    return out
+    return row
 
 
 def stratified_by(

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ...stats.proportions import wilson_interval
-from ...stats.strata import mantel_haenszel
+from ...stats.strata import mantel_haenszel_counts
 from ...tablespec import TableSpec
 from .core import (LEVELS_ALL, STAGE_COLS, STAGE_TRANSITIONS, TRANSITION_NAMES, UNDECLARED, add_total, adjust,
                    compare, groups_present, params_get, row_alpha, sort_rows, transition_counts, versus_reference)
@@ -111,9 +111,18 @@ def within_vacancy(cells: pd.DataFrame, *, groups: list[str], reference: str, al
                            "group": wide["group"].to_numpy(), "a": a, "b": b, "c": c, "d": d})[keep]
     if total is not None:
         strata = pd.concat([strata, strata.assign(**{by: total})], ignore_index=True)
+    # one stratified table per (by, transition, group), in order of first appearance, its vacancies
+    # in row order (a stable sort of the group numbers): what iterating the groupby gives, without a
+    # DataFrame per table
+    keys = [by, "transition", "group"]
+    code = strata.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
+    order = np.argsort(code, kind="stable")
+    bounds = np.searchsorted(code[order], np.arange(code.max() + 2 if len(code) else 1))
+    counts = strata[["a", "b", "c", "d"]].to_numpy(float)[order]
+    first = strata[keys].to_numpy(object)[order[bounds[:-1]]]
     rows = []
-    for (lvl, tr, g), sub in strata.groupby([by, "transition", "group"], sort=False, observed=True):
-        mh = mantel_haenszel(sub, alpha=float(row_alpha([tr], alpha)[0]), tarone=True).iloc[0]
+    for (lvl, tr, g), i0, i1 in zip(first, bounds[:-1], bounds[1:]):
+        mh = mantel_haenszel_counts(counts[i0:i1], alpha=float(row_alpha([tr], alpha)[0]), tarone=True)
         rows.append((lvl, tr, g, mh["estimate"], mh["ci_low"], mh["ci_high"], mh["p_value"],
                      mh["heterogeneity_p"], mh["heterogeneity_sparse_share"], int(mh["n_strata_used"])))
     return pd.DataFrame(rows, columns=[by, "transition", "group", *_MH_OUT])

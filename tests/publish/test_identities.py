@@ -38,6 +38,52 @@ def test_parse_frame_is_parse_column_of_each_column():
     assert parse_frame(df)["text"][1][0] != 0 and parsed["ints"][1][0] != 0
 
 
+def _cell_state(x) -> tuple[float, int]:
+    """One cell by the rules (parse_column's docstring), the way a reader would apply them: missing
+    or empty after stripping -> blank; text starting with "<" -> primary mark; ":" -> complement
+    mark; a boolean -> text; what pandas reads as a finite number -> that number; anything else text."""
+    from mangfold.publish.identities import BLANK, COMPLEMENT, PRIMARY, TEXT, VISIBLE
+
+    if x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x)):
+        return np.nan, BLANK
+    t = str(x).strip()
+    if t == "":
+        return np.nan, BLANK
+    if t.startswith("<"):
+        return np.nan, PRIMARY
+    if t == ":":
+        return np.nan, COMPLEMENT
+    if isinstance(x, (bool, np.bool_)):
+        return np.nan, TEXT
+    v = pd.to_numeric(pd.Series([x], dtype=object), errors="coerce").astype(float).iloc[0]
+    return (float(v), VISIBLE) if np.isfinite(v) else (np.nan, TEXT)
+
+
+CELLS = ["<5", "< 5", ":", " : ", " 12 ", "", "   ", "\u00a0", "abc", "3.5", "-0", "1e3", "1E-2", "inf", "-inf",
+         "nan", "NaN", "1,5", "1_000", "١٢", "0x10", "+7", ".5", "5.", "12abc", "<", "<<", "::", "TRUE", "false",
+         True, False, np.bool_(True), 0, 1, -3, 2.5, np.float64(4.25), np.int64(9), np.nan, None, pd.NA, np.inf,
+         -np.inf, 10**20, "99999999999999999999", "\t8\n"]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_text_cells_parse_by_the_rules_cell_by_cell(seed):
+    rng = np.random.default_rng(seed)
+    cells = [CELLS[i] for i in rng.integers(0, len(CELLS), size=int(rng.integers(1, 60)))]
+    if seed % 3 == 0:  # an all-text column (the common case: a CSV read as text)
+        cells = [c for c in cells if isinstance(c, str)] or ["x"]
+    s = pd.Series(cells, dtype=object)
+    v, st = parse_column(s)
+    want = [_cell_state(x) for x in cells]
+    np.testing.assert_array_equal(st, [w[1] for w in want], err_msg=repr(cells))
+    np.testing.assert_array_equal(v, [w[0] for w in want], err_msg=repr(cells))
+    # and inside a frame of several text columns, parsed as one long column
+    df = pd.DataFrame({"a": s, "b": s[::-1].reset_index(drop=True), "n": np.arange(len(s), dtype=float)})
+    for c, (pv, pst) in parse_frame(df).items():
+        rv, rst = parse_column(df[c])
+        np.testing.assert_array_equal(pst, rst)
+        np.testing.assert_array_equal(pv, rv)
+
+
 # ------------------------------------------------------------------ naive references
 def _text(df: pd.DataFrame, cols: list[str]) -> list[tuple]:
     return [tuple(str(df[c].iloc[r]) for c in cols) for r in range(len(df))]

@@ -79,20 +79,27 @@ def _parse_numbers(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(state == VISIBLE, v, np.nan), state
 
 
-def _parse_objects(obj: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`parse_column` of a column of Python objects (text, numbers, booleans, missing)."""
-    n = len(obj)
-    na = obj.isna().to_numpy()
-    if pd.api.types.infer_dtype(obj, skipna=True) in ("string", "empty"):
+def _parse_objects(obj: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parse_column` of a column of Python objects (text, numbers, booleans, missing).
+
+    A cell is blank when missing or empty after stripping, a primary mark when its text begins with
+    ``<``, a complement mark when it is ``:``, a number when ``pd.to_numeric`` reads it as a finite
+    one (booleans are never numbers), text otherwise. The tests of text run on Python strings, cell by
+    cell (a table has hundreds of cells: pandas' string methods cost more per call than the loop)."""
+    vals = obj.to_numpy(dtype=object) if isinstance(obj, pd.Series) else np.asarray(obj, dtype=object)
+    n = len(vals)
+    na = pd.isna(vals)
+    if pd.api.types.infer_dtype(vals, skipna=True) in ("string", "empty"):
         is_bool = np.zeros(n, dtype=bool)
     else:
-        is_bool = obj.map(lambda x: isinstance(x, (bool, np.bool_))).to_numpy(dtype=bool)
-    text = obj.where(~na, "").astype(str).str.strip()
-    primary = text.str.startswith("<").to_numpy()
-    complement = (text == COMPLEMENT_MARK).to_numpy()
-    blank = na | (text == "").to_numpy()
-    num = pd.to_numeric(obj.where(~(na | is_bool | primary | complement)), errors="coerce")
-    num = num.to_numpy(dtype=float, na_value=np.nan)
+        is_bool = np.fromiter((isinstance(x, (bool, np.bool_)) for x in vals), dtype=bool, count=n)
+    text = ["" if m else str(x).strip() for x, m in zip(vals, na)]
+    primary = np.fromiter((t.startswith("<") for t in text), dtype=bool, count=n)
+    complement = np.fromiter((t == COMPLEMENT_MARK for t in text), dtype=bool, count=n)
+    blank = na | np.fromiter((t == "" for t in text), dtype=bool, count=n)
+    candidates = vals.copy()
+    candidates[na | is_bool | primary | complement] = np.nan
+    num = np.asarray(pd.to_numeric(candidates, errors="coerce"), dtype=float)
     state = np.full(n, TEXT, dtype=np.int8)
     state[blank] = BLANK
     state[np.isfinite(num) & ~blank & ~is_bool] = VISIBLE
@@ -112,7 +119,7 @@ def parse_frame(df: pd.DataFrame) -> Parsed:
     text = [c for c, t in dtypes.items() if not (pd.api.types.is_bool_dtype(t) or pd.api.types.is_numeric_dtype(t))]
     out: Parsed = {}
     for cols, dtype, parse in ((plain, float, _parse_numbers),
-                               (text, object, lambda x: _parse_objects(pd.Series(x, dtype=object)))):
+                               (text, object, _parse_objects)):
         if cols:
             v, st = parse(df[cols].to_numpy(dtype=dtype).T.ravel())  # column after column, as one
             v, st = v.reshape(len(cols), len(df)), st.reshape(len(cols), len(df))

@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -134,6 +135,25 @@ def test_neutralise_frame_leaves_numbers_and_restores_exactly():
     assert list(out.columns)[-1] == "'" + BOARD
     pd.testing.assert_frame_equal(restore_frame(out), df)
     assert df["name"][0] == BOARD  # the input is not changed
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_restore_frame_of_csv_text_cell_by_cell(seed, tmp_path):
+    """A public CSV read as text, restored: each cell and column name as :func:`restore` gives it,
+    the frame's types kept (most tables have nothing to restore, some a quoted formula)."""
+    rng = np.random.default_rng(seed)
+    pool = ["Oslo", "12", "<5", ":", "", "'=SUM(A1)", "'@x", "'-0.5x", "'+", "a'b", "''=1", "-0.5", "=1"]
+    cols = [f"c{i}" for i in range(int(rng.integers(1, 6)))] + (["'=name"] if seed % 4 == 1 else [])
+    df = pd.DataFrame({c: [pool[i] for i in rng.integers(0, len(pool) if seed % 2 else 5, size=7)] for c in cols})
+    path = tmp_path / "t.csv"
+    df.to_csv(path, index=False)
+    text = pd.read_csv(path, dtype=str, keep_default_na=False)
+    out = restore_frame(text)
+    assert list(out.columns) == [restore(c) for c in text.columns]
+    assert list(out.dtypes) == list(text.dtypes)
+    for c, rc in zip(text.columns, out.columns):
+        assert out[rc].tolist() == [restore(v) for v in text[c].tolist()]
+    assert text.equals(pd.read_csv(path, dtype=str, keep_default_na=False))  # the input is not changed
 
 
 SECTORS = TableSpec(name="sectors", counts=("n",), dims=("sector",), derived={"n": ("share",)})

@@ -124,6 +124,8 @@ def _map_text(df: pd.DataFrame, f, starts: tuple[str, ...]) -> pd.DataFrame:
     missing cells (every column of a CSV read as text) is mapped only at such cells, the same result
     as mapping every cell at a fraction of the cost. Other text columns are mapped whole, as mapping
     may change their dtype (an object column of numbers becomes numeric)."""
+    if _untouched(df, starts):
+        return df.copy()
     out = df.copy()
     for i in range(df.shape[1]):
         col = df.iloc[:, i]
@@ -138,6 +140,18 @@ def _map_text(df: pd.DataFrame, f, starts: tuple[str, ...]) -> pd.DataFrame:
             out.isetitem(i, col.map(f, na_action="ignore"))
     out.columns = [f(c) for c in df.columns]
     return out
+
+
+def _untouched(df: pd.DataFrame, starts: tuple[str, ...]) -> bool:
+    """True when :func:`_map_text` would change nothing, known from one pass over the cells: every
+    column of the string dtype without missing cells (a CSV read as text), no cell and no column name
+    beginning with one of ``starts``."""
+    if not all(isinstance(t, pd.StringDtype) for t in df.dtypes):
+        return False
+    if any(not isinstance(c, str) or c.startswith(starts) for c in df.columns):
+        return False
+    cells = df.to_numpy(dtype=object).ravel()
+    return all(isinstance(v, str) and not v.startswith(starts) for v in cells)
 
 
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:

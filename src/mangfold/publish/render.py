@@ -7,6 +7,7 @@ the markdown cells tagged ``metode`` in every notebook.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from pathlib import Path
@@ -150,13 +151,15 @@ def _toc(body_html: str) -> str:
     return '<nav class="mf-toc"><h2>Innhold</h2><ul>' + "".join(items) + "</ul></nav>"
 
 
+@functools.lru_cache(maxsize=1)
 def _exporter():
     """nbconvert's HTML exporter (basic template, no inputs or prompts) without its last step: a
     BeautifulSoup pass over the whole page, about half of the rendering time, that gives images without
     one an English stock alternative text (every figure of the report has its caption as one, set by
     ``ctx.figure``, or :data:`FIGURE_ALT`) and makes the JupyterLab template's cells focusable (the
     basic template has none). tests/publish/test_render.py checks that the page is what HTMLExporter
-    writes, serialisation aside."""
+    writes, serialisation aside. One per process: its templates are compiled once (a twentieth of the
+    rendering time per report otherwise)."""
     from nbconvert import HTMLExporter  # only publishing renders: keeps the notebooks' imports light
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML

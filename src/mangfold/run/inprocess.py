@@ -183,7 +183,7 @@ def _make_shell():
     cfg.HistoryAccessor.enabled = False
     cfg.InteractiveShell.colors = "nocolor"
     # no output cache (Out, _, __): nothing reads it in a batch run, and a shell with one collects garbage
-    # in every reset before the namespace is cleared (in vain); _reset collects once, after
+    # in every reset before the namespace is cleared (in vain); _reset collects after, every few notebooks
     cfg.InteractiveShell.cache_size = 0
     # pandas chose its console defaults when this process imported it, outside any shell, as for a
     # terminal (max_columns 0: fit the terminal); a kernel's are a notebook front end's (20 columns)
@@ -207,23 +207,28 @@ def shell():
     return _shell
 
 
+#: a collection of what the notebooks left (then frozen) every this many notebooks per process: each
+#: costs about 9 ms, and the garbage of a few notebooks (closed figures, frames) may wait for it
+COLLECT_EVERY = 3
 #: a full garbage collection (frozen objects included) every this many notebooks per process
-FULL_COLLECT_EVERY = 25
+FULL_COLLECT_EVERY = 24
 _runs = 0
 
 
 def _reset(sh, notebook: str, env: str) -> None:
-    """A clean namespace; then the surviving objects (mostly imported modules) frozen, so the next
-    notebook's garbage collections need not scan them (as the warm kernels do)."""
+    """A clean namespace; every :data:`COLLECT_EVERY` notebooks the garbage collected and the surviving
+    objects (mostly imported modules) frozen, so that later garbage collections need not scan them
+    (as the warm kernels do)."""
     global _runs
     sh.reset(new_session=False)
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
     if _runs % FULL_COLLECT_EVERY == 0:
         gc.unfreeze()
+    if _runs % COLLECT_EVERY == 0:
+        gc.collect()
+        gc.freeze()
     _runs += 1
-    gc.collect()
-    gc.freeze()
     sh.execution_count = 1
     os.environ[env] = notebook
 

@@ -130,6 +130,39 @@ def test_titles_above_tick_labels_at_the_top(tmp_path):
     plt.close(fig)
 
 
+def _titled(kind: str):
+    from matplotlib.ticker import FuncFormatter
+
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+    for i, ax in enumerate(axes):
+        ax.plot([0, 1, 2], [3e6, 3.000001e6, 3.000002e6] if kind == "offset" else [0.1, 0.5, 0.3], marker="o")
+        ax.set_title(f"En lang tittel over panel {i} som går nesten ut til kanten")
+        if kind == "formatted":  # the report's axes: a formatter without an offset
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+        if kind == "twin":
+            ax.twinx().plot([0, 1, 2], [1, 2, 3])
+        if kind == "label_top":
+            ax.xaxis.set_label_position("top")
+            ax.set_xlabel("Øverst")
+        if kind == "labels_both":
+            ax.tick_params(axis="x", labeltop=True)
+    fig.tight_layout()
+    return fig
+
+
+@pytest.mark.parametrize("kind", ["formatted", "offset", "twin", "label_top", "labels_both"])
+def test_titles_where_matplotlib_places_them(tmp_path, kind):
+    """The report's axes (a formatter without an offset, nothing over the axes) keep their titles at
+    the top without matplotlib working it out; an offset text (``1e6``), a twin axes or an axis label
+    or a tick label at the top is left to matplotlib. Either way the picture is savefig's."""
+    from mangfold.publish.png import _title_stays
+
+    fig = _titled(kind)
+    assert [_title_stays(ax) for ax in fig.axes[:2]] == [kind == "formatted"] * 2
+    _same_picture(fig, tmp_path)
+    plt.close(fig)
+
+
 def test_matplotlib_title_internal_it_relies_on():
     """save_png stops matplotlib placing titles again while it measures, by an axes' private
     ``_autotitlepos``: a release that renames it or ignores it must fail here, by name."""
@@ -137,6 +170,12 @@ def test_matplotlib_title_internal_it_relies_on():
     ax.set_title("x")
     ax.xaxis.tick_top()
     assert hasattr(ax, "_autotitlepos")
+    # what _title_stays reads to know matplotlib would not move a title
+    assert ax._twinned_axes.get_siblings(ax) == [ax] and ax.child_axes == []
+    assert fig._align_label_groups["title"].get_siblings(ax) == [ax]
+    assert ax._left_title.get_position()[1] == ax._right_title.get_position()[1] == 1.0
+    assert ax.xaxis.offset_text_position == "bottom" and ax.yaxis.offset_text_position == "left"
+    assert "ax.xaxis.get_tightbbox(renderer)" in inspect.getsource(type(ax)._update_title_position)
     fig.canvas.draw()
     lifted = ax.title.get_position()[1]
     assert lifted > 1.0

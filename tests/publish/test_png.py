@@ -155,7 +155,7 @@ def test_titles_where_matplotlib_places_them(tmp_path, kind):
     """The report's axes (a formatter without an offset, nothing over the axes) keep their titles at
     the top without matplotlib working it out; an offset text (``1e6``), a twin axes or an axis label
     or a tick label at the top is left to matplotlib. Either way the picture is savefig's."""
-    from mangfold.publish.png import _title_stays
+    from mangfold.figures import title_stays as _title_stays
 
     fig = _titled(kind)
     assert [_title_stays(ax) for ax in fig.axes[:2]] == [kind == "formatted"] * 2
@@ -187,3 +187,19 @@ def test_matplotlib_title_internal_it_relies_on():
     ax._update_title_position(fig.canvas.get_renderer())
     assert ax.title.get_position()[1] == lifted
     plt.close(fig)
+
+
+@pytest.mark.parametrize("kind", ["formatted", "offset", "labels_both"])
+def test_tight_layout_as_matplotlibs(kind):
+    """figures.tight_layout lays a figure out as fig.tight_layout does (the same axes positions)."""
+    from mangfold.figures import tight_layout
+
+    a, b = _titled(kind), _titled(kind)
+    for fig in (a, b):
+        fig.axes[0].set_title("En tittel\nover to linjer")
+    a.tight_layout()
+    tight_layout(b)
+    assert [ax.get_position().bounds for ax in a.axes] == [ax.get_position().bounds for ax in b.axes]
+    assert [ax._autotitlepos for ax in b.axes] == [ax._autotitlepos for ax in a.axes]  # left as it was
+    plt.close(a)
+    plt.close(b)

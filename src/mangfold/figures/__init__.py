@@ -6,6 +6,9 @@ suppressed cell (blank) is simply not drawn. Numbers and labels are written by :
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -13,6 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.ticker import ScalarFormatter  # noqa: E402
 
 from .. import text  # noqa: E402
 
@@ -44,6 +48,53 @@ def setup_style() -> None:
 #: widest figure, in inches: the report's column is about 8.5 in at 110 dpi and A4's text width 7.2 in, so a
 #: figure much wider than this is shrunk until its text is too small to read on paper
 MAX_WIDTH = 9.5
+
+
+def title_stays(ax) -> bool:
+    """True when matplotlib's automatic title placement leaves this axes' titles where they are, so
+    that the draw need not work it out (measuring both axes' tick labels, a fifth of drawing a
+    figure). It lifts a title only above what stands over the axes: x tick labels, an x axis label
+    or an x offset text at the top, the y axis's offset text (``1e6``), or another axes (a twin, a
+    child, a title aligned with it). With none of them the title stays at the top of the axes (a
+    title already moved, or placed by hand, is left to matplotlib)."""
+    if ax._autotitlepos is False or ax.child_axes or ax.title.get_position()[1] != 1.0:
+        return False
+    if len(ax._twinned_axes.get_siblings(ax)) > 1:
+        return False
+    if len(ax.get_figure(root=False)._align_label_groups["title"].get_siblings(ax)) > 1:
+        return False
+    if any(t.get_position()[1] != 1.0 for t in (ax._left_title, ax._right_title)):
+        return False
+    x = ax.xaxis
+    if x.get_label_position() != "bottom" or x.offset_text_position != "bottom":
+        return False
+    if any(t.label2.get_visible() for t in (*x.majorTicks, *x.minorTicks)):
+        return False
+    fmt = ax.yaxis.get_major_formatter()
+    return not isinstance(fmt, ScalarFormatter) and fmt.get_offset() == ""
+
+
+@contextmanager
+def titles_in_place(fig, *, every: bool = False) -> Iterator[None]:
+    """Within the block matplotlib does not work out where the titles of ``fig``'s axes go: those
+    that :func:`title_stays` says it would leave in place (or, with ``every``, all of them: after a
+    draw that has just placed them). Each axes' own setting is restored after."""
+    axes = [a for a in fig.axes if hasattr(a, "_autotitlepos")]
+    auto = [a._autotitlepos for a in axes]
+    try:
+        for a in axes:
+            if every or title_stays(a):
+                a._autotitlepos = False
+        yield
+    finally:
+        for a, was in zip(axes, auto):
+            a._autotitlepos = was
+
+
+def tight_layout(fig) -> None:
+    """``fig.tight_layout()``, without working out the places of titles that stay where they are."""
+    with titles_in_place(fig):
+        fig.tight_layout()
 
 
 def panel_grid(n: int, *, row_height: float = 3.4, cols: int = 2, sharex: bool = False, sharey: bool = False,

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .. import text
-from . import PALETTE, empty_note, percent_axis, row_note, setup_style
+from . import PALETTE, empty_note, percent_axis, row_note, setup_style, tight_layout
 
 
 def _num(s: pd.Series) -> np.ndarray:
@@ -44,7 +44,7 @@ def department_shares(bt: pd.DataFrame, *, requirement_share: float, title: str 
         ax.legend(loc="lower right")
     axes[0].set_yticks(y, d["dept"])
     fig.suptitle(title, fontweight="bold")
-    fig.tight_layout()
+    tight_layout(fig)
     return fig
 
 

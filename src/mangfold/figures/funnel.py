@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import text
-from . import PALETTE, empty_note, label, panel_grid, percent_axis, row_note, setup_style
+from . import PALETTE, empty_note, label, panel_grid, percent_axis, row_note, setup_style, tight_layout
 
 VERDICT_LABELS = {"disparity": "forskjell påvist", "no_evidence": "ingen vesentlig forskjell",
                   "inconclusive": "kan ikke avgjøres"}
@@ -118,7 +118,7 @@ def funnel_by_group(rep: pd.DataFrame, *, groups: tuple[str, ...] | None = None,
         labels.append("En linje som stopper: tallene videre er skjult (færre enn 5)")
     if title:
         fig.suptitle(title, fontweight="bold")
-    fig.tight_layout()
+    tight_layout(fig)
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False)
     return fig
 
@@ -157,7 +157,7 @@ def forest(disp: pd.DataFrame, *, group: str, four_fifths: float = 0.8, title: s
                 plt.Line2D([], [], color="#2c3e50", lw=1, ls="--",
                            label=f"Firefemtedelsgrensen ({text.short(four_fifths)})")]
     fig.suptitle(title or f"{label(group)} mot referansegruppen: rateforhold med 95 % KI", fontweight="bold")
-    fig.tight_layout()
+    tight_layout(fig)
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False)
     return fig
 
@@ -198,7 +198,7 @@ def stage_decomposition(stages: pd.DataFrame, *, group: str, title: str = ""):
     ax.set_ylabel("Andel av tapet (logskala)")
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title(title or f"{label(group)}: hvor i prosessen forskjellen oppstår")
-    fig.tight_layout()
+    tight_layout(fig)
     return fig
 
 
@@ -225,5 +225,5 @@ def trend(tr: pd.DataFrame, *, group: str, position_level: str = "all", title: s
     ax.set_ylabel("Rateforhold")
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title(title or f"{label(group)} mot referansegruppen over tid ({label(position_level).lower()})")
-    fig.tight_layout()
+    tight_layout(fig)
     return fig

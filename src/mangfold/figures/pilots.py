@@ -12,7 +12,8 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from .. import text
-from . import NOTE_COLOR, PALETTE, clip_interval, empty_note, label, limit_to, panel_grid, percent_axis, setup_style
+from . import (NOTE_COLOR, PALETTE, clip_interval, empty_note, label, limit_to, panel_grid, percent_axis, setup_style,
+               tight_layout)
 
 ESTIMATOR_LABELS = {
     "twfe": "To-veis faste effekter (TWFE)",
@@ -99,7 +100,7 @@ def event_study_figure(es: pd.DataFrame, *, outcomes: tuple[str, ...], title: st
     panels[0].legend(loc="best", frameon=True)
     if title:
         fig.suptitle(title, fontweight="bold")
-    fig.tight_layout()
+    tight_layout(fig)
     return fig
 
 
@@ -128,7 +129,7 @@ def effects_figure(eff: pd.DataFrame, *, pilot: str, title: str = ""):
     _pp_axis(ax, "x")
     ax.set_title(title)
     ax.legend(loc="best", frameon=True)
-    fig.tight_layout()
+    tight_layout(fig)
     return fig
 
 
@@ -187,7 +188,7 @@ def survival_figure(surv: pd.DataFrame, *, title: str = ""):
         ax.legend(loc="best")
     if title:
         fig.suptitle(title, fontweight="bold")
-    fig.tight_layout()
+    tight_layout(fig)
     return fig
 
 
@@ -211,5 +212,5 @@ def survey_change_figure(change: pd.DataFrame, *, item_labels: dict[str, str] | 
     ax.set_xlabel("Endring i gjennomsnittlig svar, etter − før (skala 1–5, 95 % KI)")
     ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    fig.tight_layout()
+    tight_layout(fig)
     return fig

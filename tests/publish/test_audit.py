@@ -9,6 +9,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -461,3 +462,19 @@ def test_grouped_thousands_and_huge_intervals_are_read_whole():
     assert audit_numbers(page, _numbers(big, 3248.671, 2.044543959014303e21)) == []
     found = audit_numbers(page, _numbers(big, 3248.671))
     assert len(found) == 1 and "\u202f" in found[0]  # the whole number is named, as written
+
+
+def test_numbers_and_names_of_public_tables_cell_by_cell():
+    """The numbers and the names with digits that the text check takes from the public tables: every
+    cell read on its own (pd.to_numeric of that cell alone), whatever column it stands in."""
+    from mangfold.publish.audit import _names_of, _numbers_of
+
+    a = pd.DataFrame({"navn": ["Bydel 4,5 Nord", "Oslo", "", "12", "1e3", "<5", ":"],
+                      "n": ["7", "-3", "0.25", "inf", "nan", "12", " 8 "]}, dtype="str")
+    b = pd.DataFrame({"x": ["2024", "Sektor 2", "99999999999", "1_000", "-0.0", "Helse 3 Vest", "3"]}, dtype="str")
+    cells = [v for df in (a, b) for c in df.columns for v in df[c]]
+    want = sorted({abs(float(x)) for x in (pd.to_numeric(pd.Series([v], dtype=object), errors="coerce").iloc[0]
+                                          for v in cells) if np.isfinite(float(x))})
+    assert _numbers_of([a, b]).tolist() == want
+    assert _names_of([a, b]) == {"Bydel 4,5 Nord", "<5", "1_000", "Sektor 2", "Helse 3 Vest"}
+    assert _numbers_of([]).tolist() == [] and _names_of([pd.DataFrame()]) == set()

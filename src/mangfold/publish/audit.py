@@ -683,12 +683,18 @@ _NARRATIVE_NUMBER = re.compile(r"(?<![\w.,/])[−+\-]?(\d+(?:\ue000\d{3})*(?:,\d
                                r"((?:\s|\u00a0)*(?:%|pp\b|prosentpoeng\b|prosent\b))?")
 
 
+def _cells(df: pd.DataFrame) -> pd.Series:
+    """Every cell of ``df`` as one column of Python objects (for checks that do not care which
+    column a cell stands in: one pandas call per table instead of one per column)."""
+    return pd.Series(df.to_numpy(dtype=object).ravel(), dtype=object)
+
+
 def _numbers_of(frames) -> np.ndarray:
     """Every finite number in ``frames`` (public CSVs read as text), absolute, sorted, unique."""
     vals = []
     for df in frames:
-        for c in df.columns:
-            x = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
+        if df.shape[1]:
+            x = pd.to_numeric(_cells(df), errors="coerce").to_numpy(dtype=float)
             vals.append(np.abs(x[np.isfinite(x)]))
     return np.unique(np.concatenate(vals)) if vals else np.array([])
 
@@ -727,10 +733,9 @@ def _names_of(frames) -> set[str]:
     ``Bydel 4,5 Nord``): taken out of the report's text before its numbers are read."""
     out: set[str] = set()
     for df in frames:
-        for c in df.columns:
-            for v in df[c].dropna().unique():
-                if isinstance(v, str) and _HAS_DIGIT.search(v) and not _NUMBER_TEXT.match(v):
-                    out.add(v)
+        for v in set(df.to_numpy(dtype=object).ravel().tolist()):
+            if isinstance(v, str) and _HAS_DIGIT.search(v) and not _NUMBER_TEXT.match(v):
+                out.add(v)
     return out
 
 

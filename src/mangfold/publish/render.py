@@ -151,6 +151,12 @@ def _toc(body_html: str) -> str:
     return '<nav class="mf-toc"><h2>Innhold</h2><ul>' + "".join(items) + "</ul></nav>"
 
 
+#: markdown converted to HTML by the report's exporter, by source (the chapters' text repeats in
+#: every report a process renders), at most this many
+MARKDOWN_CACHE = 4096
+_markdown: dict[str, str] = {}
+
+
 @functools.lru_cache(maxsize=1)
 def _exporter():
     """nbconvert's HTML exporter (basic template, no inputs or prompts) without its last step: a
@@ -164,8 +170,23 @@ def _exporter():
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+    from jinja2 import pass_context
 
     class ReportExporter(HTMLExporter):
+        @pass_context
+        def markdown2html(self, context, source):
+            # the same markdown gives the same HTML (a new renderer each time): the chapters' own
+            # text, the same in every report, is converted once per process
+            if context.get("cell", {}).get("attachments") or context.get("resources", {}).get("metadata", {}).get("path"):
+                return HTMLExporter.markdown2html(self, context, source)
+            out = _markdown.get(source)
+            if out is None:
+                out = HTMLExporter.markdown2html(self, context, source)
+                if len(_markdown) >= MARKDOWN_CACHE:
+                    _markdown.pop(next(iter(_markdown)))
+                _markdown[source] = out
+            return out
+
         def from_notebook_node(self, nb, resources=None, **kw):
             # HTMLExporter.from_notebook_node up to its BeautifulSoup pass
             langinfo = nb.metadata.get("language_info", {})
@@ -179,6 +200,7 @@ def _exporter():
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     exporter = ReportExporter(template_name="basic")
+    exporter.optimistic_validation = True  # validate the notebook once, not after each of a dozen preprocessors
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True

@@ -539,3 +539,17 @@ def test_pretrend_test_rejects_planted_pretrend():
     es = did.event_study(df, **KW, leads=3, lags=3).set_index("event_time")
     assert es.loc[-2, "estimate"] == pytest.approx(-0.01, abs=0.01)
     assert es.loc[-2, "ci_high"] < 0.005 or es.loc[-3, "ci_high"] < 0
+
+
+def test_pretrend_test_without_variation_has_nothing_to_test():
+    """An outcome without variation (no unit was ever interviewed: every rate 0, as in a small
+    municipality's first pilot years) leaves the leads no variance: there is nothing to test
+    (ValueError, as with no leads), not a division by zero."""
+    years = list(range(2001, 2009))
+    df = _gaussian_panel(np.random.default_rng(5), n_units=12, years=years, cohorts=[2004, 2006, np.inf],
+                         shares=[0.25, 0.25, 0.5], effect=lambda g, e: 0.05 + 0.0 * e, sd=0.0)
+    df["rate"] = 0.0
+    with pytest.raises(ValueError, match="no leads to test"):
+        did.pretrend_test(df, **KW, leads=3, lags=3)
+    df["rate"] += np.random.default_rng(6).normal(0, 0.05, len(df))  # with noise the test runs
+    assert did.pretrend_test(df, **KW, leads=3, lags=3)["df"].iloc[0] == 2

@@ -89,3 +89,22 @@ def test_a_damaged_store_is_still_reported(tmp_path, kept):
     db.write_bytes(b"not a duckdb file at all" * 100)
     with pytest.raises(store.StoreError):
         store.query(db, "SELECT 1")
+
+
+def test_person_key_search_sees_only_its_own_kept_store(tmp_path, kept):
+    """The audit's person-key search runs on the kept stores: a key of another store attached beside
+    it is not found in this one."""
+    from mangfold.publish.audit import key_value_hits
+
+    a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    for path, key, table in ((a, "P-40123", "workforce"), (b, "P-40999", "applications")):
+        tmp = path.with_name(path.name + ".tmp")
+        con = duckdb.connect(str(tmp))
+        con.execute(f"CREATE TABLE {table} AS SELECT ? AS person_id, 2025 AS year", [key])
+        con.close()
+        os.replace(tmp, path)
+    store.query(b, "SELECT * FROM applications")  # b attached first
+    tokens = {"P-40123": "here", "P-40999": "there"}
+    assert key_value_hits(tokens, a) == ["here: contains the person key value 'P-40123'"]
+    assert key_value_hits(tokens, b) == ["there: contains the person key value 'P-40999'"]
+    assert len(kept) == 2

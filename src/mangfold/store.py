@@ -19,6 +19,7 @@ re-run ``mangfold ingest`` (exit status 2 in the CLI, no traceback).
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from contextlib import contextmanager
@@ -208,7 +209,7 @@ _shared: list[duckdb.DuckDBPyConnection] = []
 _kept: dict[tuple, str] = {}
 #: file key -> the store's (table, column) pairs, read once (a read-only file that has not changed)
 _columns: dict[tuple, frozenset[tuple[str, str]]] = {}
-_attached = iter(range(1, 1 << 62))
+_attached = itertools.count(1)
 
 
 def _file_key(path: Path) -> tuple:

@@ -733,7 +733,7 @@ def _names_of(frames) -> set[str]:
     ``Bydel 4,5 Nord``): taken out of the report's text before its numbers are read."""
     out: set[str] = set()
     for df in frames:
-        for v in set(df.to_numpy(dtype=object).ravel().tolist()):
+        for v in set(_cells(df).tolist()):
             if isinstance(v, str) and _HAS_DIGIT.search(v) and not _NUMBER_TEXT.match(v):
                 out.add(v)
     return out

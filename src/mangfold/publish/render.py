@@ -177,7 +177,8 @@ def _exporter():
         def markdown2html(self, context, source):
             # the same markdown gives the same HTML (a new renderer each time): the chapters' own
             # text, the same in every report, is converted once per process
-            if context.get("cell", {}).get("attachments") or context.get("resources", {}).get("metadata", {}).get("path"):
+            path = context.get("resources", {}).get("metadata", {}).get("path")
+            if context.get("cell", {}).get("attachments") or path:  # the HTML depends on more than the text
                 return HTMLExporter.markdown2html(self, context, source)
             out = _markdown.get(source)
             if out is None:

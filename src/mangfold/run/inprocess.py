@@ -3,8 +3,8 @@
 A warm kernel (:mod:`mangfold.run.execute`) still costs every notebook a round of Jupyter messages: each
 cell's code goes out over ZeroMQ, every display (a table, a figure's PNG) comes back serialised, and
 the worker decodes it into the notebook. With seven small notebooks per municipality report that was,
-with kernel start-up, about a fifth of a ``--municipality all`` run (4.2 CPU-s per report then, 3.3
-now). This engine runs the cells in the worker itself, on an IPython
+with kernel start-up, about a fifth of a ``--municipality all`` run (4.2 CPU-s per report with warm
+kernels, 3.3 with this engine, on 2026-12-04). This engine runs the cells in the worker itself, on an IPython
 :class:`~IPython.core.interactiveshell.InteractiveShell` (the shell a kernel wraps), and writes the same
 notebook: papermill injects the parameters, records each cell's start, end and status and
 raises :class:`papermill.PapermillExecutionError` on a failed cell, as with any engine.
@@ -210,7 +210,8 @@ def shell():
 #: a collection of what the notebooks left (then frozen) every this many notebooks per process: each
 #: costs about 9 ms, and the garbage of a few notebooks (closed figures, frames) may wait for it
 COLLECT_EVERY = 3
-#: a full garbage collection (frozen objects included) every this many notebooks per process
+#: a full garbage collection (frozen objects included) every this many notebooks per process (a
+#: multiple of COLLECT_EVERY, so that the unfrozen objects are collected at once)
 FULL_COLLECT_EVERY = 24
 _runs = 0
 

@@ -139,7 +139,7 @@ def pretrend_test(
     v = fit.vcov[np.ix_(idx, idx)]
     vinv = np.linalg.pinv(v)
     q = int(np.linalg.matrix_rank(v))
-    if q == 0:  # no variation left to test with (e.g. an outcome the fixed effects explain exactly)
+    if q == 0:  # the leads' covariance is exactly zero (an outcome without variation: every rate 0)
         raise ValueError("no leads to test (their covariance is zero: the leads are not identified)")
     w = float(b @ vinv @ b)
     return pd.DataFrame(

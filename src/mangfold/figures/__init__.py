@@ -19,6 +19,7 @@ import seaborn as sns  # noqa: E402
 from matplotlib.ticker import ScalarFormatter  # noqa: E402
 
 from .. import text  # noqa: E402
+from . import textcache  # noqa: E402
 
 PALETTE = {"lbg2": "#c0392b", "lbg1": "#2980b9", "none": "#7f8c8d", "immigrant_unspecified": "#8e44ad",
            "undeclared": "#bdc3c7", "all": "#2c3e50"}
@@ -43,6 +44,7 @@ def setup_style() -> None:
                          "legend.fontsize": 10, "legend.title_fontsize": 10,
                          "axes.formatter.use_locale": False, "axes.unicode_minus": True,
                          "figure.autolayout": False, "svg.hashsalt": "mangfold"})
+    textcache.install()  # text measured, shaped and rasterised once per process (the same pixels)
 
 
 #: widest figure, in inches: the report's column is about 8.5 in at 110 dpi and A4's text width 7.2 in, so a

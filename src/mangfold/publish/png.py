@@ -38,7 +38,9 @@ def save_png(fig, path: Path | str, *, dpi: float = 110) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.transforms import Bbox
 
-    from ..figures import titles_in_place  # a figure is there to save: matplotlib and the style are loaded
+    from ..figures import textcache, titles_in_place  # a figure is there to save: matplotlib is loaded
+
+    textcache.install()  # also for a figure drawn without setup_style (a no-op once installed)
 
     old_dpi, old_canvas = fig.dpi, fig.canvas
     canvas = old_canvas if isinstance(old_canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)

@@ -478,6 +478,26 @@ def _prefix_rate(name: str, r: Rate) -> Rate:
                 tuple(f"{name}{SEP}{b}" for b in r.blank))
 
 
+def _prefixed(name: str, m: Model) -> tuple:
+    """``m``'s columns, identities and rates named ``name::column``, worked out once per (model,
+    name): a notebook merges every table it published before with each new one."""
+    memo = m.__dict__.setdefault("_prefixed", {})
+    hit = memo.get(name)
+    if hit is not None and hit[0] == len(m.equations):
+        return hit
+    pre = lambda c: f"{name}{SEP}{c}"  # noqa: E731
+    rates = [_prefix_rate(name, r) for r in m.rates]
+    ren = {r.name: p.name for r, p in zip(m.rates, rates)}
+    hit = memo[name] = (
+        len(m.equations), [pre(c) for c in m.counts],
+        {pre(c): {pre(d) for d in ds} for c, ds in m.closure.items()},
+        {pre(c): {pre(d) for d in ds} for c, ds in m.linked.items()},
+        rates, [(pre(a), pre(b), pre(c)) for a, b, c in m.shares],
+        [tuple(((ren.get(c) or pre(c), r), w) for (c, r), w in eq) for eq in m.equations],
+        ren, {})
+    return hit
+
+
 def merge_views(views: list[tuple[str, View]], cross: list[Equation]) -> View:
     """One view over several tables, columns named ``table::column``, with the identities of each
     table and ``cross`` (see :func:`link_tables`)."""
@@ -486,22 +506,23 @@ def merge_views(views: list[tuple[str, View]], cross: list[Equation]) -> View:
     merged.values, merged.state, merged.visible, merged.original, merged.rates = {}, {}, {}, {}, []
     merged.protected = set()
     for name, v in views:
-        m = v.model
-        pre = lambda c: f"{name}{SEP}{c}"  # noqa: E731
-        ren = {r.name: _prefix_rate(name, r).name for r in m.rates}
-        counts += [pre(c) for c in m.counts]
-        closure.update({pre(c): {pre(d) for d in ds} for c, ds in m.closure.items()})
-        linked.update({pre(c): {pre(d) for d in ds} for c, ds in m.linked.items()})
-        rates += [_prefix_rate(name, r) for r in m.rates]
-        shares += [(pre(a), pre(b), pre(c)) for a, b, c in m.shares]
-        eqs += [tuple(((ren.get(c) or pre(c), r), w) for (c, r), w in eq) for eq in m.equations]
+        _, m_counts, m_closure, m_linked, m_rates, m_shares, m_eqs, ren, names = _prefixed(name, v.model)
+        counts += m_counts
+        closure.update(m_closure)
+        linked.update(m_linked)
+        rates += m_rates
+        shares += m_shares
+        eqs += m_eqs
         for c in v.values:
-            merged.values[ren.get(c) or pre(c)] = v.values[c]
-            merged.state[ren.get(c) or pre(c)] = v.state[c]
-            merged.original[ren.get(c) or pre(c)] = v.original[c]
+            new = names.get(c)
+            if new is None:
+                new = names[c] = ren.get(c) or f"{name}{SEP}{c}"
+            merged.values[new] = v.values[c]
+            merged.state[new] = v.state[c]
+            merged.original[new] = v.original[c]
         for c in v.visible:
-            merged.visible[pre(c)] = v.visible[c]
-        merged.protected |= {(pre(c), r) for c, r in v.protected}
+            merged.visible[f"{name}{SEP}{c}"] = v.visible[c]
+        merged.protected |= {(f"{name}{SEP}{c}", r) for c, r in v.protected}
         merged.rates += [_prefix_rate(name, r) for r in v.rates]
     merged.model = Model(counts, closure, linked, rates, shares, list(dict.fromkeys(eqs + list(cross))))
     return merged

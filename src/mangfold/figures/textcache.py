@@ -33,6 +33,9 @@ import os
 from collections import OrderedDict
 
 import numpy as np
+from matplotlib import text as mtext
+from matplotlib.backends import backend_agg
+from matplotlib.ft2font import FT2Font, RenderMode
 
 #: matplotlib names the caches replace or call (checked by the tests)
 INTERNALS = ("matplotlib.backends.backend_agg.RendererAgg.get_text_width_height_descent",
@@ -47,9 +50,9 @@ INTERNALS = ("matplotlib.backends.backend_agg.RendererAgg.get_text_width_height_
              "matplotlib.text.get_font")
 
 #: entries kept per cache (least recently used dropped first); a national run needs a few thousand strings
-#: and some tens of thousands of glyph bitmaps
+#: and some tens of thousands of glyph bitmaps (a few hundred bytes each)
 MAX_STRINGS = 20_000
-MAX_GLYPHS = 200_000
+MAX_GLYPHS = 100_000
 
 #: set to 0 to draw text the way matplotlib does (no caches)
 ENV = "MANGFOLD_TEXT_CACHE"
@@ -94,12 +97,6 @@ def install() -> bool:
     if _installed:
         return True
     if os.environ.get(ENV, "1").strip() == "0":
-        return False
-    try:
-        from matplotlib import text as mtext
-        from matplotlib.backends import backend_agg
-        from matplotlib.ft2font import FT2Font, RenderMode
-    except ImportError:
         return False
     agg = backend_agg.RendererAgg
     needed = (getattr(agg, "get_text_width_height_descent", None), getattr(agg, "draw_text", None),

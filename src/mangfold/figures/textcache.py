@@ -17,8 +17,9 @@ by :func:`mangfold.figures.setup_style`) the Agg renderer keeps them for the pro
 * a font's SFNT tables (line metrics that ``Text._get_layout`` reads for every text).
 
 Every key holds what the computation reads, so a hit returns the very value the computation
-would, and the PNGs are byte for byte those without the caches (``tests/figures/test_textcache.py``
-draws the report's figures both ways). Mathtext and TeX are left alone.
+would, and the PNGs are byte for byte those without the caches (``tests/publish/test_textcache.py``
+draws figures with every kind of text the report has both ways). Mathtext, TeX and text drawn without
+antialiasing are left to matplotlib.
 
 The caches reach into matplotlib's Agg backend (``_draw_text_glyphs_and_boxes``, ``_prepare_font``,
 ``FT2Font._layout``, ``_set_transform`` and ``_render_glyph``, ``text.get_font``):
@@ -49,8 +50,8 @@ INTERNALS = ("matplotlib.backends.backend_agg.RendererAgg.get_text_width_height_
              "matplotlib.ft2font.RenderMode.NORMAL",
              "matplotlib.text.get_font")
 
-#: entries kept per cache (least recently used dropped first); a national run needs a few thousand strings
-#: and some tens of thousands of glyph bitmaps (a few hundred bytes each)
+#: entries kept per cache (the oldest dropped first); a worker of a national run needs a few hundred strings
+#: and some thousands of glyph bitmaps (a few hundred bytes each)
 MAX_STRINGS = 20_000
 MAX_GLYPHS = 100_000
 

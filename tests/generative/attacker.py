@@ -22,7 +22,9 @@ c. ``status``: board_gender (members, women, men, other_gender, required_min_eac
    (a status such as ``withheld`` counts as empty).
 d. ``years``: a cell (same report series, table, dims incl. a year, column) hidden in one report
    and shown in another: a finding when the shown value is 1..4 or the hidden mark is ``<5``; then
-   (b) is redone over the union of visible values of all the reports of the series.
+   (b) is redone over the union of visible values of all the reports of the series. A cell the
+   reports publish with values no one quantity can have (0 in one, ``<5`` in another: a count by
+   start year that grows) is taken per report there, not as an empty interval to reason from.
 e. ``share``: a share/rate column derived from a visible count ``n`` (spec ``derived`` or ``rates``)
    whose value times ``n`` is, within the printed rounding, exactly one integer 1..4 that the row
    does not show as a visible count.
@@ -221,25 +223,47 @@ def _year_dim(t: Table) -> bool:
     return any("year" in d for d in t.dims)
 
 
+def _contradicted(tables: list[Table]) -> set[tuple]:
+    """Cells of tables with a year dimension that the reports of a series publish with values no one
+    quantity can have (shown 0 in one report and ``<5`` in another, two different values): a count by
+    start year that grows from report to report. Attack (d) takes them as one cell per report."""
+    seen = Cells()
+    for t in tables:
+        if not t.counts or not _year_dim(t):
+            continue
+        dims = t.dims or [h for h in t.header if h not in t.counts]
+        for r in t.rows:
+            rk = _row_key(t, r, dims, False)
+            for c in t.counts:
+                seen.add((t.series, t.name, rk, c), r.get(c, ""), "")
+    return {k for k in seen.lo if seen.lo[k] > seen.hi[k]}
+
+
 def propagate(tables: list[Table], out: Path, *, across_reports: bool) -> tuple[list[Finding], "Cells"]:
     """Attack (b): interval propagation over margins and row sums. ``across_reports``: cells of
     tables with a year dim are one cell across the reports of a series (attack d's union); otherwise
     each report is its own world."""
     cells = Cells()
     constraints: list[tuple[tuple, list[tuple]]] = []  # total key = sum(part keys)
+    split = _contradicted(tables) if across_reports else set()
+
+    def key(t: Table, rk: tuple, c: str) -> tuple:
+        # a cell the reports contradict (0 in one, <5 in another) is not one quantity: each report's own
+        k = (t.series, t.name, rk, c)
+        return (t.series, t.name, (t.report,) + rk[1:], c) if k in split else k
+
     for t in tables:
         if not t.counts:
             continue
         unique = not (across_reports and _year_dim(t))
         dims = t.dims or [h for h in t.header if h not in t.counts]
-        base = (t.series, t.name)
         for i, r in enumerate(t.rows, start=2):
             rk = _row_key(t, r, dims, unique)
             for c in t.counts:
-                cells.add(base + (rk, c), r.get(c, ""), f"{_rel(t, out)} row {i}")
+                cells.add(key(t, rk, c), r.get(c, ""), f"{_rel(t, out)} row {i}")
             for total, parts in t.spec.get("row_sums", []):
                 if total in t.header and all(p in t.header for p in parts):
-                    constraints.append((base + (rk, total), [base + (rk, p) for p in parts]))
+                    constraints.append((key(t, rk, total), [key(t, rk, p) for p in parts]))
         for dim, label, parts in _margins(t):
             if dim not in dims:
                 continue
@@ -261,7 +285,7 @@ def propagate(tables: list[Table], out: Path, *, across_reports: bool) -> tuple[
                 if not members:
                     continue
                 for c in t.counts:
-                    constraints.append((base + (g[label], c), [base + (g[v], c) for v in members]))
+                    constraints.append((key(t, g[label], c), [key(t, g[v], c) for v in members]))
     known_before = {k for k in cells.lo if cells.lo[k] == cells.hi[k]}
     for _ in range(20):
         changed = False

@@ -344,3 +344,30 @@ def test_the_frames_map_only_what_changes_and_give_what_mapping_every_cell_gives
     text = pd.DataFrame({"a": ["'=SUM(A1)", "x", "''-y"], "b": ["1", "'b", "-2"]}, dtype="str")
     pd.testing.assert_frame_equal(restore_frame(text), every_cell(text, restore))
     assert restore_frame(text)["a"].tolist() == ["=SUM(A1)", "x", "'-y"]
+
+
+def test_cleaned_prefix_is_the_prefix_of_the_cleaned_value():
+    """The markup check reads the first characters of an attribute with control characters removed,
+    cleaning only a prefix of it: the same characters as cleaning the whole value, whatever the runs
+    of control characters and wherever they fall."""
+    import random
+
+    from mangfold.publish.safe import _CONTROL, _cleaned_prefix
+
+    rng = random.Random(5)
+    alphabet = ["\x00", "\x01", "\t", "\n", " ", "\x7f", "j", "a", "v", ":", "D", "é", "/"]
+    for _ in range(3000):
+        value = "".join(rng.choice(alphabet) if rng.random() < 0.7 else rng.choice(alphabet) * rng.randint(1, 200)
+                        for _ in range(rng.randint(0, 60)))
+        for n in (0, 1, 11, 40):
+            assert _cleaned_prefix(value, n) == _CONTROL.sub("", value)[:n]
+
+
+def test_script_urls_hidden_behind_control_characters_are_found():
+    page = ('<a href="\\x01 java\\tscript:alert(1)">x</a><img src="' + " " * 500 + 'javascript:alert(2)">'
+            '<img src="\\n\\ndata:image/png;base64,' + "A" * 5000 + '">').replace("\\x01", "\x01").replace(
+                "\\t", "\t").replace("\\n", "\n")
+    found = markup_findings(page)
+    assert any("a script URL in href" in f for f in found)
+    assert any("a script URL in src" in f for f in found) and any("an image from" in f for f in found)
+    assert sum("an image from" in f for f in found) == 1  # the embedded figure passes

@@ -132,3 +132,17 @@ def test_an_unknown_engine_is_bad_input(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit) as exc:  # the option itself only takes the two names
         main(["run", "--year", "2025", "--engine", "turbo"])
     assert exc.value.code == 2
+
+
+def test_cell_transformations_kept_per_text_are_ipythons():
+    """The shell keeps IPython's static transformation of a cell's text (the same text in every
+    report): the same code as a fresh transformer gives, the first time and the next."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from mangfold.run.inprocess import shell
+
+    sources = ["x = 1\ny = 2\n", "%time x = 1\n", "!echo hi\n", "%%capture c\nprint(1)\n", "df?\n",
+               "    indented = True\n", "for i in range(2):\n    print(i)\n"]
+    manager = shell().input_transformer_manager
+    for src in sources * 2:
+        assert manager.transform_cell(src) == TransformerManager().transform_cell(src)

@@ -35,6 +35,7 @@ would only have lost itself. tests/test_inprocess.py checks that the two engines
 from __future__ import annotations
 
 import base64
+import functools
 import gc
 import io
 import os
@@ -196,6 +197,10 @@ def _make_shell():
     finally:  # the shell puts its namespace there while a cell runs, not for the worker's life
         if main is not None:
             sys.modules["__main__"] = main
+    # IPython's static input transformations (magics, shell escapes, prompts) are a function of the
+    # cell's text, and a run repeats every notebook's cells in each report: tokenized once per text
+    manager = shell.input_transformer_manager
+    manager.transform_cell = functools.lru_cache(maxsize=4096)(manager.transform_cell)
     return shell
 
 

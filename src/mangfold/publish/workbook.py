@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter
 
 from .. import text
 from .readcsv import parts_digest, read_text
+from .xlsxrows import rows_as_text
 
 WORKBOOK = "tabeller.xlsx"
 INDEX_SHEET = "Om tabellene"
@@ -162,7 +163,8 @@ def _workbook_bytes(tables: Path) -> bytes | None:
     wb.properties.creator = "mangfold"
     wb.properties.created = wb.properties.modified = _FIXED_TIME
     buf = io.BytesIO()
-    wb.save(buf)
+    with rows_as_text():  # openpyxl's bytes, its rows written as text (publish/xlsxrows.py)
+        wb.save(buf)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():

@@ -122,7 +122,7 @@ def test_same_png_bytes_with_and_without_the_caches(no_cache, make, monkeypatch)
     monkeypatch.delenv(textcache.ENV)
     assert textcache.install()
     cold = _bytes(make)
-    assert len(textcache._glyphs) > 0 and len(textcache._metrics) > 0  # the caches were used
+    assert textcache._glyph.cache_info().currsize > 0 and textcache._metrics.cache_info().currsize > 0  # used
     warm = _bytes(make)
     assert cold == reference
     assert warm == reference

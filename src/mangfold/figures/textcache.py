@@ -29,16 +29,17 @@ by name; :func:`install` then leaves matplotlib as it is.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
-from collections import OrderedDict
+import pkgutil
 
 import numpy as np
 from matplotlib import text as mtext
 from matplotlib.backends import backend_agg
-from matplotlib.ft2font import FT2Font, RenderMode
+from matplotlib.ft2font import RenderMode
 
-#: matplotlib names the caches replace or call (checked by the tests)
+#: matplotlib names the caches replace or call (install checks each; so do the tests, by name)
 INTERNALS = ("matplotlib.backends.backend_agg.RendererAgg.get_text_width_height_descent",
              "matplotlib.backends.backend_agg.RendererAgg.draw_text",
              "matplotlib.backends.backend_agg.RendererAgg._draw_text_glyphs_and_boxes",
@@ -50,8 +51,8 @@ INTERNALS = ("matplotlib.backends.backend_agg.RendererAgg.get_text_width_height_
              "matplotlib.ft2font.RenderMode.NORMAL",
              "matplotlib.text.get_font")
 
-#: entries kept per cache (the oldest dropped first); a worker of a national run needs a few hundred strings
-#: and some thousands of glyph bitmaps (a few hundred bytes each)
+#: entries kept per cache (least recently used dropped first); a worker of a national run needs a few
+#: hundred strings and some thousands of glyph bitmaps (a few hundred bytes each)
 MAX_STRINGS = 20_000
 MAX_GLYPHS = 100_000
 
@@ -62,28 +63,34 @@ _installed = False
 _originals: list[tuple[object, str, object]] = []  # (owner, name, what install replaced)
 
 
-class _Lru(OrderedDict):
-    def __init__(self, size: int):
-        super().__init__()
-        self.size = size
-
-    def put(self, key, value):
-        self[key] = value
-        if len(self) > self.size:
-            self.popitem(last=False)
-        return value
+# Each cached function is called with the font already set to ``size`` at ``dpi`` (``_prepare_font``),
+# as matplotlib calls what it caches; every argument is part of the key.
+@functools.lru_cache(maxsize=MAX_STRINGS)
+def _metrics(s: str, font, size: float, dpi: float, flags) -> tuple[float, float, float]:
+    font.set_text(s, 0.0, flags=flags)
+    w, h = font.get_width_height()
+    return w / 64.0, h / 64.0, font.get_descent() / 64.0
 
 
-_metrics: _Lru = _Lru(MAX_STRINGS)
-_layouts: _Lru = _Lru(MAX_STRINGS)
-_glyphs: _Lru = _Lru(MAX_GLYPHS)
-_tables: dict = {}
+@functools.lru_cache(maxsize=MAX_STRINGS)
+def _layout(s: str, font, size: float, dpi: float, flags, features, language) -> tuple:
+    return tuple((item.ft_object, item.glyph_index, item.x, item.y)
+                 for item in font._layout(s, flags=flags, features=features, language=language))
+
+
+@functools.lru_cache(maxsize=MAX_GLYPHS)
+def _glyph(font, size: float, dpi: float, index: int, matrix: tuple, fx: int, fy: int, flags):
+    """A glyph's bitmap, left and top, rendered at the pen position's fraction of a pixel (fx, fy)/64."""
+    font.set_size(size, dpi)
+    font._set_transform(np.array(matrix).reshape(2, 2), [fx, fy])
+    bitmap = font._render_glyph(index, flags, RenderMode.NORMAL)
+    return np.array(bitmap.buffer), bitmap.left, bitmap.top
 
 
 def clear() -> None:
     """Forget everything cached (tests)."""
-    for c in (_metrics, _layouts, _glyphs, _tables):
-        c.clear()
+    for f in (_metrics, _layout, _glyph, _tables):
+        f.cache_clear()
 
 
 def installed() -> bool:
@@ -99,14 +106,12 @@ def install() -> bool:
         return True
     if os.environ.get(ENV, "1").strip() == "0":
         return False
-    agg = backend_agg.RendererAgg
-    needed = (getattr(agg, "get_text_width_height_descent", None), getattr(agg, "draw_text", None),
-              getattr(agg, "_draw_text_glyphs_and_boxes", None), getattr(agg, "_prepare_font", None),
-              getattr(backend_agg, "get_hinting_flag", None), getattr(FT2Font, "_layout", None),
-              getattr(FT2Font, "_set_transform", None), getattr(FT2Font, "_render_glyph", None),
-              getattr(mtext, "get_font", None))
-    if any(n is None for n in needed):
+    try:
+        for name in INTERNALS:
+            pkgutil.resolve_name(name)
+    except (ImportError, AttributeError):
         return False
+    agg = backend_agg.RendererAgg
     get_hinting_flag = backend_agg.get_hinting_flag
     measure, draw_text = agg.get_text_width_height_descent, agg.draw_text
     get_font = mtext.get_font
@@ -115,28 +120,16 @@ def install() -> bool:
         if ismath:  # mathtext and TeX: matplotlib's own way
             return measure(self, s, prop, ismath)
         font = self._prepare_font(prop)
-        key = (s, font, prop.get_size_in_points(), self.dpi, get_hinting_flag())
-        hit = _metrics.get(key)
-        if hit is None:
-            font.set_text(s, 0.0, flags=key[4])
-            w, h = font.get_width_height()
-            hit = _metrics.put(key, (w / 64.0, h / 64.0, font.get_descent() / 64.0))
-        return hit
+        return _metrics(s, font, prop.get_size_in_points(), self.dpi, get_hinting_flag())
 
     def draw_text_cached(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath:
             return draw_text(self, gc, x, y, s, prop, angle, ismath, mtext)
         font = self._prepare_font(prop)
-        flags = get_hinting_flag()
         features = mtext.get_fontfeatures() if mtext is not None else None
         language = mtext.get_language() if mtext is not None else None
         size = prop.get_size_in_points()
-        key = (s, font, size, self.dpi, flags, _hashable(features), _hashable(language))
-        items = _layouts.get(key)
-        if items is None:
-            items = _layouts.put(key, tuple(
-                (item.ft_object, item.glyph_index, item.x, item.y)
-                for item in font._layout(s, flags=flags, features=features, language=language)))
+        items = _layout(s, font, size, self.dpi, get_hinting_flag(), _hashable(features), _hashable(language))
         self._draw_text_glyphs_and_boxes(
             gc, x, y, angle, ((ft, size, glyph, 0, 1, dx, dy) for ft, glyph, dx, dy in items), [])
 
@@ -158,14 +151,7 @@ def install() -> bool:
         for font, size, glyph_index, _slant, _extend, dx, dy in glyphs:  # dy is upwards
             px = round(0x40 * (x + dx * cos - dy * sin))
             py = round(0x40 * (height - y + dx * sin + dy * cos))  # FreeType's y is upwards
-            key = (font, size, self.dpi, glyph_index, mkey, px & 63, py & 63, load_flags)
-            hit = _glyphs.get(key)
-            if hit is None:
-                font.set_size(size, self.dpi)
-                font._set_transform(matrix, [px & 63, py & 63])
-                bitmap = font._render_glyph(glyph_index, load_flags, RenderMode.NORMAL)
-                hit = _glyphs.put(key, (np.array(bitmap.buffer), bitmap.left, bitmap.top))
-            buffer, left, top = hit
+            buffer, left, top = _glyph(font, size, self.dpi, glyph_index, mkey, px & 63, py & 63, load_flags)
             self._renderer.draw_text_image(
                 buffer, left + (px >> 6), int(height) - (top + (py >> 6)) + buffer.shape[0], 0, gc)
             last[font] = (size, px, py)
@@ -174,11 +160,7 @@ def install() -> bool:
             font._set_transform(matrix, [px, py])
 
     def text_get_font(*args, **kwargs):
-        font = get_font(*args, **kwargs)
-        proxy = _tables.get(font)
-        if proxy is None:
-            proxy = _tables.setdefault(font, _Tables(font))
-        return proxy
+        return _tables(get_font(*args, **kwargs))
 
     for owner, name, new in ((agg, "get_text_width_height_descent", get_text_width_height_descent),
                              (agg, "draw_text", draw_text_cached), (agg, "_draw_text_glyphs_and_boxes", draw_glyphs),
@@ -208,7 +190,7 @@ def _hashable(v):
     return v
 
 
-class _Tables:
+class _FontTables:
     """A font as ``Text._get_layout`` uses it (its SFNT tables), the tables read once."""
 
     __slots__ = ("font", "tables")
@@ -225,3 +207,7 @@ class _Tables:
 
     def __getattr__(self, name):
         return getattr(self.font, name)
+
+
+#: the proxy of each font (matplotlib keeps a few dozen fonts)
+_tables = functools.lru_cache(maxsize=256)(_FontTables)

@@ -478,3 +478,17 @@ def test_numbers_and_names_of_public_tables_cell_by_cell():
     assert _numbers_of([a, b]).tolist() == want
     assert _names_of([a, b]) == {"Bydel 4,5 Nord", "<5", "1_000", "Sektor 2", "Helse 3 Vest"}
     assert _numbers_of([]).tolist() == [] and _names_of([pd.DataFrame()]) == set()
+
+
+def test_shown_counts_are_the_whole_non_negative_numbers_of_count_columns_and_years():
+    """What a count in the running text may be: every whole, non-negative, finite number of a count
+    column, and the years of a year dimension; text, marks, fractions, negatives and infinities are none
+    (an infinite cell once stopped the audit)."""
+    from mangfold.publish.audit import _Checked, _shown_counts
+
+    raw = pd.DataFrame({"year": ["2024", "2025", "2025"], "n": ["12", "<5", "3.0"], "rate": ["1", "2", "3"],
+                        "other": ["inf", "-4", "7.5"]}, dtype="str")
+    more = pd.DataFrame({"m": ["", ":", "1e2", "abc", " 6", "inf", "-inf", "nan"]}, dtype="str")
+    checked = [_Checked("t", {"dims": ["year"], "counts": ["n", "other"], "derived": {"rate": ["n"]}}, None, None, raw),
+               _Checked("u", {"dims": [], "counts": ["m"]}, None, None, more)]
+    assert _shown_counts(checked) == ({12, 3, 100, 6}, {2024, 2025})

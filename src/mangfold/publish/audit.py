@@ -368,7 +368,7 @@ def _shown_cell(cell: str) -> str:
 def _shown(column: pd.Series) -> Counter:
     """The cells of a public column as ``show_table`` shows them, with how often each appears."""
     out: Counter = Counter()
-    for cell, k in Counter(column).items():
+    for cell, k in Counter(column.tolist()).items():  # a list: iterating a text Series costs 3 times more
         out[_shown_cell(cell)] += k
     return out
 
@@ -631,8 +631,11 @@ def _shown_counts(checked: list[_Checked]) -> tuple[set[int], set[int]]:
             role = column_role(c.spec, col)
             if role not in ("count", "dimension", "constant"):
                 continue
-            x = pd.to_numeric(c.raw[col], errors="coerce").dropna()
-            x = x[(x == x.round()) & (x >= 0)].astype(int)
+            # numbers of the column's text (numpy: a pandas Series per step cost 0.1 s a report), whole and not
+            # negative; an infinite value is none
+            x = np.asarray(pd.to_numeric(c.raw[col].to_numpy(object), errors="coerce"), dtype=float)
+            x = x[np.isfinite(x) & (x >= 0)]
+            x = x[x == np.round(x)].astype(np.int64)
             if role == "count":
                 counts.update(x.tolist())
             elif "year" in str(col).lower():

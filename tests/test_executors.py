@@ -209,8 +209,10 @@ def test_notebooks_are_kept_apart_and_a_failure_stops_only_its_report(tmp_path, 
     assert "planted" in got["broken"].results[0].error
 
 
-def _plan_once(flag: str) -> bool:
-    """A plan that asks for one more pass (as disclosure planning does when tables share counts)."""
+def _plan_once(flag: str, results: list) -> bool:
+    """A plan that asks for one more pass (as disclosure planning does when tables share counts); it
+    gets the results of the pass, as publishing does."""
+    assert sorted(r.job.notebook.name for r in results) == ["00-s.ipynb", "10-a.ipynb"]
     path = Path(flag)
     if path.exists():
         return False
@@ -235,7 +237,7 @@ def test_a_plan_sends_the_notebooks_round_again_before_publishing(tmp_path):
     assert got.published.messages == ("r: 2 notebooks",)  # the results of the last pass only
 
 
-def _plan_only(flag: str, names: tuple[str, ...]):
+def _plan_only(flag: str, names: tuple[str, ...], results: list):
     """A plan that sends only ``names`` round again, once (as disclosure planning does when only
     some notebooks' tables change)."""
     path = Path(flag)

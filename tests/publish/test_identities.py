@@ -193,3 +193,30 @@ def test_shared_counts_match_a_naive_loop(seed):
     naive, pairs = _naive_links(tables)
     assert eqs == naive
     assert len(described) == pairs
+
+
+def test_copy_model_copies_every_container_and_keeps_every_value():
+    """copy_model (the plan and the audit share models built once): every field of Model is copied, equal
+    in value and not the same container, so that a check that changes its copy leaves the others alone."""
+    import dataclasses
+
+    from mangfold.publish.identities import Model, build_model, copy_model
+
+    df = pd.DataFrame({"sector": ["A", "B", "Total"], "n": [3, 7, 10], "hired": [1, 2, 3],
+                       "share": [1 / 3, 2 / 7, 0.3]})
+    spec = {"dims": ["sector"], "counts": ["n", "hired"], "derived": {"share": ["hired", "n"]}}
+    m = build_model(spec, df)
+    assert m.equations and m.values  # something to copy
+    c = copy_model(m)
+    names = [f.name for f in dataclasses.fields(Model)]
+    assert names == ["counts", "closure", "linked", "rates", "shares", "equations", "described", "problems", "values"]
+    for name in names:
+        a, b = getattr(m, name), getattr(c, name)
+        assert a is not b, name
+        if name == "values":
+            assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k], equal_nan=True) and a[k] is not b[k]
+                                                for k in a)
+        else:
+            assert a == b, name
+    for k in ("closure", "linked"):
+        assert all(getattr(m, k)[x] is not getattr(c, k)[x] for x in getattr(m, k))

@@ -35,7 +35,7 @@ import hashlib
 import json
 import re
 import warnings
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -48,11 +48,11 @@ from .. import text
 from ..contract.schemas import PERSON_KEYS
 from ..tablespec import column_role
 from .disclosure import Published, plan_across_tables
-from .model import View, build_model, global_findings, key_columns, merge_views, unit_index, view_findings
+from .model import Model, View, build_model, copy_model, global_findings, key_columns, merge_views, unit_index, view_findings
 from .ledger import HINTS_FILE, add_cells  # noqa: F401 (HINTS_FILE: named here for callers of plan_folder)
 from .links import link_tables
 from .render import TEMPLATE_SCRIPTS
-from .readcsv import read_text, read_typed_csv
+from .readcsv import parts_digest, read_text, read_typed_csv
 from .safe import formula_findings, markup_findings
 from .workbook import WORKBOOK, workbook_findings
 
@@ -101,6 +101,30 @@ def _read_spec(path: Path) -> dict | None:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
     return spec if isinstance(spec, dict) else None
+
+
+#: the model of each table read from a report folder (:func:`_model`), by the bytes of its unsuppressed
+#: copy, its spec and its public columns: the disclosure plan and the audit of a report build the same
+#: models in one process (:func:`mangfold.run.report.prepare_report`)
+_models: OrderedDict[bytes, Model] = OrderedDict()
+#: models kept per process (a report has a few dozen tables)
+MODELS_MAX = 256
+
+
+def _model(spec: dict, truth: pd.DataFrame, restricted: Path, name: str) -> Model:
+    """``build_model(spec, truth)`` for the ``truth`` that :func:`_read_truth` read from ``restricted``
+    for table ``name``, built once per content and handed out as a copy (:func:`copy_model`)."""
+    key = parts_digest([(restricted / "tables" / f"{name}.csv").read_bytes(),
+                        json.dumps(spec, sort_keys=True, ensure_ascii=False, default=str).encode(),
+                        json.dumps([str(c) for c in truth.columns], ensure_ascii=False).encode()])
+    model = _models.get(key)
+    if model is None:
+        model = _models[key] = build_model(spec, truth)
+        if len(_models) > MODELS_MAX:
+            _models.popitem(last=False)
+    else:
+        _models.move_to_end(key)
+    return copy_model(model)
 
 
 def _read_truth(restricted: Path | None, name: str, public: pd.DataFrame, spec: dict) -> pd.DataFrame | None:
@@ -202,7 +226,7 @@ def audit_table(path: Path, *, min_cell: int, restricted: Path | None = None,
     if restricted is not None and truth is None:
         notes.append(f"{rel}: no matching unsuppressed copy in restricted/tables; identities found from the "
                      "public copy")
-    model = build_model(spec, truth if truth is not None else df)
+    model = _model(spec, truth, restricted, path.stem) if truth is not None else build_model(spec, df)
     view = View(df, model)
     if checked is not None:
         checked.append(_Checked(path.stem, spec, truth, view, raw))
@@ -261,7 +285,7 @@ def plan_folder(out: str | Path, *, min_cell: int) -> set[str]:
             public = public.drop(columns=key_columns(public.columns, spec))
             truth = _read_truth(out / "restricted", path.stem, public, spec)
             if truth is not None:
-                tables.append(Published(spec, truth, public))
+                tables.append(Published(spec, truth, public, _model(spec, truth, out / "restricted", path.stem)))
         plan = plan_across_tables(tables, min_cell=min_cell)
     except Exception as exc:  # the audit still checks the tables together
         warnings.warn(f"{out}: the tables were not planned together ({type(exc).__name__}: {exc})", stacklevel=2)

@@ -227,6 +227,7 @@ class Published:
     spec: dict
     truth: pd.DataFrame
     public: pd.DataFrame
+    model: Model | None = None  # built already from ``truth`` (without person keys), if given
 
     @property
     def name(self) -> str:
@@ -241,7 +242,7 @@ class Published:
         public = self.public.drop(columns=key_columns(self.public.columns, self.spec)).reset_index(drop=True)
         if len(truth) != len(public):
             return None
-        model = build_model(self.spec, truth)
+        model = self.model if self.model is not None else build_model(self.spec, truth)
         return truth, public, model, View(public, model)
 
 

@@ -265,6 +265,15 @@ def build_model(spec: TableSpec | Mapping[str, Any], truth: pd.DataFrame) -> Mod
     return model
 
 
+def copy_model(model: Model) -> Model:
+    """A model whose containers are its own (the identities' tuples, rates and findings are shared:
+    they are never changed), so that one built once can be handed to several checks."""
+    return Model(list(model.counts), {k: set(v) for k, v in model.closure.items()},
+                 {k: set(v) for k, v in model.linked.items()}, list(model.rates), list(model.shares),
+                 list(model.equations), list(model.described), list(model.problems),
+                 {k: v.copy() for k, v in model.values.items()})
+
+
 def _rate_values(parsed: Parsed, rate: Rate, tv: dict[str, np.ndarray]) -> np.ndarray:
     """The hidden numerator ``rate * denominator / scale`` per row (NaN where not visible; 0 where
     the denominator is a visible 0)."""

@@ -17,11 +17,11 @@ from __future__ import annotations
 from .checks import (FindingGroup, UnitIndex, Var, View, determined_unknowns, global_findings, local_findings,
                      merge_views, table_findings, unit_hidden, unit_index, unit_value, view_findings)
 from .identities import (BLANK, COMPLEMENT, COMPLEMENT_MARK, PRIMARY, SEP, TEXT, VISIBLE, Equation, Finding, Model,
-                         Rate, build_model, dim_columns, key_columns, parse_column, parse_frame, spec_dict)
+                         Rate, build_model, copy_model, dim_columns, key_columns, parse_column, parse_frame, spec_dict)
 
 __all__ = [
     "BLANK", "COMPLEMENT", "COMPLEMENT_MARK", "PRIMARY", "SEP", "TEXT", "VISIBLE", "Equation", "Finding",
-    "FindingGroup", "Model", "Rate", "UnitIndex", "Var", "View", "build_model", "determined_unknowns",
+    "FindingGroup", "Model", "Rate", "UnitIndex", "Var", "View", "build_model", "copy_model", "determined_unknowns",
     "dim_columns", "global_findings", "key_columns", "local_findings", "merge_views", "parse_column", "parse_frame",
     "spec_dict", "table_findings", "unit_hidden", "unit_index", "unit_value", "view_findings",
 ]

@@ -47,6 +47,8 @@ def _parsed(path: str | Path, kind: str) -> pd.DataFrame:
             text = _cache.get(("text", digest)) if kind == "restored" else None  # parsed once for both
             if text is None:
                 text = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+                if kind == "restored":  # the audit reads the same file as written, too
+                    _cache[("text", digest)] = text
             df = restore_frame(text) if kind == "restored" else text
         _cache[key] = df
         if len(_cache) > CACHE_SIZE:

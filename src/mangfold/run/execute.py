@@ -517,7 +517,7 @@ class _Schedule:
 
     def summary_done(self, r: Report) -> None:
         if r.plan is not None and self.outcomes[r.key].plan_passes < r.max_passes:
-            self.submit("plan", r.key, r.plan)
+            self.submit("plan", r.key, _WithResults(r.plan, list(self.outcomes[r.key].results)))
         else:
             self.planned(r)
 
@@ -536,7 +536,7 @@ class _Schedule:
     def publish(self, r: Report) -> None:
         self.done.add(r.key)
         if r.publish is not None:
-            self.submit("publish", r.key, _Publish(r.publish, list(self.outcomes[r.key].results)))
+            self.submit("publish", r.key, _WithResults(r.publish, list(self.outcomes[r.key].results)))
 
     def failed(self, r: Report) -> None:
         self.done.add(r.key)
@@ -617,11 +617,12 @@ class _Schedule:
 
 
 @dataclass(frozen=True)
-class _Publish:
-    """A publishing task: ``fn(results)`` on a worker (picklable)."""
+class _WithResults:
+    """A planning or publishing task: ``fn(results)`` on a worker (picklable), ``results`` those of
+    the report's notebooks in the last pass."""
 
-    fn: Callable[[list[JobResult]], Published]
+    fn: Callable[[list[JobResult]], Any]
     results: list[JobResult]
 
-    def __call__(self) -> Published:
+    def __call__(self) -> Any:
         return self.fn(self.results)

@@ -94,19 +94,19 @@ class Published:
 class Report:
     """One report: ``jobs`` run in any order, then ``summary``, then ``plan()``, then ``publish(results)``.
 
-    ``plan`` (optional) decides whether the notebooks must run again: it returns True after it has
+    ``plan(results)`` (optional) decides whether the notebooks must run again: it returns True after it has
     prepared that (for disclosure control: written the cells to hide and emptied the outputs), and
     the jobs and summary then run again, at most ``max_passes`` times in all; or the names of the
     notebooks to run again (their outputs emptied), when only those and the summary need to. ``plan`` and ``publish``
     must be picklable (module-level functions or ``functools.partial`` of one) because they run on a
-    worker; ``publish`` receives the report's :class:`JobResult` list of the last pass.
+    worker; both receive the report's :class:`JobResult` list of the last pass.
     """
 
     key: str
     jobs: list[Job]
     summary: Job | None = None
     publish: Callable[[list[JobResult]], Published] | None = None
-    plan: Callable[[], bool] | None = None
+    plan: Callable[[list[JobResult]], bool | frozenset[str]] | None = None
     max_passes: int = 1
     group: str = ""  # reports published together (the publication ledger reconciles them)
 

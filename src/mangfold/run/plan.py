@@ -36,7 +36,7 @@ from ..store import StoreError, years_by_municipality
 from .execute import execute_reports
 from .jobs import (DEFAULT_ENGINE, EXIT_FAILED, EXIT_OK, MAX_DISCLOSURE_PASSES, SUMMARY_PREFIX, Job, JobResult,
                    Published, Report, ReportSpec, list_notebooks, notebook_requires)
-from .report import (make_staging, plan_report, publish_report, remove_stale_staging,
+from .report import (make_staging, plan_report, prepare_report, publish_report, remove_stale_staging,
                      rerun_notebooks)
 
 NATIONAL = "national"
@@ -64,6 +64,16 @@ def _publish(results: list[JobResult], *, key: str, spec: ReportSpec) -> Publish
     t0 = time.perf_counter()
     ok, messages = publish_report(spec, results)
     return Published(key, ok, tuple(messages), time.perf_counter() - t0)
+
+
+def _plan(results: list[JobResult], *, spec: ReportSpec, min_cell: int) -> bool | frozenset[str]:
+    """The report's disclosure plan (:func:`~mangfold.run.report.plan_report`); when its notebooks need
+    not run again, its publishing prepared at once on this worker, which has the tables parsed
+    (:func:`~mangfold.run.report.prepare_report`)."""
+    changed = plan_report(spec.staging, min_cell=min_cell)
+    if changed is False:
+        prepare_report(spec, results)
+    return changed
 
 
 def _params_for(params: dict, name: str) -> dict:
@@ -171,7 +181,7 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
                 provenance={"scope": t.scope if t.key else "whole store", "full_store": str(store)},
                 packages=packages, commit=commit)
             publish = functools.partial(_publish, key=key, spec=spec)
-            plan = functools.partial(plan_report, st, min_cell=int(t.params["min_cell"]))
+            plan = functools.partial(_plan, spec=spec, min_cell=int(t.params["min_cell"]))
             # with the national report every report of the run is read together (its table of
             # municipalities repeats their own figures); else each municipality's years are
             group = "national-run" if national else t.key

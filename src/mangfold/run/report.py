@@ -1,6 +1,9 @@
 """Publishing one report whose notebooks ran into a staging folder (:func:`publish_report`: render,
 audit, provenance, ledger, atomic swap) and the disclosure planning step between two passes of its
-notebooks (:func:`plan_report`).
+notebooks (:func:`plan_report`). A report that the plan leaves as it is gets its page, workbook, audit
+and ledger made at once, on the worker that planned it (:func:`prepare_report`); publishing, after the
+publication ledger of its group, keeps them only if the staging folder still holds the very files they
+were made from.
 
 A year is built in ``OUT/.<year>.building-<pid>/`` and swapped in for ``OUT/<year>/`` only when
 every notebook of that year succeeded and its public folder passed the audit; otherwise the

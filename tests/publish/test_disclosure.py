@@ -495,3 +495,28 @@ def test_random_rate_tables_leave_no_small_numerator_recoverable(seed):
     for i in hidden:
         if 1 <= truth_k[i] < M:
             assert len(possible[i]) >= 2, (i, possible[i])
+
+
+def test_a_published_table_keeps_the_model_disclosure_built_for_it(tmp_path):
+    """ctx.table hands the model it built for a table to the Published table that the notebook's later
+    tables are checked against: the same model build_model makes from the table, not one built again."""
+    import dataclasses
+
+    from mangfold.publish import open_context
+    from mangfold.publish.disclosure import disclose, disclose_with_model
+    from mangfold.publish.identities import build_model
+
+    ctx = open_context(2025, tmp_path / "none.duckdb", None, tmp_path / "out")
+    spec = TableSpec(name="levels", counts=("n",), dims=("year", "level"), margins=(("level", "all"),))
+    df = pd.DataFrame({"year": 2025, "level": ["a", "b", "c", "all"], "n": [3, 20, 30, 53]})
+    ctx.table(df, spec, show=False)
+    got, fresh = ctx._published[0].model, build_model(spec.to_json(), df)
+    assert got is not None
+    for f in dataclasses.fields(got):
+        a, b = getattr(got, f.name), getattr(fresh, f.name)
+        if f.name == "values":
+            assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k], equal_nan=True) for k in a)
+        else:
+            assert a == b, f.name
+    public, model = disclose_with_model(df, spec, min_cell=5)
+    assert public.equals(disclose(df, spec, min_cell=5)) and model.equations == fresh.equations

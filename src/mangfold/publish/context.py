@@ -21,7 +21,7 @@ import pandas as pd
 from .. import text
 from ..config import default_out, default_store, load_params, project_root
 from ..tablespec import TableSpec, column_role
-from .disclosure import Published, disclose, key_columns, mark
+from .disclosure import Published, disclose_with_model, key_columns, mark
 from .ledger import HINTS_FILE, KEEP_FILE
 from .png import save_png
 from .render import FIGURE_ALT
@@ -90,10 +90,11 @@ class Context:
                 _display_markdown(f"*{caption or spec.title or spec.name}: {len(df)} rader i den "
                                   "skjermede tabellen (ikke publisert).*")
             return df.iloc[0:0]
-        public = disclose(df, spec, min_cell=self.min_cell, published=self._published,
-                          hidden=self._hints().get(spec.name, []), keep=self._hints(KEEP_FILE).get(spec.name, []))
+        public, model = disclose_with_model(df, spec, min_cell=self.min_cell, published=self._published,
+                                            hidden=self._hints().get(spec.name, []),
+                                            keep=self._hints(KEEP_FILE).get(spec.name, []))
         written = as_published(public)
-        self._published.append(Published(spec.to_json(), df, written))
+        self._published.append(Published(spec.to_json(), df, written, model))
         public.attrs["mf_spec"] = spec  # show_table labels the columns with their roles (copies keep it)
         write_csv(written, self.public / "tables" / f"{spec.name}.csv", public=True)
         write_typed(public, self.restricted / TYPED_DIR / f"{spec.name}.json")

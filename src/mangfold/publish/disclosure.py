@@ -38,7 +38,7 @@ import pandas as pd
 from ..tablespec import TableSpec
 from ..text import Hidden
 from .model import (BLANK, COMPLEMENT, COMPLEMENT_MARK, PRIMARY, SEP, VISIBLE, Equation, Finding, FindingGroup, Model,
-                    UnitIndex, Var, View, build_model, determined_unknowns, dim_columns, global_findings, key_columns,
+                    UnitIndex, Var, View, build_model, copy_model, determined_unknowns, dim_columns, global_findings, key_columns,
                     local_findings, merge_views, parse_column, parse_frame, spec_dict, table_findings, unit_hidden,
                     unit_index, unit_value)
 from .links import link_tables
@@ -46,6 +46,7 @@ from .typed import as_published
 
 __all__ = [
     "COMPLEMENT_MARK", "Finding", "Model", "Published", "View", "apply_disclosure_control", "build_model", "disclose",
+    "disclose_with_model",
     "global_findings", "key_columns", "link_tables", "local_findings", "mark", "merge_views", "parse_column",
     "plan_across_tables", "spec_dict", "suppress", "suppressed_count", "table_findings",
 ]
@@ -454,9 +455,20 @@ def disclose(df: pd.DataFrame, spec: TableSpec | Mapping[str, Any], *, min_cell:
     """The typed public copy of ``df`` (:mod:`mangfold.publish.typed`): as
     :func:`apply_disclosure_control`, with each hidden count a :class:`~mangfold.text.Hidden` that
     carries its mark instead of the mark's text."""
+    return disclose_with_model(df, spec, min_cell=min_cell, published=published, hidden=hidden, keep=keep)[0]
+
+
+def disclose_with_model(df: pd.DataFrame, spec: TableSpec | Mapping[str, Any], *, min_cell: int,
+                        published: list[Published] | tuple[Published, ...] = (),
+                        hidden: list[dict[str, Any]] | tuple = (), keep: list[dict[str, Any]] | tuple = (),
+                        ) -> tuple[pd.DataFrame, Model]:
+    """:func:`disclose`, and the model of ``df`` as :func:`build_model` makes it (a copy taken before
+    any check used it): ``ctx.table`` gives it to the :class:`Published` table, which the later tables
+    of the notebook are checked against, instead of building it again."""
     sp = spec_dict(spec)
     base = df.drop(columns=key_columns(df.columns, sp)).reset_index(drop=True)
     model = build_model(sp, base)
+    pristine = copy_model(model)
     view = View(base, model)
     if hidden:
         _apply_hints(view, base, sp, hidden, min_cell)
@@ -482,7 +494,7 @@ def disclose(df: pd.DataFrame, spec: TableSpec | Mapping[str, Any], *, min_cell:
     if left:
         warnings.warn(f"disclosure control could not protect {sp.get('name', 'a table')}: "
                       + "; ".join(f"{f.where()}: {f.message}" for f in left[:5]), stacklevel=2)
-    return _render(base, view, min_cell)
+    return _render(base, view, min_cell), pristine
 
 
 def apply_disclosure_control(df: pd.DataFrame, spec: TableSpec | Mapping[str, Any], *, min_cell: int,

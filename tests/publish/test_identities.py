@@ -193,6 +193,10 @@ def test_shared_counts_match_a_naive_loop(seed):
     naive, pairs = _naive_links(tables)
     assert eqs == naive
     assert len(described) == pairs
+    # with_last (a notebook's new table against those before it): the naive loop's equations that
+    # involve the last table, in the same order
+    last = f"{tables[-1][0]}{SEP}"
+    assert link_tables(tables, with_last=True)[0] == [eq for eq in naive if any(v[0].startswith(last) for v, _ in eq)]
 
 
 def test_copy_model_copies_every_container_and_keeps_every_value():

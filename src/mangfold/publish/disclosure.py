@@ -277,7 +277,7 @@ def _with_published(sp: dict, base: pd.DataFrame, model: Model, view: View, publ
         items.append((pname, p.spec, ptruth, pm))
         views.append((pname, _copy_view(pview)))
     me = f"{name}#new{SEP}"
-    cross, _ = link_tables([*items, (me[:-len(SEP)], sp, base, model)])
+    cross, _ = link_tables([*items, (me[:-len(SEP)], sp, base, model)], with_last=True)  # with this table only
     cross = [eq for eq in cross if any(v[0].startswith(me) for v, _ in eq)]
     if not cross:
         return None, None

@@ -42,14 +42,21 @@ def _grid(labels: Labels, dims: list[str], shared: list[str], skey: np.ndarray, 
     return _Grid(row.reshape(n_own, n_shared), first.reshape(n_own, n_shared), names)
 
 
-def link_tables(tables: list[tuple[str, Mapping[str, Any], pd.DataFrame, Model]]) -> tuple[list[Equation], list[str]]:
+def link_tables(tables: list[tuple[str, Mapping[str, Any], pd.DataFrame, Model]], *,
+                with_last: bool = False) -> tuple[list[Equation], list[str]]:
     """Counts that two tables share: with the dimensions the tables have in common equal, and the
     other dimensions of each fixed, equal and non-zero in at least two rows (and never different).
     ``tables``: (name, spec, unsuppressed table, its :func:`build_model`). Returns equations over
-    ``table::column`` cells and their descriptions."""
+    ``table::column`` cells and their descriptions. With ``with_last``, only the counts the last table
+    shares with each of the others (in the same order as without it): a notebook's new table against
+    the tables published before it."""
     eqs, described = [], []
     labels = [Labels(truth) for _, _, truth, _ in tables]
-    for (la, (na, sa, ta, ma)), (lb, (nb, sb, tb, mb)) in itertools.combinations(zip(labels, tables), 2):
+    pairs = itertools.combinations(zip(labels, tables), 2)
+    if with_last and tables:
+        last = (labels[-1], tables[-1])
+        pairs = ((other, last) for other in zip(labels[:-1], tables[:-1]))
+    for (la, (na, sa, ta, ma)), (lb, (nb, sb, tb, mb)) in pairs:
         if not ma.counts or not mb.counts or not len(ta) or not len(tb):
             continue
         dims_a, dims_b = dim_columns(ta, sa), dim_columns(tb, sb)

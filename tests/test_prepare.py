@@ -57,6 +57,7 @@ def test_a_prepared_report_is_published_without_rendering_or_auditing_again(tmp_
     assert ok, messages
     assert (spec.target / "public" / "report.html").read_bytes() == page
     assert (spec.target / "restricted" / "ledger.json").is_file()
+    assert (spec.target / "restricted" / "quarantine.csv").is_file()  # written when prepared, not again
     assert (spec.target / "public" / "tables" / "tabeller.xlsx").is_file()
     assert not (spec.target / "restricted" / rp.PREPARED_FILE).exists()  # the record is not published
 

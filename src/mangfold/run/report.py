@@ -177,12 +177,12 @@ def publish_report(spec: ReportSpec, results: list[JobResult], *, hashes: dict |
     try:
         hashes = input_hashes(store) if hashes is None else hashes
         counts = file_counts(store) if counts is None else counts
-        _write_quarantine(store, st)
         skipped = {r.job.notebook.name for r in results if r.skipped}
         page = _page(spec, results)
-        problems = _prepared(st, page)
+        problems = _prepared(st, page)  # prepared from these files, its quarantine list among them
         prepared = problems is not None
         if not prepared:
+            _write_quarantine(store, st)
             problems = _render_and_audit(spec, page)
         (st / "restricted" / PREPARED_FILE).unlink(missing_ok=True)
         if problems:

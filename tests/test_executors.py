@@ -4,6 +4,7 @@ keep notebooks apart; the same units of work run on a Dask LocalCluster (slow)."
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from mangfold.cli import main
 from mangfold.run import run
 from mangfold.run.execute import execute_reports, shutdown_kernels
-from mangfold.run.jobs import Job, Published, Report, has_any, list_notebooks, notebook_scope
+from mangfold.run.jobs import Job, Planned, Published, Report, has_any, list_notebooks, notebook_scope
 from mangfold.publish.context import read_csv
 from tests.helpers import VACANCIES, applications_csv, ingested
 from tools.nb import code, md, params_cell, write_notebook
@@ -333,7 +334,35 @@ def test_each_report_of_a_group_is_prefetched_before_the_ledger_reads_the_group(
 
     reports = [Report(f"r{i}", [], group="g") for i in range(3)] + [Report("alone", [], group="h")]
     execute_reports(reports, executor="local", jobs=1, ledger=ledger,
-                    prefetch=lambda key: calls.append(("prefetch", key)))
+                    prefetch=lambda key, read: calls.append(("prefetch", key)))
     assert [c for c in calls if c[0] == "prefetch"] == [("prefetch", "r0"), ("prefetch", "r1")]
     assert ("ledger", ("r0", "r1", "r2")) in calls and ("ledger", ("alone",)) in calls
     assert calls.index(("prefetch", "r1")) < calls.index(("ledger", ("r0", "r1", "r2")))
+
+
+def _planned_with(read, results):
+    return Planned(read)
+
+
+def _plan_nothing(results):
+    return False
+
+
+def test_what_a_plan_read_for_the_ledger_is_handed_over_for_every_report_before_the_ledger():
+    """A plan that changes nothing and read the report's tables (Planned) hands them to ``prefetch``,
+    the last report of a group too (whose planning starts the ledger at once), before the ledger runs;
+    a plan that returns False hands nothing over (a report alone in its group: nothing to read)."""
+    calls: list[tuple] = []
+
+    def ledger(keys, last):
+        calls.append(("ledger", tuple(sorted(keys))))
+        return {}, []
+
+    reports = [Report(k, [], plan=functools.partial(_planned_with, f"tables of {k}"), max_passes=2, group="g")
+               for k in ("r0", "r1", "r2")]
+    reports.append(Report("r3", [], plan=_plan_nothing, max_passes=2, group="h"))
+    execute_reports(reports, executor="local", jobs=1, ledger=ledger,
+                    prefetch=lambda key, read: calls.append(("prefetch", key, read)))
+    pre = [c for c in calls if c[0] == "prefetch"]
+    assert sorted(pre) == [("prefetch", k, f"tables of {k}") for k in ("r0", "r1", "r2")]
+    assert max(calls.index(c) for c in pre) < calls.index(("ledger", ("r0", "r1", "r2")))

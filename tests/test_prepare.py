@@ -14,6 +14,7 @@ import yaml
 
 from mangfold.config import load_params
 from mangfold.publish import open_context
+from mangfold.publish.ledger import read_report
 from mangfold.run import report as rp
 from mangfold.run.jobs import ReportSpec
 from mangfold.tablespec import TableSpec
@@ -44,9 +45,11 @@ def _staged(tmp_path, store) -> ReportSpec:
 
 def test_a_prepared_report_is_published_without_rendering_or_auditing_again(tmp_path, store, monkeypatch):
     spec = _staged(tmp_path, store)
-    rp.prepare_report(spec, [])
+    read = rp.prepare_report(spec, [])
     record = json.loads((spec.staging / "restricted" / rp.PREPARED_FILE).read_text(encoding="utf-8"))
     assert record["problems"] == [] and len(record["inputs"]) == 40
+    # what it read for the ledger goes back to the run's process, with the hash of the files read
+    assert read.digest == read_report(spec.staging).digest and list(read.tables) == ["levels"]
     page = (spec.staging / "public" / "report.html").read_bytes()
 
     def again(*a, **k):

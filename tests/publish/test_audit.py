@@ -376,6 +376,65 @@ def test_plan_folder_hides_counts_that_tables_of_different_notebooks_share(tmp_p
     assert not plan_folder(out, min_cell=M)
 
 
+def test_the_plan_and_the_audit_link_the_tables_once_and_as_if_each_linked_them(tmp_path, store, monkeypatch):
+    """plan_folder and the audit of one report find the counts its tables share once (audit._links,
+    keyed by the tables' names and the bytes their models are made from) and get what linking them
+    afresh gives; a changed unsuppressed copy is linked again."""
+    from mangfold.publish import audit as A
+    from mangfold.publish.links import link_tables
+
+    t1, s1, t2, s2 = _by_level_and_by_sex()
+    out = tmp_path / "2025"
+    Context(2025, store, {"min_cell": M}, out).table(t1, s1, show=False)
+    Context(2025, store, {"min_cell": M}, out).table(t2, s2, show=False)
+    calls = []
+    monkeypatch.setattr(A, "link_tables", lambda items: calls.append([i[0] for i in items]) or link_tables(items))
+    for cache in (A._linked, A._truths, A._models):
+        cache.clear()
+    problems = _problems(out)
+    assert calls == [["by_level", "by_sex"]]
+    assert any("which share counts with it" in p for p in problems), problems
+    A.plan_folder(out, min_cell=M)
+    assert len(calls) == 1  # the plan took the audit's links
+    checked = []
+    for path in sorted((out / "public" / "tables").glob("*.csv")):
+        A.audit_table(path, min_cell=M, restricted=out / "restricted", checked=checked)
+    fresh, _ = link_tables([(c.name, c.spec, c.truth, c.view.model) for c in checked])
+    assert A._links([(c.name, c.spec, c.truth, c.view.model) for c in checked], [c.key for c in checked]) == fresh
+    assert fresh and len(calls) == 1
+    # the unsuppressed copy of one table changes: linked (and read) again
+    truth = out / "restricted" / "tables" / "by_sex.csv"
+    truth.write_bytes(truth.read_bytes().replace(b"2025,c,f,20", b"2025,c,f,21"))
+    _problems(out)
+    assert len(calls) == 2
+
+
+def test_the_unsuppressed_copy_is_matched_once_per_content(tmp_path, store):
+    """audit._read_truth gives the unsuppressed copy that matches the public one (each caller its own
+    frame), found once for the same bytes, spec and public columns, length and dimension values:
+    a public copy whose dimension values differ gets none."""
+    from mangfold.publish import audit as A
+
+    t1, s1, _, _ = _by_level_and_by_sex()
+    out = tmp_path / "2025"
+    Context(2025, store, {"min_cell": M}, out).table(t1, s1, show=False)
+    spec = json.loads((out / "public" / "tables" / "by_level.spec.json").read_text(encoding="utf-8"))
+    public = pd.read_csv(out / "public" / "tables" / "by_level.csv", dtype=str, keep_default_na=False,
+                         encoding="utf-8-sig")
+    A._truths.clear()
+    a = A._read_truth(out / "restricted", "by_level", public, spec)
+    b = A._read_truth(out / "restricted", "by_level", public, spec)
+    assert len(A._truths) == 1 and a is not b
+    pd.testing.assert_frame_equal(a, b)
+    assert a["n"].tolist() == [3, 10, 40, 53]
+    a.loc[0, "n"] = 99  # a caller changing its frame changes no one else's
+    assert A._read_truth(out / "restricted", "by_level", public, spec)["n"].tolist() == [3, 10, 40, 53]
+    other = public.copy()
+    other.loc[1, "level"] = "x"  # same bytes of the copy, other dimension values
+    assert A._read_truth(out / "restricted", "by_level", other, spec) is None
+    assert A._read_truth(out / "restricted", "by_level", public.iloc[:3], spec) is None
+
+
 NB_BY_LEVEL = """import pandas as pd
 from mangfold.publish import open_context
 from mangfold.tablespec import TableSpec

@@ -60,6 +60,30 @@ def test_a_report_read_again_is_read_afresh_when_a_file_changed(tmp_path):
     assert list(group_hints({"2024": a, "2025": b})) == ["2025"]  # and the ledger sees the change
 
 
+def test_tables_read_on_a_worker_are_taken_only_while_the_files_hold_the_bytes_they_were_read_from(tmp_path):
+    """load_report(folder, read) takes the tables a worker read (read_report, handed over through
+    pickling as a process pool does) instead of reading the files, and reads the files when one
+    changed since; what it takes equals what it would have read."""
+    import pickle
+
+    from mangfold.publish import ledger
+
+    a = _report(tmp_path / "2024", TRUTH, _public(False))
+    read = pickle.loads(pickle.dumps(ledger.read_report(a)))
+    ledger._loaded.clear()
+    got = load_report(a, read)
+    assert got["trend"] is read.tables["trend"]  # taken, not read again
+    fresh = ledger._load_report(a)
+    pd.testing.assert_frame_equal(got["trend"].public, fresh["trend"].public)
+    pd.testing.assert_frame_equal(got["trend"].truth, fresh["trend"].truth)
+    stale = pickle.loads(pickle.dumps(ledger.read_report(a)))
+    _report(a, TRUTH, _public(True))  # the notebooks ran again after the worker read it
+    ledger._loaded.clear()
+    again = load_report(a, stale)
+    assert again["trend"] is not stale.tables["trend"]
+    assert again["trend"].public["passed"].tolist() == ["<5", "20", "7", "22"]
+
+
 def test_different_values_are_different_quantities(tmp_path):
     other = TRUTH.copy()
     other.loc[0, ["passed", "rate"]] = [9, 0.75]  # corrected data: not the same number, nothing to reconcile

@@ -111,12 +111,18 @@ _models: OrderedDict[bytes, Model] = OrderedDict()
 MODELS_MAX = 256
 
 
-def _model(spec: dict, truth: pd.DataFrame, restricted: Path, name: str) -> Model:
+def _model_key(spec: dict, truth: pd.DataFrame, restricted: Path, name: str) -> bytes:
+    """The key of :func:`_model`'s cache: the bytes of the unsuppressed copy, the spec and the columns."""
+    return parts_digest([(restricted / "tables" / f"{name}.csv").read_bytes(),
+                         json.dumps(spec, sort_keys=True, ensure_ascii=False, default=str).encode(),
+                         json.dumps([str(c) for c in truth.columns], ensure_ascii=False).encode()])
+
+
+def _model(spec: dict, truth: pd.DataFrame, restricted: Path, name: str, key: bytes | None = None) -> Model:
     """``build_model(spec, truth)`` for the ``truth`` that :func:`_read_truth` read from ``restricted``
-    for table ``name``, built once per content and handed out as a copy (:func:`copy_model`)."""
-    key = parts_digest([(restricted / "tables" / f"{name}.csv").read_bytes(),
-                        json.dumps(spec, sort_keys=True, ensure_ascii=False, default=str).encode(),
-                        json.dumps([str(c) for c in truth.columns], ensure_ascii=False).encode()])
+    for table ``name``, built once per content and handed out as a copy (:func:`copy_model`).
+    ``key``: :func:`_model_key` of the same, if the caller has it."""
+    key = _model_key(spec, truth, restricted, name) if key is None else key
     model = _models.get(key)
     if model is None:
         model = _models[key] = build_model(spec, truth)
@@ -127,13 +133,37 @@ def _model(spec: dict, truth: pd.DataFrame, restricted: Path, name: str) -> Mode
     return copy_model(model)
 
 
+#: what :func:`_read_truth` gave, by a hash of everything it depends on: the plan and the audit of a report
+#: read the same unsuppressed copies against the same public ones, in one process
+_truths: OrderedDict[bytes, pd.DataFrame | None] = OrderedDict()
+
+
 def _read_truth(restricted: Path | None, name: str, public: pd.DataFrame, spec: dict) -> pd.DataFrame | None:
-    """The unsuppressed copy of a table, if it matches the public one row for row."""
+    """The unsuppressed copy of a table, if it matches the public one row for row (found once per
+    content: the bytes of the copy, the spec, and the public copy's columns, length and dimension
+    values; each caller gets its own frame)."""
     if restricted is None:
         return None
     path = restricted / "tables" / f"{name}.csv"
     if not path.is_file():
         return None
+    dims = [d for d in spec.get("dims", []) if d in public.columns]
+    key = parts_digest([path.read_bytes(), json.dumps(spec, sort_keys=True, ensure_ascii=False, default=str).encode(),
+                        json.dumps([str(c) for c in public.columns], ensure_ascii=False).encode(),
+                        str(len(public)).encode(),
+                        *(json.dumps(public[d].tolist(), ensure_ascii=False, default=str).encode() for d in dims)])
+    if key in _truths:
+        _truths.move_to_end(key)
+        truth = _truths[key]
+    else:
+        truth = _truths[key] = _match_truth(path, public, spec)
+        if len(_truths) > MODELS_MAX:
+            _truths.popitem(last=False)
+    return None if truth is None else truth.copy()
+
+
+def _match_truth(path: Path, public: pd.DataFrame, spec: dict) -> pd.DataFrame | None:
+    """:func:`_read_truth` of the unsuppressed copy at ``path``, read afresh."""
     try:
         truth = read_typed_csv(path)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError):
@@ -202,6 +232,7 @@ class _Checked:
     truth: pd.DataFrame | None
     view: View        # the public copy as checked (person keys dropped)
     raw: pd.DataFrame  # the public copy as read
+    key: bytes | None = None  # :func:`_model_key` of the model (built from ``truth``)
 
 
 def audit_table(path: Path, *, min_cell: int, restricted: Path | None = None,
@@ -226,10 +257,11 @@ def audit_table(path: Path, *, min_cell: int, restricted: Path | None = None,
     if restricted is not None and truth is None:
         notes.append(f"{rel}: no matching unsuppressed copy in restricted/tables; identities found from the "
                      "public copy")
-    model = _model(spec, truth, restricted, path.stem) if truth is not None else build_model(spec, df)
+    key = _model_key(spec, truth, restricted, path.stem) if truth is not None else None
+    model = _model(spec, truth, restricted, path.stem, key) if truth is not None else build_model(spec, df)
     view = View(df, model)
     if checked is not None:
-        checked.append(_Checked(path.stem, spec, truth, view, raw))
+        checked.append(_Checked(path.stem, spec, truth, view, raw, key))
     for f in view_findings(view, min_cell=min_cell):
         problems.append(f"{rel}: {f.where()}: {f.message}")
     for c in _unroled(df, spec):
@@ -238,13 +270,34 @@ def audit_table(path: Path, *, min_cell: int, restricted: Path | None = None,
     return problems, notes
 
 
+#: the counts tables share (:func:`_links`), by the tables' names and model keys: the plan and the audit of a
+#: report link the same tables in one process
+_linked: OrderedDict[tuple, list] = OrderedDict()
+
+
+def _links(items: list[tuple[str, dict, pd.DataFrame, Model]], keys: list[bytes | None]) -> list:
+    """``link_tables(items)[0]`` (the equations), found once per content: ``keys`` are the items'
+    :func:`_model_key` (the bytes of the unsuppressed copy, the spec and the columns: what the model
+    and so the links are made from); an item without one is linked afresh."""
+    if any(k is None for k in keys):
+        return link_tables(items)[0]
+    key = tuple((name, k) for (name, *_), k in zip(items, keys))
+    if key in _linked:
+        _linked.move_to_end(key)
+    else:
+        _linked[key] = link_tables(items)[0]
+        if len(_linked) > MODELS_MAX:
+            _linked.popitem(last=False)
+    return list(_linked[key])  # equations are tuples: a new list is a copy
+
+
 def audit_across_tables(checked: list[_Checked], *, min_cell: int) -> list[str]:
     """Hidden counts that another table gives away: counts that two tables share (found from the
     unsuppressed copies, :func:`~mangfold.publish.links.link_tables`) are checked together
     with both tables' totals; reported where more than one table is involved (the rest is the
     tables' own check)."""
     linked = [c for c in checked if c.truth is not None and c.view.model.counts]
-    cross, _ = link_tables([(c.name, c.spec, c.truth, c.view.model) for c in linked])
+    cross = _links([(c.name, c.spec, c.truth, c.view.model) for c in linked], [c.key for c in linked])
     if not cross:
         return []
     merged = merge_views([(c.name, c.view) for c in linked], cross)
@@ -276,7 +329,7 @@ def plan_folder(out: str | Path, *, min_cell: int) -> set[str]:
     hides the cells)."""
     out = Path(out)
     try:
-        tables = []
+        tables, keys = [], []
         for path in sorted((out / "public" / "tables").glob("*.csv")):
             spec = _read_spec(path)
             if spec is None:
@@ -285,8 +338,13 @@ def plan_folder(out: str | Path, *, min_cell: int) -> set[str]:
             public = public.drop(columns=key_columns(public.columns, spec))
             truth = _read_truth(out / "restricted", path.stem, public, spec)
             if truth is not None:
-                tables.append(Published(spec, truth, public, _model(spec, truth, out / "restricted", path.stem)))
-        plan = plan_across_tables(tables, min_cell=min_cell)
+                key = _model_key(spec, truth, out / "restricted", path.stem)
+                tables.append(Published(spec, truth, public, _model(spec, truth, out / "restricted", path.stem, key)))
+                keys.append(key)
+        # the tables plan_across_tables links (the audit links the same ones: see _links)
+        linked = [(p, k) for p, k in zip(tables, keys) if p.parts is not None and p.name and p.parts[2].counts]
+        cross = _links([(p.name, p.spec, p.parts[0], p.parts[2]) for p, _ in linked], [k for _, k in linked])
+        plan = plan_across_tables(tables, min_cell=min_cell, cross=cross)
     except Exception as exc:  # the audit still checks the tables together
         warnings.warn(f"{out}: the tables were not planned together ({type(exc).__name__}: {exc})", stacklevel=2)
         return set()

@@ -101,17 +101,34 @@ def _files_digest(folder: Path) -> bytes:
     return parts_digest(part for sub, p in files for part in (f"{sub}/{p.name}".encode(), p.read_bytes()))
 
 
-def load_report(folder: str | Path) -> dict[str, _Table]:
+@dataclass
+class ReportTables:
+    """The tables of a report folder as :func:`load_report` reads them, with the hash of the files they
+    were read from (:func:`_files_digest`): what a worker that read them hands to the run's process."""
+
+    digest: bytes
+    tables: dict[str, _Table]
+
+
+def read_report(folder: str | Path) -> ReportTables:
+    """The tables of a report folder (:func:`load_report`'s), read afresh, with the hash of their files."""
+    folder = Path(folder)
+    return ReportTables(_files_digest(folder), _load_report(folder))
+
+
+def load_report(folder: str | Path, read: ReportTables | None = None) -> dict[str, _Table]:
     """The public tables of a report folder (``public/`` and ``restricted/`` inside) with their
     unsuppressed copies, row for row (tables without one are left out). The tables are shared with
-    earlier calls for the same files (:data:`_loaded`): read them, never change them."""
+    earlier calls for the same files (:data:`_loaded`): read them, never change them. ``read``: the
+    same folder's tables read elsewhere (:func:`read_report` on the worker that prepared the report),
+    taken instead of reading the files when they were read from the very bytes the files hold now."""
     folder = Path(folder)
     key, digest = str(folder.resolve()), _files_digest(folder)
     hit = _loaded.get(key)
     if hit is not None and hit[0] == digest:
         _loaded.move_to_end(key)
         return dict(hit[1])
-    out = _load_report(folder)
+    out = read.tables if read is not None and read.digest == digest else _load_report(folder)
     _loaded[key] = (digest, out)
     _loaded.move_to_end(key)
     if len(_loaded) > LOADED_MAX:
@@ -357,11 +374,13 @@ def conflicts(members: dict[str, Path], fixed=(), *, series: dict[str, str] | No
     return lines
 
 
-def write_ledger(folder: Path) -> None:
+def write_ledger(folder: Path, tables: dict[str, _Table] | None = None) -> None:
     """``restricted/ledger.json``: the hidden cells of each public table of a report, by dimension
-    values and column (what later runs of other years must respect)."""
+    values and column (what later runs of other years must respect). ``tables``: the folder's tables
+    as :func:`read_report` read them just now (default: read them here)."""
     out = {}
-    for name, t in _load_report(Path(folder)).items():  # once, on a worker: nothing kept for later calls
+    tables = _load_report(Path(folder)) if tables is None else tables  # on a worker: nothing kept for later calls
+    for name, t in tables.items():
         dims = [d for d in t.spec.get("dims", []) if d in t.public.columns]
         text = {}  # columns as lists of their cells, read once (not a pandas lookup per cell)
         cells = []

@@ -58,7 +58,7 @@ from tqdm import tqdm
 from ..publish.context import NOTEBOOK_ENV
 from ..store import KEEP_OPEN_ENV, release_kept
 from . import inprocess
-from .jobs import THREAD_VARS, Job, JobResult, Published, Report, ReportOutcome, has_any
+from .jobs import THREAD_VARS, Job, JobResult, Planned, Published, Report, ReportOutcome, has_any
 
 Executor = Literal["local", "dask"]
 EXECUTORS: tuple[str, ...] = ("local", "dask")
@@ -455,7 +455,7 @@ MAX_LEDGER_ROUNDS = 6
 def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs: int = 1,
                     scheduler: str | None = None,
                     ledger: Callable[[list[str], bool], tuple[list[str], list[str]]] | None = None,
-                    prefetch: Callable[[str], Any] | None = None,
+                    prefetch: Callable[[str, Any], Any] | None = None,
                     ) -> dict[str, ReportOutcome]:
     """Run every report's notebooks, then its summary, its plan (which may send the notebooks round
     again) and its publishing; returns the outcome per report key. A report whose notebook fails is
@@ -465,8 +465,9 @@ def execute_reports(reports: list[Report], *, executor: Executor = "local", jobs
     is planned, with the keys of those that are ready; returns (keys whose notebooks must run again,
     or a dict of them to the names of the notebooks to run again, None for all; keys that must not
     be published: with ``last`` no more rounds are allowed). Reports of a group are
-    published only after it. ``prefetch(key)``: called (in this process) when a report is planned
-    and the rest of its group is not, so that the ledger can read it while the workers are busy."""
+    published only after it. ``prefetch(key, read)``: called (in this process) when a report is planned
+    and the rest of its group is not, so that the ledger can read it while the workers are busy, and
+    whenever its plan hands over what it read (``read``: :attr:`Planned.read`, else None)."""
     total = sum(len(r.jobs) + (r.summary is not None) for r in reports)
     with pool(executor, jobs, scheduler) as p, _progress(total) as bar:
         s = _Schedule(reports, p, bar, ledger, prefetch)
@@ -545,16 +546,18 @@ class _Schedule:
         if waiting and all(k in self.ready or k in self.done for k in members):
             self.planned(self.by_key[waiting[0]])
 
-    def planned(self, r: Report) -> None:
-        """The report is safe on its own: reconcile its group once every member is."""
+    def planned(self, r: Report, read: Any = None) -> None:
+        """The report is safe on its own: reconcile its group once every member is. ``read``: what its
+        plan read for the ledger (:attr:`Planned.read`)."""
         if self.ledger is None:
             self.publish(r)
             return
         self.ready.add(r.key)
         members = self.groups[r.group]
-        if not all(k in self.ready or k in self.done for k in members):
-            if self.prefetch is not None:
-                self.prefetch(r.key)
+        complete = all(k in self.ready or k in self.done for k in members)
+        if self.prefetch is not None and (read is not None or not complete):
+            self.prefetch(r.key, read)
+        if not complete:
             return
         keys = [k for k in members if k in self.ready and k not in self.done]
         rounds = max(self.outcomes[k].ledger_rounds for k in keys)
@@ -595,7 +598,9 @@ class _Schedule:
                 self.failed(r)
             return
         if kind == "plan":
-            if res:  # run the report's notebooks again (all, or those whose tables change)
+            if isinstance(res, Planned):  # nothing to change, and the tables read for the ledger
+                self.planned(r, res.read)
+            elif res:  # run the report's notebooks again (all, or those whose tables change)
                 out.plan_passes += 1
                 self.rerun(r, None if res is True else frozenset(res))
             else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ..store import has_data
 
@@ -90,6 +90,15 @@ class Published:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class Planned:
+    """What a report's ``plan`` returns when its notebooks need not run again and it has read the
+    report's tables for the publication ledger already (``read``: a
+    :class:`mangfold.publish.ledger.ReportTables`), so that the run's process need not read them."""
+
+    read: Any = None
+
+
 @dataclass
 class Report:
     """One report: ``jobs`` run in any order, then ``summary``, then ``plan()``, then ``publish(results)``.
@@ -97,7 +106,8 @@ class Report:
     ``plan(results)`` (optional) decides whether the notebooks must run again: it returns True after it has
     prepared that (for disclosure control: written the cells to hide and emptied the outputs), and
     the jobs and summary then run again, at most ``max_passes`` times in all; or the names of the
-    notebooks to run again (their outputs emptied), when only those and the summary need to. ``plan`` and ``publish``
+    notebooks to run again (their outputs emptied), when only those and the summary need to; False or a
+    :class:`Planned` when none needs to. ``plan`` and ``publish``
     must be picklable (module-level functions or ``functools.partial`` of one) because they run on a
     worker; both receive the report's :class:`JobResult` list of the last pass.
     """
@@ -106,7 +116,7 @@ class Report:
     jobs: list[Job]
     summary: Job | None = None
     publish: Callable[[list[JobResult]], Published] | None = None
-    plan: Callable[[list[JobResult]], bool | frozenset[str]] | None = None
+    plan: Callable[[list[JobResult]], bool | frozenset[str] | Planned] | None = None
     max_passes: int = 1
     group: str = ""  # reports published together (the publication ledger reconciles them)
 

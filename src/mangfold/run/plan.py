@@ -35,7 +35,7 @@ from ..publish.provenance import git_commit, package_versions
 from ..store import StoreError, years_by_municipality
 from .execute import execute_reports
 from .jobs import (DEFAULT_ENGINE, EXIT_FAILED, EXIT_OK, MAX_DISCLOSURE_PASSES, SUMMARY_PREFIX, Job, JobResult,
-                   Published, Report, ReportSpec, list_notebooks, notebook_requires)
+                   Planned, Published, Report, ReportSpec, list_notebooks, notebook_requires)
 from .report import (make_staging, plan_report, prepare_report, publish_report, remove_stale_staging,
                      rerun_notebooks)
 
@@ -66,13 +66,14 @@ def _publish(results: list[JobResult], *, key: str, spec: ReportSpec) -> Publish
     return Published(key, ok, tuple(messages), time.perf_counter() - t0)
 
 
-def _plan(results: list[JobResult], *, spec: ReportSpec, min_cell: int) -> bool | frozenset[str]:
+def _plan(results: list[JobResult], *, spec: ReportSpec, min_cell: int) -> bool | frozenset[str] | Planned:
     """The report's disclosure plan (:func:`~mangfold.run.report.plan_report`); when its notebooks need
     not run again, its publishing prepared at once on this worker, which has the tables parsed
-    (:func:`~mangfold.run.report.prepare_report`)."""
+    (:func:`~mangfold.run.report.prepare_report`), and the tables it read for the ledger handed back
+    (:class:`~mangfold.run.jobs.Planned`: the run's process need not parse them again)."""
     changed = plan_report(spec.staging, min_cell=min_cell)
     if changed is False:
-        prepare_report(spec, results)
+        return Planned(prepare_report(spec, results))
     return changed
 
 
@@ -209,9 +210,9 @@ def run(*, years: list[int], store: Path, params: dict, out: Path, nb_dir: Path,
         return subsets, refused
 
     t0 = time.perf_counter()
-    def prefetch(key: str) -> None:  # the ledger reads a planned report while the rest of its group runs
-        try:
-            load_report(staging[key][0])
+    def prefetch(key: str, read=None) -> None:  # the ledger reads a planned report while the rest of its group runs
+        try:  # (or takes what the worker that prepared it read, if read from the same bytes)
+            load_report(staging[key][0], read)
         except Exception:  # noqa: BLE001 - reconciling reads it again and reports any problem
             pass
 

@@ -29,7 +29,7 @@ from .. import __version__
 from ..config import project_root
 from ..publish.audit import audit_folder, plan_folder
 from ..publish.context import OUTPUTS_DIR, write_csv
-from ..publish.ledger import LEDGER_FILE, write_ledger
+from ..publish.ledger import LEDGER_FILE, ReportTables, read_report, write_ledger
 from ..publish.readcsv import parts_digest
 from ..publish.typed import TYPED_DIR
 from ..publish.provenance import git_commit, lock_status, package_versions, write_provenance
@@ -127,15 +127,18 @@ def _render_and_audit(spec: ReportSpec, page: dict) -> list[str]:
     return audit_folder(st / "public", min_cell=page["min_cell"], store=spec.store)
 
 
-def prepare_report(spec: ReportSpec, results: list[JobResult]) -> None:
+def prepare_report(spec: ReportSpec, results: list[JobResult]) -> ReportTables | None:
     """Render, write the workbook, audit and write the ledger of a report that is planned, on the
     worker that planned it, whose process has just parsed every table (so this reads none again);
     and record (:data:`PREPARED_FILE`) the audit's problems with a hash of what all that was made from
     (:func:`_inputs_digest`). :func:`publish_report` uses the record only when the hash is that of the
     staging folder then (the publication ledger, between the two, may send the notebooks round again
-    or add hints); otherwise it does all of it again. Never raises: publishing redoes what failed."""
+    or add hints); otherwise it does all of it again. Returns the tables the ledger was written from
+    (with the hash of their files), for the publication ledger in the run's process; None when the
+    audit failed. Never raises: publishing redoes what failed."""
     st = spec.staging
     record = st / "restricted" / PREPARED_FILE
+    read = None
     try:
         record.unlink(missing_ok=True)
         _write_quarantine(spec.store, st)
@@ -143,11 +146,14 @@ def prepare_report(spec: ReportSpec, results: list[JobResult]) -> None:
         digest = _inputs_digest(st, page)
         problems = _render_and_audit(spec, page)
         if not problems:
-            write_ledger(st)
+            read = read_report(st)
+            write_ledger(st, read.tables)
         record.write_text(json.dumps({"inputs": digest, "problems": problems}, ensure_ascii=False),
                           encoding="utf-8")
     except Exception:  # noqa: BLE001 - publish_report renders and audits again, and reports any problem
         record.unlink(missing_ok=True)
+        return None
+    return read
 
 
 def _prepared(st: Path, page: dict) -> list[str] | None:

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from mangfold.publish.audit import audit
-from mangfold.publish.workbook import INDEX_SHEET, WORKBOOK, workbook_findings, write_workbook
+from mangfold.publish.workbook import INDEX_SHEET, WORKBOOK, workbook_findings, workbook_sheets, write_workbook
 
 CSV = ("year,sector,position_level,n,n_focal,share,met,note\n"
        "2025,Bydel A,top_leader,<5,:,,True,'=SUM(A1)\n"
@@ -177,6 +177,147 @@ def test_rows_as_text_puts_openpyxl_back():
 
 @pytest.mark.parametrize("name", __import__("mangfold.publish.xlsxrows", fromlist=["INTERNALS"]).INTERNALS)
 def test_the_openpyxl_names_rows_as_text_uses_exist(name):
+    import pkgutil
+
+    assert pkgutil.resolve_name(name) is not None
+
+
+# --------------------------------------------------- the workbook's bytes, as openpyxl's own path gives them
+def _old_sheets(tables):
+    """The sheets as the workbook first made them: each table's rows from ``df.itertuples`` (the index
+    sheet and the headers are :func:`workbook._sheets`' own)."""
+    from mangfold.publish import workbook
+
+    sheets = workbook._sheets(tables)
+    out = [sheets[0]]
+    for (name, rows, percent), entry in zip(sheets[1:], sheets[0][1][1:]):
+        df = workbook.read_text(tables / entry[1].removeprefix("tables/"), restored=False)
+        body = [[workbook._cell(v, c) for c, v in zip(df.columns, r)] for r in df.itertuples(index=False, name=None)]
+        out.append((name, [rows[0], *body], percent))
+    return out
+
+
+def _old_workbook_bytes(tables):
+    """The reference: the workbook built cell by cell with ``ws.cell``, saved with ``wb.save`` (entries
+    deflated by openpyxl) and zipped again with fixed times, as ``_workbook_bytes`` first did."""
+    import io
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    from mangfold.publish.workbook import _FIXED_TIME
+    from mangfold.publish.xlsxrows import rows_as_text
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows, percent in _old_sheets(tables):
+        ws = wb.create_sheet(name)
+        for r, row in enumerate(rows, start=1):
+            for c, v in enumerate(row, start=1):
+                if v is None:
+                    continue
+                cell = ws.cell(row=r, column=c)
+                cell.value = v
+                if isinstance(v, str):
+                    cell.data_type = "s"
+                elif r > 1 and c - 1 in percent:
+                    cell.number_format = "0.0%"
+        if rows:
+            for c in range(1, len(rows[0]) + 1):
+                ws.cell(row=1, column=c).font = Font(bold=True)
+                longest = max((len(str(row[c - 1])) for row in rows[:200] if c - 1 < len(row) and row[c - 1]
+                               is not None), default=8)
+                ws.column_dimensions[get_column_letter(c)].width = min(max(8, longest + 2), 60)
+            ws.freeze_panes = "A2"
+    wb.properties.creator = "mangfold"
+    wb.properties.created = wb.properties.modified = _FIXED_TIME
+    buf = io.BytesIO()
+    with rows_as_text():
+        wb.save(buf)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
+            dst.writestr(entry, data)
+    return out.getvalue()
+
+
+def _random_tables(tables, seed: int) -> None:
+    """Public CSVs (and specs) with every kind of cell the workbook meets: empty cells, marks, text that
+    looks like a formula, non-ASCII, white space at the ends, numbers in every spelling, booleans, the
+    contract's codes, rows that are all empty (at the end too), a table with a header only."""
+    import csv
+    import random
+
+    rng = random.Random(seed)
+    values = ["", "", "", "<5", ":", "=SUM(A1)", "'=1+1", "=", "==", "-", "+1", "1e5", "1E-3", "-0.5", ".5", "5.",
+              "0", "-0", "007", "12345678901234567890", "0.1083333333333333", "3.14159265358979", "1.5e308",
+              "nan", "inf", "NaN", "True", "False", "true", "all", "top_leader", "leaders", "lbg2", "#N/A",
+              "Bydel Grünerløkka", "æøå ✓ 🙂 → ±", "  lead", "trail  ", "   ", "a,b", 'sa "quoted"', "x\ty",
+              "line\nbreak", "<tag> & 'amp'", "x" * 70]
+    pool = ["year", "sector", "position_level", "group", "n", "n_focal", "share", "share_ci_low", "met", "note",
+            "value", "custom_column_name", "Åpen kolonne"]
+    tables.mkdir(parents=True, exist_ok=True)
+    for t in range(rng.randint(2, 5)):
+        columns = rng.sample(pool, rng.randint(1, 8))
+        n = 0 if t == 1 else rng.randint(1, 40)
+        rows = [[rng.choice(values) for _ in columns] for _ in range(n)]
+        if n and rng.random() < 0.7:
+            rows += [[""] * len(columns) for _ in range(rng.randint(1, 3))]  # all empty, at the end
+        if n > 3:
+            rows[n // 2] = [""] * len(columns)  # and in the middle
+        name = ["representation", "funnel", "a" * 40, "a" * 40 + "b", "x[1]:y"][t]
+        with open(tables / f"{name}.csv", "w", encoding="utf-8", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows([columns, *rows])
+        if rng.random() < 0.8:
+            spec = {"name": name, "title": rng.choice(["Ledere", "Søkere → ansatte", ""]),
+                    "percent": [c for c in columns if c.startswith("share")]}
+            (tables / f"{name}.spec.json").write_text(json.dumps(spec), encoding="utf-8")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_workbook_has_the_bytes_of_openpyxls_own_path(tmp_path, seed):
+    """``_workbook_bytes`` takes shortcuts (the rows from one object array, cells made directly,
+    openpyxl's archive stored rather than deflated before it is zipped again): the bytes are those of
+    the straightforward path, for tables with every kind of cell."""
+    from mangfold.publish import workbook
+
+    tables = tmp_path / "public" / "tables"
+    _random_tables(tables, seed)
+    workbook._built.clear()
+    got = workbook._workbook_bytes(tables)
+    assert got == _old_workbook_bytes(tables)
+    workbook._built.clear()
+    assert workbook._workbook_bytes(tables) == got
+
+
+def test_a_table_without_columns_gives_an_empty_row_per_csv_row(tmp_path, monkeypatch):
+    """As ``df.itertuples`` gives them (a frame the CSV reader does not make, but the rows must not
+    depend on how they are taken)."""
+    from mangfold.publish import workbook
+
+    tables = tmp_path / "tables"
+    _random_tables(tables, 0)
+    read = workbook.read_text
+    n = len(read(tables / "representation.csv", restored=False))
+    assert n > 0
+    monkeypatch.setattr(workbook, "read_text",
+                        lambda path, **kw: read(path, **kw)[[]] if path.stem == "representation" else read(path, **kw))
+    assert dict(workbook_sheets(tables))["representation"] == [[]] * (1 + n)
+    workbook._built.clear()
+    assert workbook._workbook_bytes(tables) == _old_workbook_bytes(tables)
+
+
+@pytest.mark.parametrize("name", __import__("mangfold.publish.workbook", fromlist=["INTERNALS"]).INTERNALS)
+def test_the_openpyxl_names_the_workbook_uses_exist(name):
     import pkgutil
 
     assert pkgutil.resolve_name(name) is not None

@@ -27,8 +27,10 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from .. import text
 from .readcsv import parts_digest, read_text
@@ -42,6 +44,11 @@ _INTEGER = re.compile(r"^-?\d+$")
 _SHEET_MAX = 31
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _FIXED_TIME = datetime.datetime(2000, 1, 1)
+#: Excel's last row (openpyxl refuses a cell past it)
+_MAX_ROW = 1048576
+#: openpyxl names this module relies on beyond its documented API (tests/publish/test_workbook.py checks them)
+INTERNALS = ("openpyxl.worksheet.worksheet.Worksheet._add_cell", "openpyxl.writer.excel.ExcelWriter",
+             "openpyxl.cell.cell.Cell")
 
 
 def _cell(value: str, column: str) -> Any:
@@ -92,7 +99,10 @@ def _sheets(tables: Path) -> list[tuple[str, list[list[Any]], set[int]]]:
                 title, percent = None, set()
         name = _sheet_name(path.stem, taken)
         rows = [[text.header(str(c)) for c in df.columns]]
-        rows += [[_cell(v, c) for c, v in zip(df.columns, r)] for r in df.itertuples(index=False, name=None)]
+        # the cells as df.itertuples(index=False) gives them (every one a str: the CSV read as text), from
+        # one object array instead of pandas' per-element access; no columns: an empty row per CSV row,
+        # as there (tests/publish/test_workbook.py compares the two)
+        rows += [[_cell(v, c) for c, v in zip(df.columns, r)] for r in df.to_numpy(dtype=object).tolist()]
         sheets.append((name, rows, percent))
         index.append([name, f"tables/{path.name}", title, len(df)])
     index += [[], ["Tegn", "Betyr"],
@@ -141,12 +151,15 @@ def _workbook_bytes(tables: Path) -> bytes | None:
     wb.remove(wb.active)
     for name, rows, percent in _sheets(tables):
         ws = wb.create_sheet(name)
+        add = ws._add_cell  # what ws.cell(row=r, column=c) does for a new cell, without its look-up
         for r, row in enumerate(rows, start=1):
+            if r > _MAX_ROW and any(v is not None for v in row):
+                ws.cell(row=r, column=1)  # raises openpyxl's error for a row past Excel's last, as ws.cell did
             for c, v in enumerate(row, start=1):
                 if v is None:
                     continue
-                cell = ws.cell(row=r, column=c)
-                cell.value = v
+                cell = Cell(ws, row=r, column=c, value=v)  # the value bound as cell.value = v binds it
+                add(cell)
                 if isinstance(v, str):
                     cell.data_type = "s"  # text stays text, never a formula
                 elif r > 1 and c - 1 in percent:
@@ -163,10 +176,15 @@ def _workbook_bytes(tables: Path) -> bytes | None:
     wb.properties.creator = "mangfold"
     wb.properties.created = wb.properties.modified = _FIXED_TIME
     buf = io.BytesIO()
+    # what wb.save does (openpyxl.writer.excel.save_workbook), but its entries stored, not deflated: the
+    # loop below reads them and deflates each once, as it would after wb.save (the entries are written
+    # afresh, so the first archive's compression never reaches the bytes; wb.save would also stamp
+    # properties.modified with the time, which the loop replaces by the fixed time anyway)
     with rows_as_text():  # openpyxl's bytes, its rows written as text (publish/xlsxrows.py)
-        wb.save(buf)
+        ExcelWriter(wb, zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED, allowZip64=True)).save()
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    buf.seek(0)
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_DEFLATED

@@ -366,3 +366,16 @@ def test_what_a_plan_read_for_the_ledger_is_handed_over_for_every_report_before_
     pre = [c for c in calls if c[0] == "prefetch"]
     assert sorted(pre) == [("prefetch", k, f"tables of {k}") for k in ("r0", "r1", "r2")]
     assert max(calls.index(c) for c in pre) < calls.index(("ledger", ("r0", "r1", "r2")))
+
+
+def test_a_worker_collects_garbage_with_the_workers_thresholds():
+    """Tasks run with WORKER_GC_THRESHOLD in the worker (the run's own process keeps Python's)."""
+    import gc
+
+    from mangfold.run.execute import WORKER_GC_THRESHOLD, pool, run_task
+
+    before = gc.get_threshold()
+    with pool("local", 1) as p:
+        got = p.wait_any([p.submit(run_task, gc.get_threshold)])
+    assert [f.result() for f in got] == [WORKER_GC_THRESHOLD]
+    assert gc.get_threshold() == before

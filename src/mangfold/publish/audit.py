@@ -107,8 +107,19 @@ def _read_spec(path: Path) -> dict | None:
 #: copy, its spec and its public columns: the disclosure plan and the audit of a report build the same
 #: models in one process (:func:`mangfold.run.report.prepare_report`)
 _models: OrderedDict[bytes, Model] = OrderedDict()
-#: models kept per process (a report has a few dozen tables)
+#: models (and matched copies, links) kept per process (a report has a few dozen tables)
 MODELS_MAX = 256
+
+
+def _memo(cache: OrderedDict, key, make):
+    """``cache[key]``, made by ``make()`` when it is not there; the cache keeps the last :data:`MODELS_MAX`."""
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    value = cache[key] = make()
+    if len(cache) > MODELS_MAX:
+        cache.popitem(last=False)
+    return value
 
 
 def _model_key(spec: dict, truth: pd.DataFrame, restricted: Path, name: str) -> bytes:
@@ -123,14 +134,7 @@ def _model(spec: dict, truth: pd.DataFrame, restricted: Path, name: str, key: by
     for table ``name``, built once per content and handed out as a copy (:func:`copy_model`).
     ``key``: :func:`_model_key` of the same, if the caller has it."""
     key = _model_key(spec, truth, restricted, name) if key is None else key
-    model = _models.get(key)
-    if model is None:
-        model = _models[key] = build_model(spec, truth)
-        if len(_models) > MODELS_MAX:
-            _models.popitem(last=False)
-    else:
-        _models.move_to_end(key)
-    return copy_model(model)
+    return copy_model(_memo(_models, key, lambda: build_model(spec, truth)))
 
 
 #: what :func:`_read_truth` gave, by a hash of everything it depends on: the plan and the audit of a report
@@ -152,13 +156,7 @@ def _read_truth(restricted: Path | None, name: str, public: pd.DataFrame, spec: 
                         json.dumps([str(c) for c in public.columns], ensure_ascii=False).encode(),
                         str(len(public)).encode(),
                         *(json.dumps(public[d].tolist(), ensure_ascii=False, default=str).encode() for d in dims)])
-    if key in _truths:
-        _truths.move_to_end(key)
-        truth = _truths[key]
-    else:
-        truth = _truths[key] = _match_truth(path, public, spec)
-        if len(_truths) > MODELS_MAX:
-            _truths.popitem(last=False)
+    truth = _memo(_truths, key, lambda: _match_truth(path, public, spec))
     return None if truth is None else truth.copy()
 
 
@@ -275,20 +273,12 @@ def audit_table(path: Path, *, min_cell: int, restricted: Path | None = None,
 _linked: OrderedDict[tuple, list] = OrderedDict()
 
 
-def _links(items: list[tuple[str, dict, pd.DataFrame, Model]], keys: list[bytes | None]) -> list:
+def _links(items: list[tuple[str, dict, pd.DataFrame, Model]], keys: list[bytes]) -> list:
     """``link_tables(items)[0]`` (the equations), found once per content: ``keys`` are the items'
     :func:`_model_key` (the bytes of the unsuppressed copy, the spec and the columns: what the model
-    and so the links are made from); an item without one is linked afresh."""
-    if any(k is None for k in keys):
-        return link_tables(items)[0]
+    and so the links are made from)."""
     key = tuple((name, k) for (name, *_), k in zip(items, keys))
-    if key in _linked:
-        _linked.move_to_end(key)
-    else:
-        _linked[key] = link_tables(items)[0]
-        if len(_linked) > MODELS_MAX:
-            _linked.popitem(last=False)
-    return list(_linked[key])  # equations are tuples: a new list is a copy
+    return list(_memo(_linked, key, lambda: link_tables(items)[0]))  # equations are tuples: a new list is a copy
 
 
 def audit_across_tables(checked: list[_Checked], *, min_cell: int) -> list[str]:
